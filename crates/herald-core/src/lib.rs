@@ -1,0 +1,48 @@
+//! # herald-core — the rules, once
+//!
+//! Every routing and presence rule of Herald (R1–R31 of `shared/spec/behaviour.md`) as a
+//! sans-IO state machine in the style of str0m: no clock, no threads, no I/O. The caller feeds
+//! [`Router::handle`] an explicit `now` and an [`Input`]; it gets back an [`Applied`] — the
+//! events for each agent's log and the new state of every changed entity — and asks
+//! [`Router::next_deadline`] when to send [`Input::Tick`]. Tests drive it with a fake clock far
+//! faster than real time.
+//!
+//! # Layout
+//! - [`ids`]: numeric ids (one counter for all kinds) and [`Timestamp`] (ms since the epoch).
+//! - [`presence`]: the six base presences, custom presences, roles, blocks and banners (R31).
+//! - [`config`]: templates per scenario (R20), settings, workstreams, queues, contacts, E.164
+//!   phone numbers (R22); each checked once by `validate`/`parse`.
+//! - [`model`]: agents, work items, offers, sessions, and [`AgentEvent`], the one event vocabulary.
+//! - [`router`]: the [`Router`] itself.
+//!
+//! # What it deliberately does not do
+//! Persist, authenticate, transport or format anything for a screen. The workspace stores the
+//! [`Saved`] entities and the events in one transaction; the agent app decides how to show them.
+//!
+//! # Choices where the spec is silent
+//! - An agent holds at most one pending *decision* offer at a time; "Open item" assignment
+//!   offers (R18 auto-assign, R19) do not hold the agent.
+//! - A template timeout of 0 means the offer has no deadline.
+//! - Case assignments are never penalised by R24: they cannot be declined and stay assigned.
+//! - R27 fires when a *new* item arrives for a queue the agent serves while they are at the
+//!   maximum, not when queued items are re-scanned.
+//! - An agent whose app is gone longer than the disconnect grace is set Offline by the system
+//!   (no banner) and restored when the app comes back.
+
+pub mod config;
+pub mod ids;
+pub mod model;
+pub mod presence;
+pub mod router;
+
+pub use config::{
+    Contact, DesktopMode, Invalid, NotificationKind, PhoneNumber,
+    Queue, RoutingMode, Scenario, Settings, Template, TemplateField, TimeoutSecs, Workstream,
+};
+pub use ids::{AgentId, ContactId, OfferId, QueueId, SessionId, Timestamp, WorkItemId, WorkstreamId};
+pub use model::{
+    Agent, AgentEvent, AgentSummary, CallAction, CallState, CloseReason, Customer, Offer, OfferAction, OfferField,
+    OfferState, PresenceReason, Saved, Session, SessionState, WorkItem, WorkItemState,
+};
+pub use presence::{Banner, BasePresence, Block, BlockReason, CustomPresence, Presence, Role};
+pub use router::{AgentSpec, Applied, CoreError, Input, NewWorkItem, Reply, Router, Snapshot};

@@ -1,0 +1,542 @@
+//! One test (or a few) per rule, against the router with a fake clock.
+
+mod common;
+
+use common::World;
+use herald_core::*;
+use std::collections::BTreeMap;
+
+fn ctx(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+#[test]
+fn every_scenario_notifies_an_agent() {
+    // R1–R8
+    for scenario in Scenario::ALL {
+        let mut w = World::new(1);
+        let item = w.request(scenario, "Ada");
+        let created: Vec<_> = w
+            .events_of(w.agents[0])
+            .into_iter()
+            .filter_map(|e| match e {
+                AgentEvent::OfferCreated(o) => Some(o.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(created.len(), 1, "{scenario}");
+        assert_eq!(created[0].work_item, item);
+        assert_eq!(created[0].scenario, scenario);
+        assert_eq!(created[0].customer.name, "Ada");
+    }
+}
+
+#[test]
+fn offer_shows_template_fields_with_customer_details() {
+    // R9, R20, R23
+    let mut w = World::new(1);
+    w.template(Scenario::Chat, |t| {
+        t.title = "Chat from {customerName}".into();
+        t.fields = vec![
+            TemplateField { label: "Email".into(), value: "{email}".into() },
+            TemplateField { label: "Queue".into(), value: "{queueName} ({queueId})".into() },
+            TemplateField { label: "Missing".into(), value: "{nothing}".into() },
+        ];
+    });
+    let item = w.request_with(Scenario::Chat, "Ada", ctx(&[("email", "ada@example.org")]), None);
+    let o = w.offer_for(item).unwrap();
+    assert_eq!(o.title, "Chat from Ada");
+    assert_eq!(o.fields.len(), 2, "empty fields are left out: {:?}", o.fields);
+    assert_eq!(o.fields[0].value, "ada@example.org");
+    assert_eq!(o.fields[1].value, format!("General ({})", w.queue));
+}
+
+#[test]
+fn accept_opens_a_session_with_the_customer_context() {
+    // R10, R12
+    let mut w = World::new(1);
+    let a = w.agents[0];
+    let item = w.request_with(Scenario::Chat, "Ada", ctx(&[("topic", "billing")]), None);
+    let s = w.accept(item);
+    let session = w.router.session(s).unwrap();
+    assert_eq!(session.state, SessionState::Open);
+    assert_eq!(session.customer.name, "Ada");
+    assert_eq!(session.context["topic"], "billing");
+    assert_eq!(session.call, None, "chat sessions have no call controls");
+    assert!(matches!(w.router.work_item(item).unwrap().state, WorkItemState::Assigned { session, agent } if session == s && agent == a));
+    assert!(w.events_of(a).iter().any(|e| matches!(e, AgentEvent::OfferEnded { state: OfferState::Accepted, .. })));
+    assert!(w.events_of(a).iter().any(|e| matches!(e, AgentEvent::SessionOpened(x) if x.id == s)));
+    // Concurrent sessions side by side.
+    let item2 = w.request(Scenario::Sms, "Bob");
+    w.accept(item2);
+    assert_eq!(w.router.sessions_of(a).len(), 2);
+}
+
+#[test]
+fn accept_only_where_reject_not_allowed_and_reject_refused() {
+    // R12, R18
+    let mut w = World::new(1);
+    let item = w.request(Scenario::Chat, "Ada");
+    let o = w.offer_for(item).unwrap();
+    assert_eq!(o.actions, vec![OfferAction::Accept]);
+    assert_eq!(w.try_handle(Input::Reject { agent: o.agent, offer: o.id }), Err(CoreError::RejectNotAllowed(o.id)));
+    assert_eq!(w.offer_for(item).unwrap().state, OfferState::Pending);
+}
+
+#[test]
+fn timeout_applies_when_countdown_hidden() {
+    // R14
+    let mut w = World::new(2);
+    w.template(Scenario::Chat, |t| {
+        t.show_timeout = false;
+        t.timeout_secs = TimeoutSecs::parse(90).unwrap();
+    });
+    let item = w.request(Scenario::Chat, "Ada");
+    let o = w.offer_for(item).unwrap();
+    assert!(!o.show_timeout);
+    assert_eq!(o.deadline, Some(w.now.plus_secs(90)));
+    w.advance(89);
+    assert_eq!(w.offer_for(item).unwrap().id, o.id);
+    w.advance(1);
+    assert_ne!(w.offer_for(item).map(|x| x.id), Some(o.id), "timed out at 90 s");
+}
+
+#[test]
+fn popup_for_assignment_transfer_escalation_alert_otherwise() {
+    // R17
+    for s in Scenario::ALL {
+        let t = Template::default_for(s);
+        let popup = matches!(s, Scenario::WorkItem | Scenario::Transfer | Scenario::Escalation);
+        assert_eq!(t.kind == NotificationKind::Popup, popup, "{s}");
+    }
+}
+
+#[test]
+fn auto_accept_opens_session_without_asking() {
+    // R18
+    let mut w = World::new(1);
+    let a = w.agents[0];
+    w.template(Scenario::Chat, |t| t.auto_accept = true);
+    let item = w.request(Scenario::Chat, "Ada");
+    assert!(w.offer_for(item).is_none());
+    let sessions = w.router.sessions_of(a);
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].state, SessionState::Open);
+    assert!(w.events_of(a).iter().any(|e| matches!(e, AgentEvent::OfferCreated(o) if o.state == OfferState::Accepted)));
+}
+
+#[test]
+fn auto_assign_assigns_and_offers_open_item() {
+    // R18
+    let mut w = World::new(1);
+    let a = w.agents[0];
+    w.template(Scenario::WorkItem, |t| t.auto_assign = true);
+    let item = w.request(Scenario::WorkItem, "Ada");
+    let o = w.offer_for(item).unwrap();
+    assert_eq!(o.actions, vec![OfferAction::OpenItem]);
+    assert_eq!(w.router.sessions_of(a)[0].state, SessionState::Assigned);
+    let s = w.accept(item);
+    assert_eq!(w.router.session(s).unwrap().state, SessionState::Open);
+}
+
+#[test]
+fn case_is_assigned_whatever_the_timeout() {
+    // R19
+    let mut w = World::new(2);
+    w.settings(|s| s.missed_notifications = true);
+    let item = w.request_with(Scenario::Case, "Ada", ctx(&[("caseId", "CAS-42"), ("caseTitle", "Broken router")]), None);
+    let o = w.offer_for(item).unwrap();
+    assert_eq!(o.actions, vec![OfferAction::OpenItem], "a case cannot be declined");
+    assert_eq!(o.title, "Case assigned: CAS-42");
+    assert_eq!(w.try_handle(Input::Reject { agent: o.agent, offer: o.id }), Err(CoreError::RejectNotAllowed(o.id)));
+    w.advance(121);
+    assert!(w.offer_for(item).is_none(), "the notification timed out");
+    let state = &w.router.work_item(item).unwrap().state;
+    assert!(matches!(state, WorkItemState::Assigned { agent, .. } if *agent == o.agent), "{state:?}");
+    assert_eq!(w.presence(o.agent), BasePresence::Available, "no missed-notification penalty for a case");
+    assert!(w
+        .events_of(o.agent)
+        .iter()
+        .any(|e| matches!(e, AgentEvent::OfferEnded { state: OfferState::TimedOut, .. })));
+}
+
+#[test]
+fn voice_session_has_call_controls() {
+    // R3, R21
+    let mut w = World::new(1);
+    let a = w.agents[0];
+    let item = w.request_with(Scenario::Voice, "Ada", ctx(&[("botSummary", "Wants a refund")]), Some("+31 6 1234 5678"));
+    let o = w.offer_for(item).unwrap();
+    assert!(o.fields.iter().any(|f| f.value == "Wants a refund"), "the offer carries what the bot gathered");
+    let s = w.accept(item);
+    assert_eq!(w.router.session(s).unwrap().call, Some(CallState::Connected));
+    w.ok(Input::CallControl { agent: a, session: s, action: CallAction::Hold });
+    assert_eq!(w.router.session(s).unwrap().call, Some(CallState::OnHold));
+    assert!(matches!(w.try_handle(Input::CallControl { agent: a, session: s, action: CallAction::Hold }), Err(CoreError::WrongState(_))));
+    w.ok(Input::CallControl { agent: a, session: s, action: CallAction::Resume });
+    w.ok(Input::CallControl { agent: a, session: s, action: CallAction::End });
+    assert_eq!(w.router.session(s).unwrap().call, Some(CallState::Ended));
+}
+
+#[test]
+fn sms_sender_matched_to_contact_by_mobile_phone() {
+    // R22
+    let mut w = World::new(1);
+    let c = match w.ok(Input::UpsertContact(Contact {
+        id: ContactId(0),
+        name: "Ada Lovelace".into(),
+        mobile_phone: Some(PhoneNumber::parse("+44 7700 900123").unwrap()),
+    })) {
+        Reply::Contact(c) => c,
+        other => panic!("{other:?}"),
+    };
+    let item = w.request_with(Scenario::Sms, "", BTreeMap::new(), Some("0044-7700-900-123"));
+    let cust = &w.router.work_item(item).unwrap().customer;
+    assert_eq!(cust.contact, Some(c));
+    assert_eq!(cust.name, "Ada Lovelace");
+    let other = w.request_with(Scenario::Sms, "", BTreeMap::new(), Some("+44 7700 900999"));
+    assert_eq!(w.router.work_item(other).unwrap().customer.contact, None);
+    // A second contact may not claim the same mobile phone.
+    let dup = w.try_handle(Input::UpsertContact(Contact {
+        id: ContactId(0),
+        name: "Someone".into(),
+        mobile_phone: Some(PhoneNumber::parse("+447700900123").unwrap()),
+    }));
+    assert!(matches!(dup, Err(CoreError::Invalid(i)) if i.field == "mobile_phone"));
+}
+
+#[test]
+fn missed_offer_sets_inactive_with_banner_only_when_enabled() {
+    // R24
+    let mut w = World::new(1);
+    let a = w.agents[0];
+    let item = w.request(Scenario::Chat, "Ada");
+    w.ok(Input::Displayed { agent: a, offer: w.offer_for(item).unwrap().id });
+    w.advance(120);
+    assert_eq!(w.presence(a), BasePresence::Available, "missed notifications are off by default");
+    assert_eq!(w.router.agent(a).unwrap().missed_count, 1);
+
+    let mut w = World::new(1);
+    let a = w.agents[0];
+    w.settings(|s| s.missed_notifications = true);
+    let item = w.request(Scenario::Chat, "Ada");
+    w.ok(Input::Displayed { agent: a, offer: w.offer_for(item).unwrap().id });
+    w.advance(120);
+    assert_eq!(w.presence(a), BasePresence::Inactive);
+    let banner = w.router.agent(a).unwrap().banner().expect("banner");
+    assert_eq!(banner.reason, BlockReason::Missed);
+    assert!(w.events_of(a).iter().any(|e| matches!(e, AgentEvent::BannerRaised(b) if b.reason == BlockReason::Missed)));
+}
+
+#[test]
+fn timeout_reroutes_to_next_agent_never_back() {
+    // R25
+    let mut w = World::new(2);
+    let item = w.request(Scenario::Chat, "Ada");
+    let first = w.offer_for(item).unwrap();
+    w.ok(Input::Displayed { agent: first.agent, offer: first.id });
+    w.advance(120);
+    let second = w.offer_for(item).expect("rerouted");
+    assert_ne!(second.agent, first.agent);
+    w.ok(Input::Displayed { agent: second.agent, offer: second.id });
+    w.advance(120);
+    assert!(w.offer_for(item).is_none(), "nobody left who has not let it time out");
+    assert_eq!(w.router.work_item(item).unwrap().state, WorkItemState::Queued, "back to the queue");
+    // A new agent joining the queue gets it.
+    let c = match w.ok(Input::UpsertAgent(AgentSpec { id: None, name: "Carol".into(), role: Role::Agent })) {
+        Reply::Agent(c) => c,
+        other => panic!("{other:?}"),
+    };
+    w.ok(Input::SetPresence { agent: c, presence: Presence::base(BasePresence::Available) });
+    let mut members = w.agents.clone();
+    members.push(c);
+    let ws = w.workstream;
+    let q = w.queue;
+    w.ok(Input::UpsertQueue(Queue { id: q, name: "General".into(), workstream: ws, members }));
+    assert_eq!(w.offer_for(item).unwrap().agent, c);
+}
+
+#[test]
+fn unseen_offer_of_disconnected_agent_redirects_eight_minutes_after_timeout() {
+    // R26
+    let mut w = World::new(2);
+    let item = w.request(Scenario::Chat, "Ada");
+    let o = w.offer_for(item).unwrap();
+    w.ok(Input::Disconnected { agent: o.agent });
+    w.advance(120);
+    let held = w.offer_for(item).expect("still with the first agent");
+    assert_eq!(held.id, o.id);
+    assert_eq!(held.hold_until, Some(o.deadline.unwrap().plus_secs(480)));
+    assert_eq!(w.presence(o.agent), BasePresence::Offline, "marked unavailable after the grace");
+    w.advance(479);
+    assert_eq!(w.offer_for(item).unwrap().id, o.id);
+    w.advance(1);
+    let next = w.offer_for(item).expect("redirected");
+    assert_ne!(next.agent, o.agent);
+}
+
+#[test]
+fn unseen_offer_can_be_rerouted_at_once() {
+    // R26 (setting)
+    let mut w = World::new(2);
+    w.settings(|s| s.reroute_unseen_immediately = true);
+    let item = w.request(Scenario::Chat, "Ada");
+    let o = w.offer_for(item).unwrap();
+    w.ok(Input::Disconnected { agent: o.agent });
+    w.advance(20);
+    let next = w.offer_for(item).expect("rerouted when the agent was marked gone");
+    assert_ne!(next.agent, o.agent);
+}
+
+#[test]
+fn displayed_offer_times_out_normally_even_if_agent_leaves() {
+    // R26 applies only to offers never shown
+    let mut w = World::new(2);
+    let item = w.request(Scenario::Chat, "Ada");
+    let o = w.offer_for(item).unwrap();
+    w.ok(Input::Displayed { agent: o.agent, offer: o.id });
+    w.ok(Input::Disconnected { agent: o.agent });
+    w.advance(120);
+    assert_ne!(w.offer_for(item).unwrap().agent, o.agent);
+}
+
+#[test]
+fn reconnect_restores_presence() {
+    let mut w = World::new(1);
+    let a = w.agents[0];
+    w.ok(Input::Disconnected { agent: a });
+    w.advance(19);
+    assert_eq!(w.presence(a), BasePresence::Available, "within the grace");
+    w.advance(1);
+    assert_eq!(w.presence(a), BasePresence::Offline);
+    assert!(w.router.agent(a).unwrap().banner().is_none(), "no banner for a disconnect");
+    w.ok(Input::Connected { agent: a });
+    assert_eq!(w.presence(a), BasePresence::Available);
+}
+
+#[test]
+fn eleventh_item_with_ten_sessions_sets_dnd() {
+    // R27
+    let mut w = World::new(1);
+    let a = w.agents[0];
+    for i in 0..10 {
+        let item = w.request(Scenario::Chat, &format!("C{i}"));
+        w.accept(item);
+    }
+    assert_eq!(w.router.sessions_of(a).len(), 10);
+    assert_eq!(w.presence(a), BasePresence::Available);
+    let item = w.request(Scenario::Chat, "C10");
+    assert!(w.offer_for(item).is_none());
+    assert_eq!(w.presence(a), BasePresence::BusyDnd);
+    assert_eq!(w.router.agent(a).unwrap().banner().unwrap().reason, BlockReason::MaxSessions);
+    // R29: closing a session alone does not bring work; resetting the presence does.
+    let s = w.router.sessions_of(a)[0].id;
+    w.ok(Input::CloseSession { agent: a, session: s });
+    assert!(w.offer_for(item).is_none());
+    w.ok(Input::ResetPresence { agent: a, by: a });
+    assert_eq!(w.presence(a), BasePresence::Available);
+    assert_eq!(w.offer_for(item).unwrap().agent, a);
+}
+
+#[test]
+fn reject_sets_dnd_only_when_enabled_and_never_reoffers() {
+    // R28, R25
+    let mut w = World::new(2);
+    w.template(Scenario::Chat, |t| t.reject_allowed = true);
+    let item = w.request(Scenario::Chat, "Ada");
+    let o = w.offer_for(item).unwrap();
+    assert_eq!(o.actions, vec![OfferAction::Accept, OfferAction::Reject]);
+    w.ok(Input::Reject { agent: o.agent, offer: o.id });
+    assert_eq!(w.presence(o.agent), BasePresence::Available, "agent reject is off by default");
+    let next = w.offer_for(item).unwrap();
+    assert_ne!(next.agent, o.agent);
+    w.ok(Input::Reject { agent: next.agent, offer: next.id });
+    assert!(w.offer_for(item).is_none(), "both rejected: never offered to them again");
+
+    let mut w = World::new(2);
+    w.template(Scenario::Chat, |t| t.reject_allowed = true);
+    w.settings(|s| s.agent_reject = true);
+    let item = w.request(Scenario::Chat, "Ada");
+    let o = w.offer_for(item).unwrap();
+    w.ok(Input::Reject { agent: o.agent, offer: o.id });
+    assert_eq!(w.presence(o.agent), BasePresence::BusyDnd);
+    assert_eq!(w.router.agent(o.agent).unwrap().banner().unwrap().reason, BlockReason::Rejected);
+    assert_eq!(w.router.agent(o.agent).unwrap().rejected_count, 1);
+}
+
+#[test]
+fn blocked_agent_gets_no_work_until_presence_allows_it() {
+    // R29
+    let mut w = World::new(1);
+    let a = w.agents[0];
+    w.settings(|s| s.missed_notifications = true);
+    w.ok(Input::SetPresence { agent: a, presence: Presence::base(BasePresence::Busy) });
+    let item = w.request(Scenario::Chat, "Ada");
+    w.advance(120);
+    assert_eq!(w.presence(a), BasePresence::Inactive);
+    let item2 = w.request(Scenario::Chat, "Bob");
+    assert!(w.offer_for(item2).is_none());
+    // Responding to the banner resets to the last presence the system defined: Busy.
+    w.ok(Input::ResetPresence { agent: a, by: a });
+    assert_eq!(w.presence(a), BasePresence::Busy);
+    assert!(w.router.agent(a).unwrap().banner().is_none());
+    assert!(w.events_of(a).iter().any(|e| matches!(e, AgentEvent::BannerCleared)));
+    assert_eq!(w.offer_for(item2).unwrap().agent, a, "Busy is allowed by this workstream");
+    assert!(w.offer_for(item).is_none(), "the missed item is never re-offered to the same agent");
+    // Choosing a presence also clears the banner.
+    w.advance(120);
+    assert_eq!(w.presence(a), BasePresence::Inactive);
+    w.ok(Input::SetPresence { agent: a, presence: Presence::base(BasePresence::Away) });
+    assert!(w.router.agent(a).unwrap().block.is_none());
+}
+
+#[test]
+fn supervisor_resets_an_agent_and_agents_cannot() {
+    // R30
+    let mut w = World::new(2);
+    let (a, b, sup) = (w.agents[0], w.agents[1], w.supervisor);
+    w.template(Scenario::Chat, |t| t.reject_allowed = true);
+    w.settings(|s| s.agent_reject = true);
+    let item = w.request(Scenario::Chat, "Ada");
+    let o = w.offer_for(item).unwrap();
+    w.ok(Input::Reject { agent: o.agent, offer: o.id });
+    let blocked = o.agent;
+    let other = if blocked == a { b } else { a };
+    assert_eq!(w.try_handle(Input::ResetPresence { agent: blocked, by: other }), Err(CoreError::NotSupervisor));
+    assert_eq!(w.presence(blocked), BasePresence::BusyDnd);
+    w.ok(Input::ResetPresence { agent: blocked, by: sup });
+    assert_eq!(w.presence(blocked), BasePresence::Available);
+    let row = w.router.team().into_iter().find(|r| r.id == blocked).unwrap();
+    assert_eq!(row.rejected_count, 1);
+    assert!(w.events_of(sup).iter().any(|e| matches!(e, AgentEvent::TeamAgentChanged(s) if s.id == blocked && s.presence.base == BasePresence::Available)));
+    assert_eq!(w.ok(Input::ResetPresence { agent: blocked, by: sup }), Reply::Unchanged);
+}
+
+#[test]
+fn custom_presences_map_onto_base_and_workstream_decides() {
+    // R31
+    let mut w = World::new(1);
+    let a = w.agents[0];
+    assert_eq!(BasePresence::ALL.len(), 6);
+    w.settings(|s| s.custom_presences = vec![CustomPresence { name: "Lunch".into(), base: BasePresence::Away }]);
+    w.ok(Input::SetPresence { agent: a, presence: Presence { base: BasePresence::Available, custom: Some("Lunch".into()) } });
+    let p = &w.router.agent(a).unwrap().presence;
+    assert_eq!((p.base, p.custom.as_deref()), (BasePresence::Away, Some("Lunch")), "base comes from the definition");
+    let item = w.request(Scenario::Chat, "Ada");
+    assert!(w.offer_for(item).is_none(), "Away is not allowed");
+    let ws = w.workstream;
+    w.ok(Input::UpsertWorkstream(Workstream {
+        id: ws,
+        name: "Messaging".into(),
+        mode: RoutingMode::LeastBusy,
+        allowed_presences: vec![BasePresence::Available, BasePresence::Away],
+    }));
+    assert_eq!(w.offer_for(item).unwrap().agent, a, "now the workstream allows Away");
+    let bad = w.try_handle(Input::SetPresence { agent: a, presence: Presence { base: BasePresence::Away, custom: Some("Nap".into()) } });
+    assert!(matches!(bad, Err(CoreError::Invalid(i)) if i.field == "presence.custom"));
+}
+
+#[test]
+fn least_busy_prefers_fewest_sessions() {
+    let mut w = World::new(2);
+    let (a, b) = (w.agents[0], w.agents[1]);
+    let i1 = w.request(Scenario::Chat, "1");
+    assert_eq!(w.offer_for(i1).unwrap().agent, a);
+    w.accept(i1);
+    let i2 = w.request(Scenario::Chat, "2");
+    assert_eq!(w.offer_for(i2).unwrap().agent, b);
+    w.accept(i2);
+    let i3 = w.request(Scenario::Chat, "3");
+    assert_eq!(w.offer_for(i3).unwrap().agent, a, "tie on sessions: the one offered longest ago");
+}
+
+#[test]
+fn round_robin_takes_turns() {
+    let mut w = World::with_mode(3, RoutingMode::RoundRobin);
+    let mut got = Vec::new();
+    for i in 0..6 {
+        let item = w.request(Scenario::Chat, &i.to_string());
+        got.push(w.offer_for(item).unwrap().agent);
+        w.accept(item);
+    }
+    let a = &w.agents;
+    assert_eq!(got, vec![a[0], a[1], a[2], a[0], a[1], a[2]]);
+}
+
+#[test]
+fn transfer_closes_source_and_offers_target() {
+    // R6, R7
+    let mut w = World::new(2);
+    let (a, b) = (w.agents[0], w.agents[1]);
+    let item = w.request(Scenario::Chat, "Ada");
+    let s = w.accept(item);
+    let owner = w.router.session(s).unwrap().agent;
+    let target = if owner == a { b } else { a };
+    let t = match w.ok(Input::Transfer { agent: owner, session: s, to_queue: None, to_agent: Some(target), escalate: false }) {
+        Reply::WorkItem(t) => t,
+        other => panic!("{other:?}"),
+    };
+    assert!(w.router.session(s).is_none(), "source session closed");
+    let o = w.offer_for(t).unwrap();
+    assert_eq!((o.agent, o.scenario), (target, Scenario::Transfer));
+    assert_eq!(o.kind, NotificationKind::Popup);
+    assert!(o.fields.iter().any(|f| f.value == w.router.agent(owner).unwrap().name));
+    let s2 = w.accept(t);
+    let e = match w.ok(Input::Transfer { agent: target, session: s2, to_queue: None, to_agent: Some(owner), escalate: true }) {
+        Reply::WorkItem(e) => e,
+        other => panic!("{other:?}"),
+    };
+    assert!(w.router.session(s2).is_some(), "escalation keeps the source session");
+    assert_eq!(w.offer_for(e).unwrap().scenario, Scenario::Escalation);
+}
+
+#[test]
+fn withdrawn_when_customer_leaves() {
+    let mut w = World::new(1);
+    let a = w.agents[0];
+    let item = w.request(Scenario::Chat, "Ada");
+    let o = w.offer_for(item).unwrap();
+    w.ok(Input::CloseWorkItem { item });
+    assert!(w.offer_for(item).is_none());
+    assert!(w.events_of(a).iter().any(|e| matches!(e, AgentEvent::OfferEnded { offer, state: OfferState::Withdrawn, .. } if *offer == o.id)));
+    assert_eq!(w.try_handle(Input::Accept { agent: a, offer: o.id }), Err(CoreError::UnknownOffer(o.id)));
+}
+
+#[test]
+fn foreign_offer_is_refused() {
+    let mut w = World::new(2);
+    let item = w.request(Scenario::Chat, "Ada");
+    let o = w.offer_for(item).unwrap();
+    let other = if o.agent == w.agents[0] { w.agents[1] } else { w.agents[0] };
+    assert!(matches!(w.try_handle(Input::Accept { agent: other, offer: o.id }), Err(CoreError::NotYours(_))));
+    assert_eq!(w.offer_for(item).unwrap().state, OfferState::Pending);
+}
+
+#[test]
+fn restore_rearms_deadlines_and_keeps_everything() {
+    let mut w = World::new(2);
+    let item = w.request(Scenario::Chat, "Ada");
+    let o = w.offer_for(item).unwrap();
+    w.ok(Input::Displayed { agent: o.agent, offer: o.id });
+    let snap = Snapshot {
+        settings: w.router.settings().clone(),
+        templates: w.router.templates().cloned().collect(),
+        workstreams: w.router.workstreams().cloned().collect(),
+        queues: w.router.queues().cloned().collect(),
+        contacts: w.router.contacts().cloned().collect(),
+        agents: w.router.agents().cloned().collect(),
+        work_items: w.router.work_items().cloned().collect(),
+        offers: w.router.offers().cloned().collect(),
+        sessions: w.router.sessions().cloned().collect(),
+        max_id: 1000,
+    };
+    let later = w.now.plus_secs(500);
+    let mut r = Router::restore(later, snap);
+    r.check_invariants().unwrap();
+    assert_eq!(r.next_deadline(), o.deadline, "the pending offer's deadline is armed");
+    let applied = r.handle(later, Input::Tick).unwrap();
+    assert!(applied.events.iter().any(|(a, e)| *a == o.agent && matches!(e, AgentEvent::OfferEnded { state: OfferState::TimedOut, .. })));
+    let next = r.offers().find(|x| x.work_item == item).unwrap();
+    assert_ne!(next.agent, o.agent);
+    assert!(next.id.0 > 1000, "ids continue after the highest stored");
+}
