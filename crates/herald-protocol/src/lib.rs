@@ -1,1 +1,250 @@
-//! placeholder
+//! # herald-protocol — the one wire contract
+//!
+//! Every request, response, event and error that crosses between the workspace, its clients and
+//! the UI is declared here, once. The TypeScript the UI uses is generated from these types with
+//! ts-rs into `ui/src/generated/` (committed; a test fails when regeneration differs — run
+//! `HERALD_UPDATE_TS=1 cargo test -p herald-protocol` to refresh it). The OpenAPI schemas of the
+//! same types come from utoipa.
+//!
+//! # Layout
+//! - Entities that travel unchanged (offers, sessions, presence, templates, settings…) are
+//!   herald-core's own types, re-exported here with their wire derives switched on (core feature
+//!   `wire`). Their serde shape *is* the wire shape; the generated TypeScript check catches any
+//!   change to it.
+//! - [`EventEnvelope`]: one entry of an agent's ordered event log; `seq` is the SSE `id`.
+//! - [`ApiError`] with a stable [`ErrorCode`]: the UI matches on the code, never on the message.
+//! - Request/response bodies, one per endpoint, named after it.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use ts_rs::TS;
+use utoipa::ToSchema;
+
+pub use herald_core::{
+    Agent, AgentEvent, AgentId, AgentSummary, Banner, BasePresence, Block, BlockReason, CallAction, CallState,
+    CloseReason, Contact, ContactId, Customer, CustomPresence, DesktopMode, NotificationKind, Offer, OfferAction,
+    OfferField, OfferId, OfferState, PhoneNumber, Presence, PresenceReason, Queue, QueueId, Role, RoutingMode,
+    Scenario, Session, SessionId, SessionState, Settings, Template, TemplateField, TimeoutSecs, Timestamp, WorkItem,
+    WorkItemId, WorkItemState, Workstream, WorkstreamId,
+};
+
+/// The path prefix of this version of the API.
+pub const API_PREFIX: &str = "/v1";
+
+/// One entry of an agent's event log. `seq` increases by one per agent and is the SSE event id;
+/// resuming after `seq` yields exactly the entries that follow it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct EventEnvelope {
+    #[ts(type = "number")]
+    pub seq: u64,
+    pub agent: AgentId,
+    pub at: Timestamp,
+    pub event: AgentEvent,
+}
+
+/// Stable error codes. Each documents the HTTP status it travels with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: the body or a parameter is malformed or out of range; `field` names it.
+    InvalidInput,
+    /// 401: no bearer token, or an unknown or revoked one.
+    Unauthenticated,
+    /// 403: the role does not allow this endpoint, or the offer/session is someone else's.
+    Forbidden,
+    /// 404: no such entity.
+    NotFound,
+    /// 409: the offer is no longer pending (accepted, rejected, timed out or withdrawn).
+    OfferNotPending,
+    /// 409: the template does not allow rejecting this offer (R18, R19).
+    RejectNotAllowed,
+    /// 409: the session or call is not in a state that allows this.
+    WrongState,
+    /// 500: something broke on the server; details are in its log, not here.
+    Internal,
+}
+
+/// The body of every error response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    /// Words for a person.
+    pub message: String,
+    /// The offending field, for `invalid_input`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub field: Option<String>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// `GET /healthz`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+}
+
+/// `GET /v1/me`: everything the agent app needs to draw itself after (re)connecting.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Me {
+    pub agent: AgentSummary,
+    /// Assigned and open sessions.
+    pub sessions: Vec<Session>,
+    /// Pending offers.
+    pub offers: Vec<Offer>,
+    /// The last sequence number of the agent's event log: subscribe after it.
+    #[ts(type = "number")]
+    pub last_seq: u64,
+}
+
+/// `PUT /v1/me/presence`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct SetPresenceRequest {
+    pub presence: Presence,
+}
+
+/// `POST /v1/offers/{id}/accept`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct AcceptResponse {
+    pub session: Session,
+}
+
+/// `POST /v1/sessions/{id}/call`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CallControlRequest {
+    pub action: CallAction,
+}
+
+/// `POST /v1/sessions/{id}/transfer`: to a queue, an agent, or both (R6, R7).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct TransferRequest {
+    #[serde(default)]
+    #[ts(optional)]
+    pub to_queue: Option<QueueId>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub to_agent: Option<AgentId>,
+    /// Escalation/consult (R7): the source session stays open.
+    #[serde(default)]
+    pub escalate: bool,
+}
+
+/// A new work item was created.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct WorkItemCreated {
+    pub work_item: WorkItem,
+}
+
+/// `POST /v1/conversations`: a customer request from a channel, for any scenario (R1–R8).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct NewConversation {
+    pub scenario: Scenario,
+    pub queue: QueueId,
+    #[serde(default)]
+    pub customer_name: String,
+    /// Any common notation; stored in E.164 (R22).
+    #[serde(default)]
+    #[ts(optional)]
+    pub phone: Option<String>,
+    /// Pre-chat answers, case id/title, what the bot gathered… — template placeholders.
+    #[serde(default)]
+    pub context: BTreeMap<String, String>,
+    /// Offer to this agent first (transfers, escalations).
+    #[serde(default)]
+    #[ts(optional)]
+    pub target_agent: Option<AgentId>,
+}
+
+/// `POST /v1/admin/agents`, `PUT /v1/admin/agents/{id}`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct AgentInput {
+    pub name: String,
+    pub role: Role,
+}
+
+/// `POST /v1/admin/agents/{id}/tokens`: the token is shown once; only its hash is stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct IssuedToken {
+    #[ts(type = "number")]
+    pub token_id: u64,
+    pub agent: AgentId,
+    pub token: String,
+}
+
+/// `POST /v1/admin/workstreams`, `PUT /v1/admin/workstreams/{id}`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct WorkstreamInput {
+    pub name: String,
+    pub mode: RoutingMode,
+    pub allowed_presences: Vec<BasePresence>,
+}
+
+/// `POST /v1/admin/queues`, `PUT /v1/admin/queues/{id}`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct QueueInput {
+    pub name: String,
+    pub workstream: WorkstreamId,
+    #[serde(default)]
+    pub members: Vec<AgentId>,
+}
+
+/// `POST /v1/admin/contacts`, `PUT /v1/admin/contacts/{id}`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ContactInput {
+    pub name: String,
+    /// Any common notation; stored in E.164 (R22).
+    #[serde(default)]
+    #[ts(optional)]
+    pub mobile_phone: Option<String>,
+}
+
+/// `GET /v1/events/poll?after=N&wait=S`: the same entries the SSE stream carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct EventsPage {
+    pub events: Vec<EventEnvelope>,
+    /// The last sequence number in the log (poll after it next time).
+    #[ts(type = "number")]
+    pub last_seq: u64,
+}
+
+/// Writes the TypeScript of every wire type into `dir` (one file per type).
+pub fn export_typescript(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> {
+    let cfg = ts_rs::Config::new().with_out_dir(dir).with_large_int("number");
+    macro_rules! export {
+        ($($t:ty),* $(,)?) => { $( <$t as TS>::export_all(&cfg)?; )* };
+    }
+    export!(
+        EventEnvelope,
+        ErrorCode,
+        ApiError,
+        Health,
+        Me,
+        SetPresenceRequest,
+        AcceptResponse,
+        CallControlRequest,
+        TransferRequest,
+        WorkItemCreated,
+        NewConversation,
+        AgentInput,
+        IssuedToken,
+        WorkstreamInput,
+        QueueInput,
+        ContactInput,
+        EventsPage,
+        Agent,
+        Template,
+        Settings,
+        Workstream,
+        Queue,
+        Contact,
+        CustomPresence,
+    );
+    Ok(())
+}
