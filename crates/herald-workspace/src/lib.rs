@@ -1,1 +1,144 @@
-//! placeholder
+//! # herald-workspace — the server
+//!
+//! Turns customer requests into work items, offers them to agents with deadlines, and applies
+//! every presence and routing rule — by feeding herald-core's router and carrying out what it
+//! decides. The caller hands in the listener and decides when to stop ([`start`], [`serve`]);
+//! tests bind `127.0.0.1:0`.
+//!
+//! # Layout
+//! - [`engine`]: owns the router; one store transaction per change; timers.
+//! - [`store`]: SQLite (sqlx, embedded additive migrations); entities as JSON plus each agent's
+//!   ordered event log.
+//! - [`realtime`]: live wake-ups per agent; SSE and polling both read the log.
+//! - [`auth`]: hashed, revocable bearer tokens; roles come from the agent record.
+//! - [`http`]: axum handlers (thin), error classification, OpenAPI.
+//! - [`demo`]: a demo team, simulated colleagues and a stream of mixed requests.
+//! - [`cli`]: the `herald-workspace` command line.
+//!
+//! # Not here (yet)
+//! PostgreSQL and several instances sharing it; provider webhooks (Twilio, web chat).
+
+pub mod auth;
+pub mod cli;
+pub mod demo;
+pub mod engine;
+pub mod http;
+pub mod realtime;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How to run a workspace.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `sqlite://path/to/file.db` or `sqlite::memory:`.
+    pub database_url: String,
+    /// Seeds an admin holding this token when the database has no agents yet.
+    pub admin_token: Option<String>,
+    /// Seed a demo team and generate traffic.
+    pub demo: Option<demo::DemoConfig>,
+}
+
+/// A started workspace.
+#[derive(Debug)]
+pub struct Running {
+    pub addr: SocketAddr,
+    pub engine: Arc<engine::Engine>,
+    pub tokens: Arc<auth::Tokens>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    server: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, ends open event streams and background tasks, and waits for them.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        self.server.await??;
+        Ok(())
+    }
+}
+
+/// Opens the store, loads the state, re-arms deadlines, and serves HTTP on `listener`.
+pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Running> {
+    let addr = listener.local_addr()?;
+    let store = store::Store::open(&config.database_url).await?;
+    let engine = engine::Engine::load(store.clone()).await?;
+    let tokens = Arc::new(auth::Tokens::load(&store).await?);
+    if let Some(token) = &config.admin_token {
+        seed_admin(&engine, &tokens, token).await?;
+    }
+    let (stop, stopped) = watch::channel(false);
+    let mut tasks = Vec::new();
+    let wait = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    tasks.push(tokio::spawn(engine.clone().run_timers(wait(stopped.clone()))));
+    if let Some(demo) = config.demo.clone() {
+        let seeded = demo::seed(&engine, &tokens, &demo).await?;
+        tasks.push(tokio::spawn(demo::run(engine.clone(), seeded, demo, wait(stopped.clone()))));
+    }
+    let state = http::AppState { engine: engine.clone(), tokens: tokens.clone(), shutdown: stopped.clone() };
+    let app = http::router(state).layer(axum::middleware::from_fn(log_errors));
+    let server = tokio::spawn(axum::serve(listener, app).with_graceful_shutdown(wait(stopped)).into_future());
+    tracing::info!(
+        listen = %format!("http://{addr}"),
+        database = %config.database_url,
+        "Herald workspace listening on http://{addr} (API under /v1, OpenAPI at /openapi.json); data in {}",
+        config.database_url
+    );
+    Ok(Running { addr, engine, tokens, stop, tasks, server })
+}
+
+/// Runs until `shutdown` resolves.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let running = start(config, listener).await?;
+    shutdown.await;
+    tracing::info!("shutting down");
+    running.stop().await
+}
+
+async fn seed_admin(engine: &engine::Engine, tokens: &auth::Tokens, token: &str) -> anyhow::Result<()> {
+    if tokens.check(token).is_some() {
+        return Ok(());
+    }
+    let empty = engine.read(|r, _| r.agents().next().is_none()).await;
+    if !empty {
+        tracing::warn!("the admin token was not seeded: the database already has agents (an admin can issue tokens)");
+        return Ok(());
+    }
+    let reply = engine
+        .apply(herald_core::Input::UpsertAgent(herald_core::AgentSpec {
+            id: None,
+            name: "Administrator".into(),
+            role: herald_core::Role::Admin,
+        }))
+        .await?;
+    if let herald_core::Reply::Agent(id) = reply {
+        tokens.add(engine.store(), id, token, engine::now().0).await?;
+        tracing::info!(agent = %id, "seeded an admin on the empty database");
+    }
+    Ok(())
+}
+
+async fn log_errors(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let (method, path) = (req.method().clone(), req.uri().path().to_string());
+    let res = next.run(req).await;
+    if res.status().is_server_error() {
+        tracing::error!(%method, %path, status = %res.status(), "request failed");
+    } else if res.status().is_client_error() {
+        tracing::debug!(%method, %path, status = %res.status(), "request refused");
+    }
+    res
+}

@@ -1,0 +1,68 @@
+//! Bearer tokens: random, shown once, stored as SHA-256 hashes, revocable. The active ones are
+//! cached in memory so a request never waits on the database to be authenticated.
+
+use crate::store::{Store, StoreError};
+use base64::Engine as _;
+use herald_core::AgentId;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+/// The token cache. See the module docs.
+#[derive(Debug, Default)]
+pub struct Tokens {
+    by_hash: RwLock<HashMap<String, (u64, AgentId)>>,
+}
+
+/// SHA-256 of the token, hex.
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A new random token: `hrld_` and 32 random bytes, base64url.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("hrld_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+impl Tokens {
+    pub async fn load(store: &Store) -> Result<Self, StoreError> {
+        let t = Tokens::default();
+        {
+            let mut m = t.by_hash.write().unwrap_or_else(|p| p.into_inner());
+            for s in store.active_tokens().await? {
+                m.insert(s.hash, (s.id, s.agent));
+            }
+        }
+        Ok(t)
+    }
+
+    /// Which agent (and token id) this bearer token signs in, if it is active.
+    pub fn check(&self, token: &str) -> Option<(u64, AgentId)> {
+        self.by_hash.read().unwrap_or_else(|p| p.into_inner()).get(&hash_token(token)).copied()
+    }
+
+    /// Stores `token` (its hash) for `agent`.
+    pub async fn add(&self, store: &Store, agent: AgentId, token: &str, now_ms: u64) -> Result<u64, StoreError> {
+        let hash = hash_token(token);
+        let id = store.insert_token(agent, &hash, now_ms).await?;
+        self.by_hash.write().unwrap_or_else(|p| p.into_inner()).insert(hash, (id, agent));
+        Ok(id)
+    }
+
+    /// Issues a new random token for `agent`.
+    pub async fn issue(&self, store: &Store, agent: AgentId, now_ms: u64) -> Result<(u64, String), StoreError> {
+        let token = new_token();
+        let id = self.add(store, agent, &token, now_ms).await?;
+        Ok((id, token))
+    }
+
+    /// Revokes a token by id; `false` when it was not active.
+    pub async fn revoke(&self, store: &Store, id: u64, now_ms: u64) -> Result<bool, StoreError> {
+        let done = store.revoke_token(id, now_ms).await?;
+        self.by_hash.write().unwrap_or_else(|p| p.into_inner()).retain(|_, (tid, _)| *tid != id);
+        Ok(done)
+    }
+}

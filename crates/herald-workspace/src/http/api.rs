@@ -1,0 +1,563 @@
+//! The handlers: each parses, checks the role, calls the engine once, maps the error.
+
+use super::error::{classify, AppError};
+use super::extract::{parse_id, ApiJson, Caller};
+use super::AppState;
+use crate::engine::{now, Engine};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::IntoResponse;
+use axum::Json;
+use futures_util::Stream;
+use herald_core::{
+    AgentId, AgentSpec, ContactId, Input, NewWorkItem, OfferId, PhoneNumber, QueueId, Reply, Role, Router, Scenario,
+    SessionId, WorkItemId, WorkstreamId,
+};
+use herald_protocol::{
+    AcceptResponse, Agent, AgentInput, AgentSummary, ApiError, CallControlRequest, Contact, ContactInput,
+    EventEnvelope, EventsPage, Health, IssuedToken, Me, NewConversation, Queue, QueueInput, Session,
+    SetPresenceRequest, Settings, Template, TransferRequest, WorkItemCreated, Workstream, WorkstreamInput,
+};
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+type Result<T> = std::result::Result<T, AppError>;
+
+async fn run(engine: &Engine, caller: &Caller, input: Input) -> Result<Reply> {
+    match engine.apply(input).await {
+        Ok(r) => Ok(r),
+        Err(e) => Err(classify(engine, caller.agent, e).await),
+    }
+}
+
+async fn run_then<R>(engine: &Engine, caller: &Caller, input: Input, read: impl FnOnce(&Router, &Reply) -> R) -> Result<R> {
+    match engine.apply_then(input, read).await {
+        Ok(r) => Ok(r),
+        Err(e) => Err(classify(engine, caller.agent, e).await),
+    }
+}
+
+fn summary(r: &Router, agent: AgentId) -> Result<AgentSummary> {
+    r.summary(agent).ok_or_else(|| AppError::new(herald_protocol::ErrorCode::NotFound, format!("no agent {agent}")))
+}
+
+fn parse_phone(raw: Option<&str>, field: &str) -> Result<Option<PhoneNumber>> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(p) => PhoneNumber::parse(p).map(Some).map_err(|e| AppError::invalid(field, e.reason)),
+    }
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
+}
+
+// ----- the agent -----
+
+#[utoipa::path(get, path = "/v1/me", tag = "agent", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, body = ApiError)))]
+pub async fn me(State(s): State<AppState>, caller: Caller) -> Result<Json<Me>> {
+    s.engine
+        .read(|r, seqs| {
+            Ok(Json(Me {
+                agent: summary(r, caller.agent)?,
+                sessions: r.sessions_of(caller.agent).into_iter().cloned().collect(),
+                offers: r.offers_of(caller.agent).into_iter().cloned().collect(),
+                last_seq: seqs.get(&caller.agent).copied().unwrap_or(0),
+            }))
+        })
+        .await
+}
+
+#[utoipa::path(put, path = "/v1/me/presence", tag = "agent", security(("bearer" = [])), request_body = SetPresenceRequest,
+    responses((status = 200, body = AgentSummary), (status = 400, body = ApiError)))]
+pub async fn set_presence(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<SetPresenceRequest>,
+) -> Result<Json<AgentSummary>> {
+    let input = Input::SetPresence { agent: caller.agent, presence: req.presence };
+    run_then(&s.engine, &caller, input, |r, _| summary(r, caller.agent)).await?.map(Json)
+}
+
+#[utoipa::path(post, path = "/v1/me/reset-presence", tag = "agent", security(("bearer" = [])),
+    responses((status = 200, body = AgentSummary)))]
+pub async fn reset_my_presence(State(s): State<AppState>, caller: Caller) -> Result<Json<AgentSummary>> {
+    let input = Input::ResetPresence { agent: caller.agent, by: caller.agent };
+    run_then(&s.engine, &caller, input, |r, _| summary(r, caller.agent)).await?.map(Json)
+}
+
+#[utoipa::path(post, path = "/v1/offers/{id}/accept", tag = "agent", security(("bearer" = [])),
+    params(("id" = u64, Path, description = "offer id")),
+    responses((status = 200, body = AcceptResponse), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
+pub async fn accept(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<AcceptResponse>> {
+    let offer = OfferId(parse_id(&id, "id")?);
+    let session = run_then(&s.engine, &caller, Input::Accept { agent: caller.agent, offer }, |r, reply| match reply {
+        Reply::Session(id) => r.session(*id).cloned(),
+        _ => None,
+    })
+    .await?
+    .ok_or_else(|| AppError::internal("accept returned no session"))?;
+    Ok(Json(AcceptResponse { session }))
+}
+
+#[utoipa::path(post, path = "/v1/offers/{id}/reject", tag = "agent", security(("bearer" = [])),
+    params(("id" = u64, Path, description = "offer id")),
+    responses((status = 204), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
+pub async fn reject(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode> {
+    let offer = OfferId(parse_id(&id, "id")?);
+    run(&s.engine, &caller, Input::Reject { agent: caller.agent, offer }).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/v1/offers/{id}/displayed", tag = "agent", security(("bearer" = [])),
+    params(("id" = u64, Path, description = "offer id")),
+    responses((status = 204), (status = 403, body = ApiError), (status = 409, body = ApiError)))]
+pub async fn displayed(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode> {
+    let offer = OfferId(parse_id(&id, "id")?);
+    run(&s.engine, &caller, Input::Displayed { agent: caller.agent, offer }).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/v1/sessions/{id}/close", tag = "agent", security(("bearer" = [])),
+    params(("id" = u64, Path, description = "session id")),
+    responses((status = 204), (status = 403, body = ApiError), (status = 409, body = ApiError)))]
+pub async fn close_session(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode> {
+    let session = SessionId(parse_id(&id, "id")?);
+    run(&s.engine, &caller, Input::CloseSession { agent: caller.agent, session }).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/v1/sessions/{id}/call", tag = "agent", security(("bearer" = [])), request_body = CallControlRequest,
+    params(("id" = u64, Path, description = "session id")),
+    responses((status = 200, body = Session), (status = 409, body = ApiError)))]
+pub async fn call_control(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<CallControlRequest>,
+) -> Result<Json<Session>> {
+    let session = SessionId(parse_id(&id, "id")?);
+    let input = Input::CallControl { agent: caller.agent, session, action: req.action };
+    let s = run_then(&s.engine, &caller, input, |r, _| r.session(session).cloned()).await?;
+    s.map(Json).ok_or_else(|| AppError::internal("session vanished"))
+}
+
+#[utoipa::path(post, path = "/v1/sessions/{id}/transfer", tag = "agent", security(("bearer" = [])), request_body = TransferRequest,
+    params(("id" = u64, Path, description = "session id")),
+    responses((status = 201, body = WorkItemCreated), (status = 409, body = ApiError)))]
+pub async fn transfer(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<TransferRequest>,
+) -> Result<(StatusCode, Json<WorkItemCreated>)> {
+    let session = SessionId(parse_id(&id, "id")?);
+    let input = Input::Transfer { agent: caller.agent, session, to_queue: req.to_queue, to_agent: req.to_agent, escalate: req.escalate };
+    created_item(&s.engine, &caller, input).await
+}
+
+async fn created_item(engine: &Engine, caller: &Caller, input: Input) -> Result<(StatusCode, Json<WorkItemCreated>)> {
+    let item = run_then(engine, caller, input, |r, reply| match reply {
+        Reply::WorkItem(id) => r.work_item(*id).cloned(),
+        _ => None,
+    })
+    .await?;
+    match item {
+        Some(work_item) => Ok((StatusCode::CREATED, Json(WorkItemCreated { work_item }))),
+        None => Err(AppError::internal("the new work item is gone")),
+    }
+}
+
+#[utoipa::path(post, path = "/v1/auth/sign-out", tag = "agent", security(("bearer" = [])), responses((status = 204)))]
+pub async fn sign_out(State(s): State<AppState>, caller: Caller) -> Result<StatusCode> {
+    s.tokens.revoke(s.engine.store(), caller.token_id, now().0).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ----- events -----
+
+fn after_param(headers: &axum::http::HeaderMap, q: &HashMap<String, String>) -> Result<u64> {
+    if let Some(a) = q.get("after") {
+        return a.parse().map_err(|_| AppError::invalid("after", format!("after must be a number, got {a:?}")));
+    }
+    match headers.get("last-event-id").and_then(|v| v.to_str().ok()) {
+        Some(v) if !v.trim().is_empty() => {
+            v.trim().parse().map_err(|_| AppError::invalid("Last-Event-ID", format!("must be a number, got {v:?}")))
+        }
+        _ => Ok(0),
+    }
+}
+
+/// Marks the agent connected while alive; disconnected when dropped (R26 grace starts).
+struct Presence {
+    engine: Arc<Engine>,
+    agent: AgentId,
+}
+
+impl Presence {
+    async fn start(engine: Arc<Engine>, agent: AgentId) -> Result<Self> {
+        engine.apply(Input::Connected { agent }).await.map_err(|e| AppError::internal(e))?;
+        Ok(Self { engine, agent })
+    }
+}
+
+impl Drop for Presence {
+    fn drop(&mut self) {
+        let (engine, agent) = (self.engine.clone(), self.agent);
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                if let Err(e) = engine.apply(Input::Disconnected { agent }).await {
+                    tracing::warn!(%agent, error = %e, "could not record disconnect");
+                }
+            });
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/v1/events", tag = "events", security(("bearer" = [])),
+    params(("after" = Option<u64>, Query, description = "resume after this sequence number (or send Last-Event-ID)")),
+    responses((status = 200, description = "text/event-stream of EventEnvelope; SSE id = seq", content_type = "text/event-stream", body = EventEnvelope)))]
+pub async fn events(
+    State(s): State<AppState>,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Sse<impl Stream<Item = std::result::Result<Event, Infallible>>>> {
+    let after = after_param(&headers, &q)?;
+    let guard = Presence::start(s.engine.clone(), caller.agent).await?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Arc<EventEnvelope>>(256);
+    let engine = s.engine.clone();
+    let agent = caller.agent;
+    let mut shutdown = s.shutdown.clone();
+    tokio::spawn(async move {
+        let follow = crate::realtime::follow(engine.store().clone(), engine.hub(), agent, after, tx);
+        tokio::select! {
+            r = follow => if let Err(e) = r {
+                tracing::warn!(%agent, error = %e, "event stream ended by a store error");
+            },
+            _ = shutdown.wait_for(|stop| *stop) => {}
+        }
+    });
+    let stream = futures_util::stream::unfold((rx, guard), |(mut rx, guard)| async move {
+        let e = rx.recv().await?;
+        let ev = Event::default().id(e.seq.to_string()).event("agent_event").json_data(&*e).unwrap_or_default();
+        Some((Ok(ev), (rx, guard)))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+#[utoipa::path(get, path = "/v1/events/poll", tag = "events", security(("bearer" = [])),
+    params(("after" = Option<u64>, Query, description = "entries after this sequence number"),
+           ("wait" = Option<u64>, Query, description = "seconds to wait for an entry when none is there (0–30)")),
+    responses((status = 200, body = EventsPage)))]
+pub async fn poll(
+    State(s): State<AppState>,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<EventsPage>> {
+    let after = after_param(&headers, &q)?;
+    let wait: u64 = match q.get("wait") {
+        None => 0,
+        Some(w) => w.parse().ok().filter(|w| *w <= 30).ok_or_else(|| AppError::invalid("wait", "wait must be 0–30 seconds"))?,
+    };
+    let _guard = Presence::start(s.engine.clone(), caller.agent).await?;
+    let store = s.engine.store();
+    let mut live = s.engine.hub().subscribe(caller.agent);
+    let mut events = store.events_after(caller.agent, after, 500).await?;
+    if events.is_empty() && wait > 0 {
+        let _ = tokio::time::timeout(Duration::from_secs(wait), live.recv()).await;
+        events = store.events_after(caller.agent, after, 500).await?;
+    }
+    let last_seq = s.engine.read(|_, seqs| seqs.get(&caller.agent).copied().unwrap_or(0)).await;
+    Ok(Json(EventsPage { events, last_seq }))
+}
+
+// ----- supervisor -----
+
+#[utoipa::path(get, path = "/v1/team", tag = "supervisor", security(("bearer" = [])),
+    responses((status = 200, body = Vec<AgentSummary>), (status = 403, body = ApiError)))]
+pub async fn team(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<AgentSummary>>> {
+    caller.require(Role::Supervisor)?;
+    Ok(Json(s.engine.read(|r, _| r.team()).await))
+}
+
+#[utoipa::path(post, path = "/v1/team/{agent}/reset-presence", tag = "supervisor", security(("bearer" = [])),
+    params(("agent" = u64, Path, description = "agent id")),
+    responses((status = 200, body = AgentSummary), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn reset_agent_presence(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<AgentSummary>> {
+    caller.require(Role::Supervisor)?;
+    let agent = AgentId(parse_id(&id, "agent")?);
+    let input = Input::ResetPresence { agent, by: caller.agent };
+    run_then(&s.engine, &caller, input, |r, _| summary(r, agent)).await?.map(Json)
+}
+
+// ----- ingress -----
+
+#[utoipa::path(post, path = "/v1/conversations", tag = "ingress", security(("bearer" = [])), request_body = NewConversation,
+    responses((status = 201, body = WorkItemCreated), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn new_conversation(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<NewConversation>,
+) -> Result<(StatusCode, Json<WorkItemCreated>)> {
+    caller.require(Role::Admin)?;
+    let phone = parse_phone(req.phone.as_deref(), "phone")?;
+    if req.scenario == Scenario::Case && !req.context.contains_key("caseId") {
+        return Err(AppError::invalid("context.caseId", "a case assignment needs context.caseId"));
+    }
+    let input = Input::Request(NewWorkItem {
+        scenario: req.scenario,
+        queue: req.queue,
+        customer_name: req.customer_name,
+        phone,
+        context: req.context,
+        target_agent: req.target_agent,
+    });
+    created_item(&s.engine, &caller, input).await
+}
+
+#[utoipa::path(post, path = "/v1/conversations/{id}/close", tag = "ingress", security(("bearer" = [])),
+    params(("id" = u64, Path, description = "work item id")),
+    responses((status = 204), (status = 404, body = ApiError), (status = 409, body = ApiError)))]
+pub async fn close_conversation(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode> {
+    caller.require(Role::Admin)?;
+    let item = WorkItemId(parse_id(&id, "id")?);
+    run(&s.engine, &caller, Input::CloseWorkItem { item }).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ----- admin -----
+
+#[utoipa::path(get, path = "/v1/admin/agents", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<Agent>)))]
+pub async fn list_agents(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Agent>>> {
+    caller.require(Role::Admin)?;
+    Ok(Json(s.engine.read(|r, _| r.agents().cloned().collect()).await))
+}
+
+#[utoipa::path(post, path = "/v1/admin/agents", tag = "admin", security(("bearer" = [])), request_body = AgentInput,
+    responses((status = 201, body = Agent), (status = 400, body = ApiError)))]
+pub async fn create_agent(State(s): State<AppState>, caller: Caller, ApiJson(req): ApiJson<AgentInput>) -> Result<(StatusCode, Json<Agent>)> {
+    caller.require(Role::Admin)?;
+    upsert_agent(&s, &caller, None, req).await.map(|a| (StatusCode::CREATED, a))
+}
+
+#[utoipa::path(put, path = "/v1/admin/agents/{id}", tag = "admin", security(("bearer" = [])), request_body = AgentInput,
+    params(("id" = u64, Path, description = "agent id")), responses((status = 200, body = Agent), (status = 404, body = ApiError)))]
+pub async fn update_agent(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<AgentInput>,
+) -> Result<Json<Agent>> {
+    caller.require(Role::Admin)?;
+    let id = AgentId(parse_id(&id, "id")?);
+    upsert_agent(&s, &caller, Some(id), req).await
+}
+
+async fn upsert_agent(s: &AppState, caller: &Caller, id: Option<AgentId>, req: AgentInput) -> Result<Json<Agent>> {
+    let input = Input::UpsertAgent(AgentSpec { id, name: req.name, role: req.role });
+    let a = run_then(&s.engine, caller, input, |r, reply| match reply {
+        Reply::Agent(id) => r.agent(*id).cloned(),
+        _ => None,
+    })
+    .await?;
+    a.map(Json).ok_or_else(|| AppError::internal("agent vanished"))
+}
+
+#[utoipa::path(post, path = "/v1/admin/agents/{id}/tokens", tag = "admin", security(("bearer" = [])),
+    params(("id" = u64, Path, description = "agent id")), responses((status = 201, body = IssuedToken), (status = 404, body = ApiError)))]
+pub async fn issue_token(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<(StatusCode, Json<IssuedToken>)> {
+    caller.require(Role::Admin)?;
+    let agent = AgentId(parse_id(&id, "id")?);
+    if s.engine.read(|r, _| r.agent(agent).is_none()).await {
+        return Err(AppError::new(herald_protocol::ErrorCode::NotFound, format!("no agent {agent}")));
+    }
+    let (token_id, token) = s.tokens.issue(s.engine.store(), agent, now().0).await?;
+    tracing::info!(%agent, token_id, "token issued");
+    Ok((StatusCode::CREATED, Json(IssuedToken { token_id, agent, token })))
+}
+
+#[utoipa::path(delete, path = "/v1/admin/tokens/{id}", tag = "admin", security(("bearer" = [])),
+    params(("id" = u64, Path, description = "token id")), responses((status = 204), (status = 404, body = ApiError)))]
+pub async fn revoke_token(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode> {
+    caller.require(Role::Admin)?;
+    let id = parse_id(&id, "id")?;
+    if s.tokens.revoke(s.engine.store(), id, now().0).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::new(herald_protocol::ErrorCode::NotFound, format!("no active token {id}")))
+    }
+}
+
+#[utoipa::path(get, path = "/v1/admin/templates", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<Template>)))]
+pub async fn list_templates(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Template>>> {
+    caller.require(Role::Admin)?;
+    Ok(Json(s.engine.read(|r, _| r.templates().cloned().collect()).await))
+}
+
+#[utoipa::path(put, path = "/v1/admin/templates/{scenario}", tag = "admin", security(("bearer" = [])), request_body = Template,
+    params(("scenario" = Scenario, Path, description = "scenario")), responses((status = 200, body = Template), (status = 400, body = ApiError)))]
+pub async fn put_template(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(scenario): Path<String>,
+    ApiJson(t): ApiJson<Template>,
+) -> Result<Json<Template>> {
+    caller.require(Role::Admin)?;
+    if t.scenario.to_string() != scenario {
+        return Err(AppError::invalid("scenario", format!("body is for {} but the path says {scenario}", t.scenario)));
+    }
+    run(&s.engine, &caller, Input::PutTemplate(t.clone())).await?;
+    Ok(Json(t))
+}
+
+#[utoipa::path(get, path = "/v1/admin/settings", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Settings)))]
+pub async fn get_settings(State(s): State<AppState>, caller: Caller) -> Result<Json<Settings>> {
+    caller.require(Role::Admin)?;
+    Ok(Json(s.engine.read(|r, _| r.settings().clone()).await))
+}
+
+#[utoipa::path(put, path = "/v1/admin/settings", tag = "admin", security(("bearer" = [])), request_body = Settings,
+    responses((status = 200, body = Settings), (status = 400, body = ApiError)))]
+pub async fn put_settings(State(s): State<AppState>, caller: Caller, ApiJson(v): ApiJson<Settings>) -> Result<Json<Settings>> {
+    caller.require(Role::Admin)?;
+    run(&s.engine, &caller, Input::PutSettings(v.clone())).await?;
+    Ok(Json(v))
+}
+
+#[utoipa::path(get, path = "/v1/admin/workstreams", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<Workstream>)))]
+pub async fn list_workstreams(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Workstream>>> {
+    caller.require(Role::Admin)?;
+    Ok(Json(s.engine.read(|r, _| r.workstreams().cloned().collect()).await))
+}
+
+#[utoipa::path(post, path = "/v1/admin/workstreams", tag = "admin", security(("bearer" = [])), request_body = WorkstreamInput,
+    responses((status = 201, body = Workstream), (status = 400, body = ApiError)))]
+pub async fn create_workstream(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(w): ApiJson<WorkstreamInput>,
+) -> Result<(StatusCode, Json<Workstream>)> {
+    caller.require(Role::Admin)?;
+    upsert_workstream(&s, &caller, WorkstreamId(0), w).await.map(|w| (StatusCode::CREATED, w))
+}
+
+#[utoipa::path(put, path = "/v1/admin/workstreams/{id}", tag = "admin", security(("bearer" = [])), request_body = WorkstreamInput,
+    params(("id" = u64, Path, description = "workstream id")), responses((status = 200, body = Workstream), (status = 404, body = ApiError)))]
+pub async fn update_workstream(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(w): ApiJson<WorkstreamInput>,
+) -> Result<Json<Workstream>> {
+    caller.require(Role::Admin)?;
+    let id = WorkstreamId(parse_id(&id, "id")?);
+    if id.0 == 0 {
+        return Err(AppError::invalid("id", "0 is not a workstream id"));
+    }
+    upsert_workstream(&s, &caller, id, w).await
+}
+
+async fn upsert_workstream(s: &AppState, caller: &Caller, id: WorkstreamId, w: WorkstreamInput) -> Result<Json<Workstream>> {
+    let input = Input::UpsertWorkstream(Workstream { id, name: w.name, mode: w.mode, allowed_presences: w.allowed_presences });
+    let w = run_then(&s.engine, caller, input, |r, reply| match reply {
+        Reply::Workstream(id) => r.workstreams().find(|w| w.id == *id).cloned(),
+        _ => None,
+    })
+    .await?;
+    w.map(Json).ok_or_else(|| AppError::internal("workstream vanished"))
+}
+
+#[utoipa::path(get, path = "/v1/admin/queues", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<Queue>)))]
+pub async fn list_queues(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Queue>>> {
+    caller.require(Role::Admin)?;
+    Ok(Json(s.engine.read(|r, _| r.queues().cloned().collect()).await))
+}
+
+#[utoipa::path(post, path = "/v1/admin/queues", tag = "admin", security(("bearer" = [])), request_body = QueueInput,
+    responses((status = 201, body = Queue), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn create_queue(State(s): State<AppState>, caller: Caller, ApiJson(q): ApiJson<QueueInput>) -> Result<(StatusCode, Json<Queue>)> {
+    caller.require(Role::Admin)?;
+    upsert_queue(&s, &caller, QueueId(0), q).await.map(|q| (StatusCode::CREATED, q))
+}
+
+#[utoipa::path(put, path = "/v1/admin/queues/{id}", tag = "admin", security(("bearer" = [])), request_body = QueueInput,
+    params(("id" = u64, Path, description = "queue id")), responses((status = 200, body = Queue), (status = 404, body = ApiError)))]
+pub async fn update_queue(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(q): ApiJson<QueueInput>,
+) -> Result<Json<Queue>> {
+    caller.require(Role::Admin)?;
+    let id = QueueId(parse_id(&id, "id")?);
+    if id.0 == 0 {
+        return Err(AppError::invalid("id", "0 is not a queue id"));
+    }
+    upsert_queue(&s, &caller, id, q).await
+}
+
+async fn upsert_queue(s: &AppState, caller: &Caller, id: QueueId, q: QueueInput) -> Result<Json<Queue>> {
+    let input = Input::UpsertQueue(Queue { id, name: q.name, workstream: q.workstream, members: q.members });
+    let q = run_then(&s.engine, caller, input, |r, reply| match reply {
+        Reply::Queue(id) => r.queue(*id).cloned(),
+        _ => None,
+    })
+    .await?;
+    q.map(Json).ok_or_else(|| AppError::internal("queue vanished"))
+}
+
+#[utoipa::path(get, path = "/v1/admin/contacts", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<Contact>)))]
+pub async fn list_contacts(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Contact>>> {
+    caller.require(Role::Admin)?;
+    Ok(Json(s.engine.read(|r, _| r.contacts().cloned().collect()).await))
+}
+
+#[utoipa::path(post, path = "/v1/admin/contacts", tag = "admin", security(("bearer" = [])), request_body = ContactInput,
+    responses((status = 201, body = Contact), (status = 400, body = ApiError)))]
+pub async fn create_contact(State(s): State<AppState>, caller: Caller, ApiJson(c): ApiJson<ContactInput>) -> Result<(StatusCode, Json<Contact>)> {
+    caller.require(Role::Admin)?;
+    upsert_contact(&s, &caller, ContactId(0), c).await.map(|c| (StatusCode::CREATED, c))
+}
+
+#[utoipa::path(put, path = "/v1/admin/contacts/{id}", tag = "admin", security(("bearer" = [])), request_body = ContactInput,
+    params(("id" = u64, Path, description = "contact id")), responses((status = 200, body = Contact), (status = 404, body = ApiError)))]
+pub async fn update_contact(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(c): ApiJson<ContactInput>,
+) -> Result<Json<Contact>> {
+    caller.require(Role::Admin)?;
+    let id = ContactId(parse_id(&id, "id")?);
+    if id.0 == 0 {
+        return Err(AppError::invalid("id", "0 is not a contact id"));
+    }
+    upsert_contact(&s, &caller, id, c).await
+}
+
+async fn upsert_contact(s: &AppState, caller: &Caller, id: ContactId, c: ContactInput) -> Result<Json<Contact>> {
+    let mobile_phone = parse_phone(c.mobile_phone.as_deref(), "mobile_phone")?;
+    let input = Input::UpsertContact(Contact { id, name: c.name, mobile_phone });
+    let c = run_then(&s.engine, caller, input, |r, reply| match reply {
+        Reply::Contact(id) => r.contacts().find(|c| c.id == *id).cloned(),
+        _ => None,
+    })
+    .await?;
+    c.map(Json).ok_or_else(|| AppError::internal("contact vanished"))
+}
+
+/// 404 for every path the API does not have, in the API's error shape.
+pub async fn not_found(uri: axum::http::Uri) -> impl IntoResponse {
+    AppError::new(herald_protocol::ErrorCode::NotFound, format!("no endpoint {}", uri.path()))
+}

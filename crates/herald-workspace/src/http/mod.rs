@@ -1,0 +1,91 @@
+//! The HTTP API (axum): routes, the shared state, and the OpenAPI document of every endpoint.
+
+mod api;
+pub mod error;
+pub mod extract;
+
+use crate::auth::Tokens;
+use crate::engine::Engine;
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use std::sync::Arc;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub engine: Arc<Engine>,
+    pub tokens: Arc<Tokens>,
+    /// Flips to `true` when the server stops; open event streams end then.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Herald workspace API", description = "Routing, offers, presence and real-time events for Herald agent apps."),
+    paths(
+        api::healthz, api::me, api::set_presence, api::reset_my_presence, api::accept, api::reject, api::displayed,
+        api::close_session, api::call_control, api::transfer, api::sign_out, api::events, api::poll, api::team,
+        api::reset_agent_presence, api::new_conversation, api::close_conversation, api::list_agents,
+        api::create_agent, api::update_agent, api::issue_token, api::revoke_token, api::list_templates,
+        api::put_template, api::get_settings, api::put_settings, api::list_workstreams, api::create_workstream,
+        api::update_workstream, api::list_queues, api::create_queue, api::update_queue, api::list_contacts,
+        api::create_contact, api::update_contact,
+    ),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+/// The OpenAPI 3 document served at `/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// Every route of the workspace.
+pub fn router(state: AppState) -> Router {
+    let doc = openapi();
+    Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/openapi.json", get(move || async move { Json(doc.clone()) }))
+        .route("/v1/me", get(api::me))
+        .route("/v1/me/presence", put(api::set_presence))
+        .route("/v1/me/reset-presence", post(api::reset_my_presence))
+        .route("/v1/offers/{id}/accept", post(api::accept))
+        .route("/v1/offers/{id}/reject", post(api::reject))
+        .route("/v1/offers/{id}/displayed", post(api::displayed))
+        .route("/v1/sessions/{id}/close", post(api::close_session))
+        .route("/v1/sessions/{id}/call", post(api::call_control))
+        .route("/v1/sessions/{id}/transfer", post(api::transfer))
+        .route("/v1/auth/sign-out", post(api::sign_out))
+        .route("/v1/events", get(api::events))
+        .route("/v1/events/poll", get(api::poll))
+        .route("/v1/team", get(api::team))
+        .route("/v1/team/{agent}/reset-presence", post(api::reset_agent_presence))
+        .route("/v1/conversations", post(api::new_conversation))
+        .route("/v1/conversations/{id}/close", post(api::close_conversation))
+        .route("/v1/admin/agents", get(api::list_agents).post(api::create_agent))
+        .route("/v1/admin/agents/{id}", put(api::update_agent))
+        .route("/v1/admin/agents/{id}/tokens", post(api::issue_token))
+        .route("/v1/admin/tokens/{id}", delete(api::revoke_token))
+        .route("/v1/admin/templates", get(api::list_templates))
+        .route("/v1/admin/templates/{scenario}", put(api::put_template))
+        .route("/v1/admin/settings", get(api::get_settings).put(api::put_settings))
+        .route("/v1/admin/workstreams", get(api::list_workstreams).post(api::create_workstream))
+        .route("/v1/admin/workstreams/{id}", put(api::update_workstream))
+        .route("/v1/admin/queues", get(api::list_queues).post(api::create_queue))
+        .route("/v1/admin/queues/{id}", put(api::update_queue))
+        .route("/v1/admin/contacts", get(api::list_contacts).post(api::create_contact))
+        .route("/v1/admin/contacts/{id}", put(api::update_contact))
+        .fallback(api::not_found)
+        .with_state(state)
+}

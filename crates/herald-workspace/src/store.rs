@@ -1,0 +1,239 @@
+//! SQLite through sqlx. Every state change is one transaction holding the changed entities and
+//! the events appended to the affected agents' logs; the migrations are embedded and additive.
+//!
+//! WAL with `synchronous = NORMAL`: a committed transaction survives the process being killed
+//! (`kill -9`); only an OS crash or power loss can drop the last few.
+
+use herald_core::{AgentId, Offer, OfferId, Saved, SessionState, Snapshot, WorkItemState};
+use herald_protocol::EventEnvelope;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A store failure: the database could not be opened, read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored {kind} {key} is unreadable: {source}")]
+    Corrupt { kind: String, key: String, source: serde_json::Error },
+}
+
+/// A token as stored: which agent it signs in, by hash.
+#[derive(Clone, Debug)]
+pub struct StoredToken {
+    pub id: u64,
+    pub agent: AgentId,
+    pub hash: String,
+}
+
+/// The workspace's database.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+fn key_of(s: &Saved) -> (&'static str, String, bool) {
+    match s {
+        Saved::Agent(a) => ("agent", a.id.0.to_string(), true),
+        Saved::WorkItem(w) => ("work_item", w.id.0.to_string(), !matches!(w.state, WorkItemState::Closed { .. })),
+        Saved::Offer(o) => ("offer", o.id.0.to_string(), o.state == herald_core::OfferState::Pending),
+        Saved::Session(s) => ("session", s.id.0.to_string(), s.state != SessionState::Closed),
+        Saved::Template(t) => ("template", t.scenario.to_string(), true),
+        Saved::Settings(_) => ("settings", "settings".to_string(), true),
+        Saved::Workstream(w) => ("workstream", w.id.0.to_string(), true),
+        Saved::Queue(q) => ("queue", q.id.0.to_string(), true),
+        Saved::Contact(c) => ("contact", c.id.0.to_string(), true),
+    }
+}
+
+fn json_of(s: &Saved) -> String {
+    let r = match s {
+        Saved::Agent(x) => serde_json::to_string(x),
+        Saved::WorkItem(x) => serde_json::to_string(x),
+        Saved::Offer(x) => serde_json::to_string(x),
+        Saved::Session(x) => serde_json::to_string(x),
+        Saved::Template(x) => serde_json::to_string(x),
+        Saved::Settings(x) => serde_json::to_string(x),
+        Saved::Workstream(x) => serde_json::to_string(x),
+        Saved::Queue(x) => serde_json::to_string(x),
+        Saved::Contact(x) => serde_json::to_string(x),
+    };
+    r.expect("core entities always serialise")
+}
+
+impl Store {
+    /// Opens (creating if missing) the database at `url` (`sqlite://path` or `sqlite::memory:`)
+    /// and runs the embedded migrations.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let opts = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let in_memory = url.contains(":memory:");
+        let pool = SqlitePoolOptions::new()
+            // An in-memory database lives in one connection.
+            .max_connections(if in_memory { 1 } else { 8 })
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(opts)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Everything the router needs to start again, and each agent's last event sequence.
+    pub async fn load(&self) -> Result<(Snapshot, HashMap<AgentId, u64>), StoreError> {
+        let rows = sqlx::query("SELECT kind, key, json FROM entities WHERE live = 1").fetch_all(&self.pool).await?;
+        let mut snap = Snapshot::default();
+        for row in rows {
+            let kind: String = row.get(0);
+            let key: String = row.get(1);
+            let json: String = row.get(2);
+            let bad = |source| StoreError::Corrupt { kind: kind.clone(), key: key.clone(), source };
+            match kind.as_str() {
+                "agent" => snap.agents.push(serde_json::from_str(&json).map_err(bad)?),
+                "work_item" => snap.work_items.push(serde_json::from_str(&json).map_err(bad)?),
+                "offer" => snap.offers.push(serde_json::from_str(&json).map_err(bad)?),
+                "session" => snap.sessions.push(serde_json::from_str(&json).map_err(bad)?),
+                "template" => snap.templates.push(serde_json::from_str(&json).map_err(bad)?),
+                "settings" => snap.settings = serde_json::from_str(&json).map_err(bad)?,
+                "workstream" => snap.workstreams.push(serde_json::from_str(&json).map_err(bad)?),
+                "queue" => snap.queues.push(serde_json::from_str(&json).map_err(bad)?),
+                "contact" => snap.contacts.push(serde_json::from_str(&json).map_err(bad)?),
+                other => tracing::warn!(kind = other, key, "ignoring stored entity of unknown kind"),
+            }
+        }
+        let max: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(CAST(key AS INTEGER)) FROM entities WHERE kind NOT IN ('template', 'settings')",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        snap.max_id = max.unwrap_or(0) as u64;
+        let seqs = sqlx::query("SELECT agent_id, MAX(seq) FROM events GROUP BY agent_id")
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|r| (AgentId(r.get::<i64, _>(0) as u64), r.get::<i64, _>(1) as u64))
+            .collect();
+        Ok((snap, seqs))
+    }
+
+    /// Writes one state change: the entities and the events, all or nothing.
+    pub async fn commit(&self, saves: &[Saved], events: &[EventEnvelope]) -> Result<(), StoreError> {
+        if saves.is_empty() && events.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for s in saves {
+            let (kind, key, live) = key_of(s);
+            sqlx::query(
+                "INSERT INTO entities (kind, key, live, json) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (kind, key) DO UPDATE SET live = excluded.live, json = excluded.json",
+            )
+            .bind(kind)
+            .bind(key)
+            .bind(live)
+            .bind(json_of(s))
+            .execute(&mut *tx)
+            .await?;
+        }
+        for e in events {
+            sqlx::query("INSERT INTO events (agent_id, seq, at, json) VALUES (?, ?, ?, ?)")
+                .bind(e.agent.0 as i64)
+                .bind(e.seq as i64)
+                .bind(e.at.0 as i64)
+                .bind(serde_json::to_string(&e.event).expect("events always serialise"))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The agent's log entries after `after`, oldest first, at most `limit`.
+    pub async fn events_after(&self, agent: AgentId, after: u64, limit: u32) -> Result<Vec<EventEnvelope>, StoreError> {
+        let rows = sqlx::query("SELECT seq, at, json FROM events WHERE agent_id = ? AND seq > ? ORDER BY seq LIMIT ?")
+            .bind(agent.0 as i64)
+            .bind(after as i64)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                let seq = r.get::<i64, _>(0) as u64;
+                let json: String = r.get(2);
+                let event = serde_json::from_str(&json).map_err(|source| StoreError::Corrupt {
+                    kind: "event".into(),
+                    key: format!("{agent}/{seq}"),
+                    source,
+                })?;
+                Ok(EventEnvelope { seq, agent, at: herald_core::Timestamp(r.get::<i64, _>(1) as u64), event })
+            })
+            .collect()
+    }
+
+    /// An offer in whatever state it ended in (the router keeps only pending ones).
+    pub async fn offer(&self, id: OfferId) -> Result<Option<Offer>, StoreError> {
+        let json: Option<String> = sqlx::query_scalar("SELECT json FROM entities WHERE kind = 'offer' AND key = ?")
+            .bind(id.0.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        json.map(|j| {
+            serde_json::from_str(&j).map_err(|source| StoreError::Corrupt { kind: "offer".into(), key: id.to_string(), source })
+        })
+        .transpose()
+    }
+
+    /// Whether an entity of this kind and id was ever stored.
+    pub async fn exists(&self, kind: &str, id: u64) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM entities WHERE kind = ? AND key = ?")
+            .bind(kind)
+            .bind(id.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// Tokens that are not revoked.
+    pub async fn active_tokens(&self) -> Result<Vec<StoredToken>, StoreError> {
+        let rows = sqlx::query("SELECT id, agent_id, hash FROM tokens WHERE revoked_at IS NULL")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| StoredToken {
+                id: r.get::<i64, _>(0) as u64,
+                agent: AgentId(r.get::<i64, _>(1) as u64),
+                hash: r.get(2),
+            })
+            .collect())
+    }
+
+    pub async fn insert_token(&self, agent: AgentId, hash: &str, now_ms: u64) -> Result<u64, StoreError> {
+        let id: i64 = sqlx::query_scalar("INSERT INTO tokens (agent_id, hash, created_at) VALUES (?, ?, ?) RETURNING id")
+            .bind(agent.0 as i64)
+            .bind(hash)
+            .bind(now_ms as i64)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(id as u64)
+    }
+
+    /// Revokes a token; `false` when there was no such active token.
+    pub async fn revoke_token(&self, id: u64, now_ms: u64) -> Result<bool, StoreError> {
+        let r = sqlx::query("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+            .bind(now_ms as i64)
+            .bind(id as i64)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+}
