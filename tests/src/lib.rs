@@ -1,1 +1,301 @@
-//! placeholder
+//! # herald-e2e — stories against the real workspace, through the real client
+//!
+//! [`TestWorkspace`] starts a workspace on `127.0.0.1:0` with a SQLite file in a temporary
+//! directory (in-process, or as a child process that can be killed with SIGKILL);
+//! [`TestWorkspace::team`] seeds admin, supervisor and agents through the admin API. Waiting is
+//! always for an event, bounded by a timeout — never a sleep.
+
+use herald_client::{Client, SubscribeOptions, Subscription};
+use herald_protocol::*;
+use std::future::Future;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+pub const ADMIN_TOKEN: &str = "e2e-admin-token";
+
+/// How long any single wait in a test may take before it fails.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// Where the workspace runs.
+#[derive(Debug)]
+enum Host {
+    InProcess(herald_workspace::Running),
+    Child(tokio::process::Child),
+    Stopped,
+}
+
+/// A workspace for one test, with its own database.
+#[derive(Debug)]
+pub struct TestWorkspace {
+    pub url: String,
+    pub port: u16,
+    pub admin: Client,
+    pub dir: tempfile::TempDir,
+    host: Host,
+}
+
+impl TestWorkspace {
+    fn database_url(dir: &std::path::Path) -> String {
+        format!("sqlite://{}", dir.join("workspace.db").display())
+    }
+
+    /// An in-process workspace on `127.0.0.1:0`.
+    pub async fn start() -> Self {
+        init_tracing();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let running = herald_workspace::start(Self::config(&dir), listener).await.expect("workspace starts");
+        let port = running.addr.port();
+        let url = format!("http://127.0.0.1:{port}");
+        let admin = Client::new(&url, Some(ADMIN_TOKEN)).unwrap();
+        Self { url, port, admin, dir, host: Host::InProcess(running) }
+    }
+
+    fn config(dir: &tempfile::TempDir) -> herald_workspace::Config {
+        herald_workspace::Config {
+            database_url: Self::database_url(dir.path()),
+            admin_token: Some(ADMIN_TOKEN.into()),
+            demo: None,
+        }
+    }
+
+    /// A workspace in a child process (the `herald-workspace-e2e` binary), so it can be killed.
+    pub async fn spawn_process() -> Self {
+        init_tracing();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (child, port) = spawn_child(&Self::database_url(dir.path()), "127.0.0.1:0").await;
+        let url = format!("http://127.0.0.1:{port}");
+        let admin = Client::new(&url, Some(ADMIN_TOKEN)).unwrap();
+        Self { url, port, admin, dir, host: Host::Child(child) }
+    }
+
+    /// SIGKILL for a child process; an abrupt stop for an in-process workspace.
+    pub async fn kill(&mut self) {
+        match std::mem::replace(&mut self.host, Host::Stopped) {
+            Host::Child(mut c) => {
+                c.start_kill().expect("kill -9");
+                c.wait().await.expect("reaped");
+            }
+            Host::InProcess(r) => r.stop().await.expect("stops"),
+            Host::Stopped => {}
+        }
+    }
+
+    /// Starts the workspace again on the same port and database.
+    pub async fn restart(&mut self) {
+        let was_child = matches!(self.host, Host::Child(_));
+        self.kill().await;
+        let listen = format!("127.0.0.1:{}", self.port);
+        if was_child {
+            let (child, _) = spawn_child(&Self::database_url(self.dir.path()), &listen).await;
+            self.host = Host::Child(child);
+        } else {
+            let listener = tokio::net::TcpListener::bind(&listen).await.expect("rebind");
+            let running = herald_workspace::start(Self::config(&self.dir), listener).await.expect("restarts");
+            self.host = Host::InProcess(running);
+        }
+    }
+
+    /// Stops the workspace; what it held stays in `dir`.
+    pub async fn stop(mut self) {
+        self.kill().await;
+    }
+
+    pub fn client(&self, token: &str) -> Client {
+        self.admin.with_token(token)
+    }
+
+    pub fn anonymous(&self) -> Client {
+        Client::new(&self.url, None).unwrap()
+    }
+
+    /// Admin + supervisor + `n` agents (Available) in one least-busy queue.
+    pub async fn team(&self, n: usize) -> Team {
+        let supervisor = self.person("Sue Supervisor", Role::Supervisor).await;
+        let mut agents = Vec::new();
+        for i in 0..n {
+            agents.push(self.person(&format!("Agent {i}"), Role::Agent).await);
+        }
+        let ws = self
+            .admin
+            .create_workstream(&WorkstreamInput {
+                name: "Messaging".into(),
+                mode: RoutingMode::LeastBusy,
+                allowed_presences: vec![BasePresence::Available, BasePresence::Busy],
+            })
+            .await
+            .unwrap();
+        let queue = self
+            .admin
+            .create_queue(&QueueInput { name: "Support".into(), workstream: ws.id, members: agents.iter().map(|a| a.id).collect() })
+            .await
+            .unwrap();
+        for a in &agents {
+            a.client.set_presence(Presence { base: BasePresence::Available, custom: None }).await.unwrap();
+        }
+        Team { supervisor, agents, queue: queue.id, workstream: ws.id }
+    }
+
+    pub async fn person(&self, name: &str, role: Role) -> Person {
+        let a = self.admin.create_agent(name, role).await.unwrap();
+        let t = self.admin.issue_token(a.id).await.unwrap();
+        Person { id: a.id, token: t.token.clone(), client: self.client(&t.token) }
+    }
+
+    /// Changes the template of `scenario`.
+    pub async fn template(&self, scenario: Scenario, f: impl FnOnce(&mut Template)) {
+        let mut t = self.admin.templates().await.unwrap().into_iter().find(|t| t.scenario == scenario).unwrap();
+        f(&mut t);
+        self.admin.put_template(&t).await.unwrap();
+    }
+
+    pub async fn settings(&self, f: impl FnOnce(&mut Settings)) {
+        let mut s = self.admin.settings().await.unwrap();
+        f(&mut s);
+        self.admin.put_settings(&s).await.unwrap();
+    }
+
+    pub async fn request(&self, queue: QueueId, scenario: Scenario, name: &str) -> WorkItem {
+        self.admin
+            .new_conversation(&NewConversation {
+                scenario,
+                queue,
+                customer_name: name.into(),
+                phone: None,
+                context: Default::default(),
+                target_agent: None,
+            })
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for TestWorkspace {
+    fn drop(&mut self) {
+        if let Host::Child(c) = &mut self.host {
+            let _ = c.start_kill();
+        }
+    }
+}
+
+/// A signed-in person.
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub id: AgentId,
+    pub token: String,
+    pub client: Client,
+}
+
+impl Person {
+    /// Subscribes from the start of the log and waits until the stream is connected (so the
+    /// agent counts as connected from then on).
+    pub async fn subscribe(&self) -> Subscription {
+        self.subscribe_with(SubscribeOptions::default()).await
+    }
+
+    pub async fn subscribe_with(&self, opts: SubscribeOptions) -> Subscription {
+        let mut sub = self.client.subscribe(0, opts);
+        within(sub.wait_for_transport(herald_client::Transport::Streaming)).await;
+        sub
+    }
+}
+
+/// A seeded team.
+#[derive(Clone, Debug)]
+pub struct Team {
+    pub supervisor: Person,
+    pub agents: Vec<Person>,
+    pub queue: QueueId,
+    pub workstream: WorkstreamId,
+}
+
+/// Awaits `f`, failing the test after [`WAIT`].
+pub async fn within<T>(f: impl Future<Output = T>) -> T {
+    tokio::time::timeout(WAIT, f).await.expect("timed out waiting")
+}
+
+/// The next event on `sub` for which `pick` returns something, skipping others.
+pub async fn next_where<T>(sub: &mut Subscription, mut pick: impl FnMut(&AgentEvent) -> Option<T>) -> T {
+    within(async {
+        loop {
+            let e = sub.next().await.expect("subscription ended");
+            if let Some(t) = pick(&e.event) {
+                return t;
+            }
+        }
+    })
+    .await
+}
+
+/// The next offer created for this subscriber.
+pub async fn next_offer(sub: &mut Subscription) -> Offer {
+    next_where(sub, |e| match e {
+        AgentEvent::OfferCreated(o) => Some(o.clone()),
+        _ => None,
+    })
+    .await
+}
+
+/// The next offer-ended event: (offer, state).
+pub async fn next_offer_end(sub: &mut Subscription) -> (OfferId, OfferState) {
+    next_where(sub, |e| match e {
+        AgentEvent::OfferEnded { offer, state, .. } => Some((*offer, *state)),
+        _ => None,
+    })
+    .await
+}
+
+pub async fn next_presence(sub: &mut Subscription) -> Presence {
+    next_where(sub, |e| match e {
+        AgentEvent::PresenceChanged { presence, .. } => Some(presence.clone()),
+        _ => None,
+    })
+    .await
+}
+
+/// Path of a binary built from this package (tests get it from cargo).
+pub fn workspace_binary() -> PathBuf {
+    if let Some(p) = option_env!("CARGO_BIN_EXE_herald-workspace-e2e") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap();
+    let dir = if dir.ends_with("deps") { dir.parent().unwrap() } else { dir };
+    dir.join("herald-workspace-e2e")
+}
+
+async fn spawn_child(database_url: &str, listen: &str) -> (tokio::process::Child, u16) {
+    let mut child = tokio::process::Command::new(workspace_binary())
+        .args(["serve", "--listen", listen, "--database", database_url, "--admin-token", ADMIN_TOKEN])
+        .env("RUST_LOG", "info,sqlx=warn")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn herald-workspace-e2e");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let port = within(async {
+        while let Some(line) = lines.next_line().await.expect("read child output") {
+            if let Some(rest) = line.split("listening on http://127.0.0.1:").nth(1) {
+                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                return digits.parse::<u16>().expect("port");
+            }
+        }
+        panic!("workspace exited before listening");
+    })
+    .await;
+    // Keep draining its output so it never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, port)
+}
+
+fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_test_writer()
+        .try_init();
+}

@@ -1,1 +1,543 @@
-//! placeholder
+//! # herald-client — the typed client of the Herald workspace
+//!
+//! [`Client`] has one method per endpoint, taking and returning herald-protocol types; every
+//! error response becomes [`ClientError::Api`] with its stable code. [`Client::subscribe`]
+//! follows the agent's event log: SSE first, reconnecting with exponential backoff and full
+//! jitter, resuming after the last sequence number it delivered; when the stream cannot be held
+//! it falls back to long polling, and goes back to SSE later. Entries are delivered in order and
+//! never twice, whatever the transport did.
+//!
+//! Not here: retries of commands (accept/reject are not idempotent on purpose — a retry after an
+//! unknown outcome would meet 409 and say so).
+
+use eventsource_stream::Eventsource;
+use futures_util::StreamExt;
+use herald_protocol::*;
+use rand::Rng;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use url::Url;
+
+/// What went wrong talking to the workspace.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The workspace answered with an error.
+    #[error("{status}: {error}")]
+    Api { status: u16, error: ApiError },
+    /// The request did not get an answer (connection refused, reset, timed out…).
+    #[error("cannot reach the workspace: {0}")]
+    Transport(#[from] reqwest::Error),
+    /// The answer was not what the contract says.
+    #[error("unexpected answer from the workspace: {0}")]
+    Decode(String),
+    #[error("invalid workspace URL: {0}")]
+    Url(#[from] url::ParseError),
+}
+
+impl ClientError {
+    /// The stable code, for API errors.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            ClientError::Api { error, .. } => Some(error.code),
+            ClientError::Transport(_) | ClientError::Decode(_) | ClientError::Url(_) => None,
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Api { status, .. } => Some(*status),
+            ClientError::Transport(_) | ClientError::Decode(_) | ClientError::Url(_) => None,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ClientError>;
+
+/// A client for one workspace, optionally signed in with a bearer token.
+#[derive(Clone, Debug)]
+pub struct Client {
+    http: reqwest::Client,
+    base: Url,
+    token: Option<Arc<str>>,
+}
+
+impl Client {
+    /// `base` is the workspace's root URL, e.g. `http://127.0.0.1:8780`.
+    pub fn new(base: &str, token: Option<&str>) -> Result<Self> {
+        let mut base = Url::parse(base)?;
+        if !base.path().ends_with('/') {
+            base.set_path(&format!("{}/", base.path()));
+        }
+        let http = reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).build()?;
+        Ok(Self { http, base, token: token.map(Arc::from) })
+    }
+
+    /// The same workspace, signed in with another token.
+    pub fn with_token(&self, token: &str) -> Self {
+        Self { http: self.http.clone(), base: self.base.clone(), token: Some(Arc::from(token)) }
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> Result<Url> {
+        Ok(self.base.join(path.trim_start_matches('/'))?)
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder> {
+        let mut rb = self.http.request(method, self.url(path)?).timeout(Duration::from_secs(30));
+        if let Some(t) = &self.token {
+            rb = rb.bearer_auth(t);
+        }
+        Ok(rb)
+    }
+
+    async fn send<T: DeserializeOwned>(&self, rb: reqwest::RequestBuilder) -> Result<T> {
+        let res = rb.send().await?;
+        let status = res.status();
+        let bytes = res.bytes().await?;
+        if !status.is_success() {
+            let error = serde_json::from_slice::<ApiError>(&bytes).unwrap_or_else(|_| ApiError {
+                code: ErrorCode::Internal,
+                message: String::from_utf8_lossy(&bytes).into_owned(),
+                field: None,
+            });
+            return Err(ClientError::Api { status: status.as_u16(), error });
+        }
+        let body: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+        serde_json::from_slice(body).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.send(self.request(reqwest::Method::GET, path)?).await
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: Option<&B>) -> Result<T> {
+        let mut rb = self.request(reqwest::Method::POST, path)?;
+        if let Some(b) = body {
+            rb = rb.json(b);
+        }
+        self.send(rb).await
+    }
+
+    async fn put<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T> {
+        self.send(self.request(reqwest::Method::PUT, path)?.json(body)).await
+    }
+
+    /// Sends a raw request (tests of malformed input use this).
+    pub async fn raw(&self, method: reqwest::Method, path: &str, body: Option<&str>) -> Result<(u16, String)> {
+        let mut rb = self.request(method, path)?.header("content-type", "application/json");
+        if let Some(b) = body {
+            rb = rb.body(b.to_string());
+        }
+        let res = rb.send().await?;
+        Ok((res.status().as_u16(), res.text().await?))
+    }
+
+    // ----- meta -----
+
+    pub async fn health(&self) -> Result<Health> {
+        self.get("/healthz").await
+    }
+
+    pub async fn openapi(&self) -> Result<serde_json::Value> {
+        self.get("/openapi.json").await
+    }
+
+    // ----- the agent -----
+
+    pub async fn me(&self) -> Result<Me> {
+        self.get("/v1/me").await
+    }
+
+    pub async fn set_presence(&self, presence: Presence) -> Result<AgentSummary> {
+        self.put("/v1/me/presence", &SetPresenceRequest { presence }).await
+    }
+
+    /// R29: back to the presence from before the system changed it.
+    pub async fn reset_my_presence(&self) -> Result<AgentSummary> {
+        self.post::<(), _>("/v1/me/reset-presence", None).await
+    }
+
+    pub async fn accept(&self, offer: OfferId) -> Result<Session> {
+        let r: AcceptResponse = self.post::<(), _>(&format!("/v1/offers/{}/accept", offer.0), None).await?;
+        Ok(r.session)
+    }
+
+    pub async fn reject(&self, offer: OfferId) -> Result<()> {
+        self.post::<(), ()>(&format!("/v1/offers/{}/reject", offer.0), None).await
+    }
+
+    /// The display receipt: the toast or in-app alert was shown.
+    pub async fn displayed(&self, offer: OfferId) -> Result<()> {
+        self.post::<(), ()>(&format!("/v1/offers/{}/displayed", offer.0), None).await
+    }
+
+    pub async fn close_session(&self, session: SessionId) -> Result<()> {
+        self.post::<(), ()>(&format!("/v1/sessions/{}/close", session.0), None).await
+    }
+
+    pub async fn call_control(&self, session: SessionId, action: CallAction) -> Result<Session> {
+        self.post(&format!("/v1/sessions/{}/call", session.0), Some(&CallControlRequest { action })).await
+    }
+
+    pub async fn transfer(&self, session: SessionId, req: &TransferRequest) -> Result<WorkItem> {
+        let r: WorkItemCreated = self.post(&format!("/v1/sessions/{}/transfer", session.0), Some(req)).await?;
+        Ok(r.work_item)
+    }
+
+    /// Revokes the token this client uses.
+    pub async fn sign_out(&self) -> Result<()> {
+        self.post::<(), ()>("/v1/auth/sign-out", None).await
+    }
+
+    /// Log entries after `after`, waiting up to `wait` for one when there are none.
+    pub async fn poll(&self, after: u64, wait: Duration) -> Result<EventsPage> {
+        let path = format!("/v1/events/poll?after={after}&wait={}", wait.as_secs().min(30));
+        let rb = self.request(reqwest::Method::GET, &path)?.timeout(wait + Duration::from_secs(15));
+        self.send(rb).await
+    }
+
+    // ----- supervisor -----
+
+    pub async fn team(&self) -> Result<Vec<AgentSummary>> {
+        self.get("/v1/team").await
+    }
+
+    /// R30: a supervisor resets an agent's presence.
+    pub async fn reset_presence_of(&self, agent: AgentId) -> Result<AgentSummary> {
+        self.post::<(), _>(&format!("/v1/team/{}/reset-presence", agent.0), None).await
+    }
+
+    // ----- ingress -----
+
+    pub async fn new_conversation(&self, req: &NewConversation) -> Result<WorkItem> {
+        let r: WorkItemCreated = self.post("/v1/conversations", Some(req)).await?;
+        Ok(r.work_item)
+    }
+
+    /// The customer left, or the call was cancelled.
+    pub async fn close_conversation(&self, item: WorkItemId) -> Result<()> {
+        self.post::<(), ()>(&format!("/v1/conversations/{}/close", item.0), None).await
+    }
+
+    // ----- admin -----
+
+    pub async fn agents(&self) -> Result<Vec<Agent>> {
+        self.get("/v1/admin/agents").await
+    }
+
+    pub async fn create_agent(&self, name: &str, role: Role) -> Result<Agent> {
+        self.post("/v1/admin/agents", Some(&AgentInput { name: name.into(), role })).await
+    }
+
+    pub async fn update_agent(&self, id: AgentId, input: &AgentInput) -> Result<Agent> {
+        self.put(&format!("/v1/admin/agents/{}", id.0), input).await
+    }
+
+    pub async fn issue_token(&self, agent: AgentId) -> Result<IssuedToken> {
+        self.post::<(), _>(&format!("/v1/admin/agents/{}/tokens", agent.0), None).await
+    }
+
+    pub async fn revoke_token(&self, token_id: u64) -> Result<()> {
+        self.send(self.request(reqwest::Method::DELETE, &format!("/v1/admin/tokens/{token_id}"))?).await
+    }
+
+    pub async fn templates(&self) -> Result<Vec<Template>> {
+        self.get("/v1/admin/templates").await
+    }
+
+    pub async fn put_template(&self, t: &Template) -> Result<Template> {
+        self.put(&format!("/v1/admin/templates/{}", t.scenario), t).await
+    }
+
+    pub async fn settings(&self) -> Result<Settings> {
+        self.get("/v1/admin/settings").await
+    }
+
+    pub async fn put_settings(&self, s: &Settings) -> Result<Settings> {
+        self.put("/v1/admin/settings", s).await
+    }
+
+    pub async fn workstreams(&self) -> Result<Vec<Workstream>> {
+        self.get("/v1/admin/workstreams").await
+    }
+
+    pub async fn create_workstream(&self, w: &WorkstreamInput) -> Result<Workstream> {
+        self.post("/v1/admin/workstreams", Some(w)).await
+    }
+
+    pub async fn update_workstream(&self, id: WorkstreamId, w: &WorkstreamInput) -> Result<Workstream> {
+        self.put(&format!("/v1/admin/workstreams/{}", id.0), w).await
+    }
+
+    pub async fn queues(&self) -> Result<Vec<Queue>> {
+        self.get("/v1/admin/queues").await
+    }
+
+    pub async fn create_queue(&self, q: &QueueInput) -> Result<Queue> {
+        self.post("/v1/admin/queues", Some(q)).await
+    }
+
+    pub async fn update_queue(&self, id: QueueId, q: &QueueInput) -> Result<Queue> {
+        self.put(&format!("/v1/admin/queues/{}", id.0), q).await
+    }
+
+    pub async fn contacts(&self) -> Result<Vec<Contact>> {
+        self.get("/v1/admin/contacts").await
+    }
+
+    pub async fn create_contact(&self, c: &ContactInput) -> Result<Contact> {
+        self.post("/v1/admin/contacts", Some(c)).await
+    }
+
+    pub async fn update_contact(&self, id: ContactId, c: &ContactInput) -> Result<Contact> {
+        self.put(&format!("/v1/admin/contacts/{}", id.0), c).await
+    }
+
+    // ----- events -----
+
+    /// Follows this agent's event log from after `after`. See the crate docs.
+    pub fn subscribe(&self, after: u64, options: SubscribeOptions) -> Subscription {
+        let (tx, rx) = mpsc::channel(1024);
+        let (mode_tx, mode_rx) = watch::channel(Transport::Connecting);
+        let task = tokio::spawn(follow(self.clone(), after, options, tx, mode_tx));
+        Subscription { rx, mode: mode_rx, task, last_seq: after }
+    }
+}
+
+/// How a subscription behaves when things go wrong.
+#[derive(Clone, Debug)]
+pub struct SubscribeOptions {
+    /// First reconnect delay; doubles per failure, with full jitter.
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Consecutive failed SSE attempts before falling back to polling.
+    pub sse_failures_before_polling: u32,
+    /// How long to poll before trying SSE again.
+    pub polling_period: Duration,
+    /// Long-poll wait per request.
+    pub poll_wait: Duration,
+    /// A stream silent for this long (the server sends keep-alives every 15 s) is dead.
+    pub idle_timeout: Duration,
+}
+
+impl Default for SubscribeOptions {
+    fn default() -> Self {
+        Self {
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(10),
+            sse_failures_before_polling: 3,
+            polling_period: Duration::from_secs(60),
+            poll_wait: Duration::from_secs(20),
+            idle_timeout: Duration::from_secs(40),
+        }
+    }
+}
+
+/// What the subscription is using right now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Connecting,
+    Streaming,
+    Polling,
+    /// Waiting before the next attempt.
+    Backoff,
+    /// The token was refused: the subscription has stopped.
+    Unauthorized,
+}
+
+/// An agent's event log, delivered in order and never twice. Dropping it stops the task.
+#[derive(Debug)]
+pub struct Subscription {
+    rx: mpsc::Receiver<EventEnvelope>,
+    mode: watch::Receiver<Transport>,
+    task: JoinHandle<()>,
+    last_seq: u64,
+}
+
+impl Subscription {
+    /// The next entry; `None` once the subscription has stopped (token refused).
+    pub async fn next(&mut self) -> Option<EventEnvelope> {
+        let e = self.rx.recv().await?;
+        self.last_seq = e.seq;
+        Some(e)
+    }
+
+    /// The sequence number of the last entry returned by `next`.
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    pub fn transport(&self) -> Transport {
+        *self.mode.borrow()
+    }
+
+    /// Waits until the transport is `t`.
+    pub async fn wait_for_transport(&mut self, t: Transport) {
+        let _ = self.mode.wait_for(|m| *m == t).await;
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+enum Ended {
+    /// The stream ended or broke after delivering; reconnect soon.
+    Broken,
+    /// Could not open it at all.
+    Failed,
+    Unauthorized,
+    /// The receiver is gone.
+    Closed,
+}
+
+fn backoff(opts: &SubscribeOptions, failures: u32) -> Duration {
+    let exp = opts.initial_backoff.saturating_mul(1u32 << failures.min(16));
+    let cap = exp.min(opts.max_backoff);
+    // Full jitter: anywhere between zero and the capped exponential delay.
+    Duration::from_millis(rand::rng().random_range(0..=cap.as_millis() as u64))
+}
+
+async fn follow(
+    client: Client,
+    mut after: u64,
+    opts: SubscribeOptions,
+    tx: mpsc::Sender<EventEnvelope>,
+    mode: watch::Sender<Transport>,
+) {
+    let mut failures = 0u32;
+    loop {
+        let _ = mode.send(Transport::Connecting);
+        let ended = stream_once(&client, &mut after, &opts, &tx, &mode).await;
+        match ended {
+            Ended::Closed => return,
+            Ended::Unauthorized => {
+                let _ = mode.send(Transport::Unauthorized);
+                return;
+            }
+            Ended::Broken => failures = 0,
+            Ended::Failed => failures += 1,
+        }
+        if failures >= opts.sse_failures_before_polling {
+            tracing::info!(after, "event stream cannot be held; polling instead");
+            let _ = mode.send(Transport::Polling);
+            match poll_for(&client, &mut after, &opts, &tx).await {
+                Ended::Closed => return,
+                Ended::Unauthorized => {
+                    let _ = mode.send(Transport::Unauthorized);
+                    return;
+                }
+                Ended::Broken | Ended::Failed => {}
+            }
+            failures = 0;
+        }
+        let _ = mode.send(Transport::Backoff);
+        tokio::time::sleep(backoff(&opts, failures)).await;
+    }
+}
+
+/// Delivers `e` unless it was delivered already. `false` when the receiver is gone.
+async fn deliver(e: EventEnvelope, after: &mut u64, tx: &mpsc::Sender<EventEnvelope>) -> bool {
+    if e.seq <= *after {
+        return true;
+    }
+    *after = e.seq;
+    tx.send(e).await.is_ok()
+}
+
+async fn stream_once(
+    client: &Client,
+    after: &mut u64,
+    opts: &SubscribeOptions,
+    tx: &mpsc::Sender<EventEnvelope>,
+    mode: &watch::Sender<Transport>,
+) -> Ended {
+    let rb = match client.request(reqwest::Method::GET, "/v1/events") {
+        Ok(rb) => rb,
+        Err(_) => return Ended::Failed,
+    };
+    // No overall timeout on a stream: silence is detected by the idle timeout below.
+    let rb = rb.timeout(Duration::from_secs(60 * 60 * 24 * 365)).header("accept", "text/event-stream").header("last-event-id", after.to_string());
+    let res = match rb.send().await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::debug!(error = %e, "event stream connect failed");
+            return Ended::Failed;
+        }
+    };
+    if res.status() == reqwest::StatusCode::UNAUTHORIZED {
+        return Ended::Unauthorized;
+    }
+    let is_sse = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"));
+    if !res.status().is_success() || !is_sse {
+        tracing::debug!(status = %res.status(), "event stream refused");
+        return Ended::Failed;
+    }
+    let _ = mode.send(Transport::Streaming);
+    let mut events = res.bytes_stream().eventsource();
+    loop {
+        let next = match tokio::time::timeout(opts.idle_timeout, events.next()).await {
+            Ok(n) => n,
+            Err(_) => {
+                tracing::debug!("event stream went silent");
+                return Ended::Broken;
+            }
+        };
+        match next {
+            None => return Ended::Broken,
+            Some(Err(e)) => {
+                tracing::debug!(error = %e, "event stream broke");
+                return Ended::Broken;
+            }
+            Some(Ok(ev)) => {
+                let Ok(env) = serde_json::from_str::<EventEnvelope>(&ev.data) else {
+                    tracing::warn!(data = %ev.data, "unreadable event; skipping");
+                    continue;
+                };
+                if !deliver(env, after, tx).await {
+                    return Ended::Closed;
+                }
+            }
+        }
+    }
+}
+
+async fn poll_for(client: &Client, after: &mut u64, opts: &SubscribeOptions, tx: &mpsc::Sender<EventEnvelope>) -> Ended {
+    let until = tokio::time::Instant::now() + opts.polling_period;
+    let mut failures = 0u32;
+    while tokio::time::Instant::now() < until {
+        match client.poll(*after, opts.poll_wait).await {
+            Ok(page) => {
+                failures = 0;
+                for e in page.events {
+                    if !deliver(e, after, tx).await {
+                        return Ended::Closed;
+                    }
+                }
+            }
+            Err(ClientError::Api { status: 401, .. }) => return Ended::Unauthorized,
+            Err(e) => {
+                tracing::debug!(error = %e, "poll failed");
+                failures += 1;
+                tokio::time::sleep(backoff(opts, failures)).await;
+            }
+        }
+        if tx.is_closed() {
+            return Ended::Closed;
+        }
+    }
+    Ended::Broken
+}

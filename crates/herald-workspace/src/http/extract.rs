@@ -33,8 +33,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
+        let syntax = e.inner().is_syntax() || e.inner().is_eof();
         let inner = e.inner().to_string();
-        let field = if path == "." {
+        let field = if syntax {
+            "body".to_string()
+        } else if path == "." {
             // A missing field is reported at its parent: take its name from the message.
             inner
                 .split('`')
@@ -44,6 +47,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         } else {
             path
         };
+        if syntax {
+            return AppError::invalid(field, format!("the body is not valid JSON: {inner}"));
+        }
         AppError::invalid(field.clone(), format!("invalid {field}: {inner}"))
     })
 }
