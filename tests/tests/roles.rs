@@ -1,0 +1,121 @@
+//! The role matrix: every endpoint × no token / agent / supervisor / admin.
+
+use herald_e2e::*;
+use herald_protocol::*;
+
+/// (method, path, body, least role allowed; None = no token needed)
+const ENDPOINTS: &[(&str, &str, Option<&str>, Option<Role>)] = &[
+    ("GET", "/healthz", None, None),
+    ("GET", "/openapi.json", None, None),
+    ("GET", "/v1/me", None, Some(Role::Agent)),
+    ("PUT", "/v1/me/presence", Some(r#"{"presence":{"base":"away"}}"#), Some(Role::Agent)),
+    ("POST", "/v1/me/reset-presence", None, Some(Role::Agent)),
+    ("POST", "/v1/offers/999999/accept", None, Some(Role::Agent)),
+    ("POST", "/v1/offers/999999/reject", None, Some(Role::Agent)),
+    ("POST", "/v1/offers/999999/displayed", None, Some(Role::Agent)),
+    ("POST", "/v1/sessions/999999/close", None, Some(Role::Agent)),
+    ("POST", "/v1/sessions/999999/call", Some(r#"{"action":"hold"}"#), Some(Role::Agent)),
+    ("POST", "/v1/sessions/999999/transfer", Some(r#"{"escalate":false}"#), Some(Role::Agent)),
+    ("GET", "/v1/events/poll?after=0", None, Some(Role::Agent)),
+    ("GET", "/v1/team", None, Some(Role::Supervisor)),
+    ("POST", "/v1/team/999999/reset-presence", None, Some(Role::Supervisor)),
+    ("POST", "/v1/conversations", Some(r#"{"scenario":"chat","queue":999999}"#), Some(Role::Admin)),
+    ("POST", "/v1/conversations/999999/close", None, Some(Role::Admin)),
+    ("GET", "/v1/admin/agents", None, Some(Role::Admin)),
+    ("POST", "/v1/admin/agents", Some(r#"{"name":"New","role":"agent"}"#), Some(Role::Admin)),
+    ("PUT", "/v1/admin/agents/999999", Some(r#"{"name":"X","role":"agent"}"#), Some(Role::Admin)),
+    ("POST", "/v1/admin/agents/999999/tokens", None, Some(Role::Admin)),
+    ("DELETE", "/v1/admin/tokens/999999", None, Some(Role::Admin)),
+    ("GET", "/v1/admin/templates", None, Some(Role::Admin)),
+    ("PUT", "/v1/admin/templates/chat", Some(r#"{"scenario":"chat","title":"Chat","fields":[],"kind":"alert","desktop_mode":"always"}"#), Some(Role::Admin)),
+    ("GET", "/v1/admin/settings", None, Some(Role::Admin)),
+    ("PUT", "/v1/admin/settings", Some("{}"), Some(Role::Admin)),
+    ("GET", "/v1/admin/workstreams", None, Some(Role::Admin)),
+    ("POST", "/v1/admin/workstreams", Some(r#"{"name":"W","mode":"round_robin","allowed_presences":["available"]}"#), Some(Role::Admin)),
+    ("PUT", "/v1/admin/workstreams/999999", Some(r#"{"name":"W","mode":"round_robin","allowed_presences":["available"]}"#), Some(Role::Admin)),
+    ("GET", "/v1/admin/queues", None, Some(Role::Admin)),
+    ("POST", "/v1/admin/queues", Some(r#"{"name":"Q","workstream":999999}"#), Some(Role::Admin)),
+    ("PUT", "/v1/admin/queues/999999", Some(r#"{"name":"Q","workstream":999999}"#), Some(Role::Admin)),
+    ("GET", "/v1/admin/contacts", None, Some(Role::Admin)),
+    ("POST", "/v1/admin/contacts", Some(r#"{"name":"C"}"#), Some(Role::Admin)),
+    ("PUT", "/v1/admin/contacts/999999", Some(r#"{"name":"C"}"#), Some(Role::Admin)),
+];
+
+#[tokio::test]
+async fn every_endpoint_checks_its_role() {
+    let ws = TestWorkspace::start().await;
+    let agent = ws.person("Agent", Role::Agent).await;
+    let sup = ws.person("Supervisor", Role::Supervisor).await;
+    let callers = [(None, ws.anonymous()), (Some(Role::Agent), agent.client.clone()), (Some(Role::Supervisor), sup.client.clone()), (Some(Role::Admin), ws.admin.clone())];
+    let mut checked = 0;
+    for (method, path, body, least) in ENDPOINTS {
+        for (role, client) in &callers {
+            let (status, text) = client.raw(method.parse().unwrap(), path, *body).await.unwrap();
+            let expected_denial = match (least, role) {
+                (None, _) => None,
+                (Some(_), None) => Some(401),
+                (Some(least), Some(r)) if r < least => Some(403),
+                (Some(_), Some(_)) => None,
+            };
+            match expected_denial {
+                Some(code) => {
+                    assert_eq!(status, code, "{method} {path} as {role:?}: {text}");
+                    let err: ApiError = serde_json::from_str(&text).unwrap();
+                    let want = if code == 401 { ErrorCode::Unauthenticated } else { ErrorCode::Forbidden };
+                    assert_eq!(err.code, want);
+                }
+                None => assert!(status != 401 && status != 403 && status < 500, "{method} {path} as {role:?}: {status} {text}"),
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, ENDPOINTS.len() * 4);
+    // The SSE stream: status only (the body never ends).
+    let http = reqwest::Client::new();
+    let url = format!("{}/v1/events", ws.url);
+    assert_eq!(http.get(&url).send().await.unwrap().status(), 401);
+    let ok = http.get(&url).bearer_auth(&agent.token).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(ok.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+}
+
+#[tokio::test]
+async fn every_route_of_the_api_is_in_the_matrix() {
+    let ws = TestWorkspace::start().await;
+    let doc = ws.anonymous().openapi().await.unwrap();
+    let mut documented = 0;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            documented += 1;
+            let m = method.to_uppercase();
+            let covered = path == "/v1/events"
+                || path == "/v1/auth/sign-out"
+                || ENDPOINTS.iter().any(|(em, ep, _, _)| {
+                    let ep = ep.split('?').next().unwrap();
+                    *em == m && same_shape(ep, path)
+                });
+            assert!(covered, "{m} {path} is not in the role matrix");
+        }
+    }
+    assert!(documented >= 35, "{documented} operations documented");
+}
+
+fn same_shape(concrete: &str, template: &str) -> bool {
+    let (a, b): (Vec<_>, Vec<_>) = (concrete.split('/').collect(), template.split('/').collect());
+    a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x == y || y.starts_with('{'))
+}
+
+#[tokio::test]
+async fn tokens_are_revocable() {
+    let ws = TestWorkspace::start().await;
+    let agent = ws.person("Agent", Role::Agent).await;
+    assert!(agent.client.me().await.is_ok());
+    agent.client.sign_out().await.unwrap();
+    assert_eq!(agent.client.me().await.unwrap_err().status(), Some(401), "signed out");
+    let t = ws.admin.issue_token(agent.id).await.unwrap();
+    let c = ws.client(&t.token);
+    assert!(c.me().await.is_ok());
+    ws.admin.revoke_token(t.token_id).await.unwrap();
+    assert_eq!(c.me().await.unwrap_err().status(), Some(401), "revoked by an admin");
+    assert_eq!(ws.admin.revoke_token(t.token_id).await.unwrap_err().status(), Some(404), "already revoked");
+}
