@@ -542,11 +542,9 @@ impl Router {
         self.agent_ref(agent)?;
         let n = self.connections.entry(agent).or_insert(0);
         *n += 1;
-        let first = *n == 1;
+        // Connection flaps (every poll is one) are not worth a log entry for supervisors; the
+        // team view reads `connected` when it is fetched, and going Offline is an event.
         self.clear_timer(Timer::Disconnect(agent));
-        if first {
-            self.team_dirty.insert(agent);
-        }
         let was_disconnected =
             self.agents.get(&agent).and_then(|a| a.block.as_ref()).is_some_and(|b| b.reason == BlockReason::Disconnected);
         if was_disconnected {
@@ -561,7 +559,6 @@ impl Router {
         *n = n.saturating_sub(1);
         if *n == 0 {
             self.connections.remove(&agent);
-            self.team_dirty.insert(agent);
             let grace = u64::from(self.settings.disconnect_grace_secs);
             self.set_timer(Timer::Disconnect(agent), now.plus_secs(grace));
         }
