@@ -29,14 +29,9 @@ pub fn new_token() -> String {
 
 impl Tokens {
     pub async fn load(store: &Store) -> Result<Self, StoreError> {
-        let t = Tokens::default();
-        {
-            let mut m = t.by_hash.write().unwrap_or_else(|p| p.into_inner());
-            for s in store.active_tokens().await? {
-                m.insert(s.hash, (s.id, s.agent));
-            }
-        }
-        Ok(t)
+        let active = store.active_tokens().await?;
+        let by_hash = active.into_iter().map(|s| (s.hash, (s.id, s.agent))).collect();
+        Ok(Tokens { by_hash: RwLock::new(by_hash) })
     }
 
     /// Which agent (and token id) this bearer token signs in, if it is active.

@@ -201,7 +201,7 @@ struct Presence {
 
 impl Presence {
     async fn start(engine: Arc<Engine>, agent: AgentId) -> Result<Self> {
-        engine.apply(Input::Connected { agent }).await.map_err(|e| AppError::internal(e))?;
+        engine.apply(Input::Connected { agent }).await.map_err(AppError::internal)?;
         Ok(Self { engine, agent })
     }
 }
@@ -462,9 +462,6 @@ pub async fn update_workstream(
 ) -> Result<Json<Workstream>> {
     caller.require(Role::Admin)?;
     let id = WorkstreamId(parse_id(&id, "id")?);
-    if id.0 == 0 {
-        return Err(AppError::invalid("id", "0 is not a workstream id"));
-    }
     upsert_workstream(&s, &caller, id, w).await
 }
 
@@ -501,9 +498,6 @@ pub async fn update_queue(
 ) -> Result<Json<Queue>> {
     caller.require(Role::Admin)?;
     let id = QueueId(parse_id(&id, "id")?);
-    if id.0 == 0 {
-        return Err(AppError::invalid("id", "0 is not a queue id"));
-    }
     upsert_queue(&s, &caller, id, q).await
 }
 
@@ -540,9 +534,6 @@ pub async fn update_contact(
 ) -> Result<Json<Contact>> {
     caller.require(Role::Admin)?;
     let id = ContactId(parse_id(&id, "id")?);
-    if id.0 == 0 {
-        return Err(AppError::invalid("id", "0 is not a contact id"));
-    }
     upsert_contact(&s, &caller, id, c).await
 }
 

@@ -95,8 +95,11 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// Parses a numeric id from a path segment.
+/// Parses a numeric id from a path segment (`42` or `offer-42`); ids start at 1.
 pub fn parse_id(raw: &str, name: &str) -> Result<u64, AppError> {
     let digits = raw.rsplit('-').next().unwrap_or(raw);
-    digits.parse::<u64>().map_err(|_| AppError::invalid(name, format!("{name} must be a number, got {raw:?}")))
+    match digits.parse::<u64>() {
+        Ok(0) | Err(_) => Err(AppError::invalid(name, format!("{name} must be a positive number, got {raw:?}"))),
+        Ok(id) => Ok(id),
+    }
 }
