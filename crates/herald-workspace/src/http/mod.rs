@@ -33,7 +33,7 @@ pub struct AppState {
         api::update_workstream, api::list_queues, api::create_queue, api::update_queue, api::list_contacts,
         api::create_contact, api::update_contact,
     ),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &CommonErrors)
 )]
 struct ApiDoc;
 
@@ -43,6 +43,41 @@ impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+/// Documents the errors every operation can answer with, in one place: 400 where there is input,
+/// 401 and 403 where a token is needed, 404 where the path names an entity, 500 everywhere.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, ResponseBuilder, ContentBuilder, Ref};
+        let err = |what: &str| -> RefOr<utoipa::openapi::Response> {
+            ResponseBuilder::new()
+                .description(what)
+                .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ApiError"))).build())
+                .build()
+                .into()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let has_id = path.contains('{');
+            for op in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete].into_iter().flatten() {
+                let r = &mut op.responses.responses;
+                let has_input = op.request_body.is_some() || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                if has_input {
+                    r.entry("400".into()).or_insert_with(|| err("invalid input; `field` names it"));
+                }
+                if op.security.is_some() {
+                    r.entry("401".into()).or_insert_with(|| err("no token, or an unknown or revoked one"));
+                    r.entry("403".into()).or_insert_with(|| err("the role does not allow this"));
+                }
+                if has_id {
+                    r.entry("404".into()).or_insert_with(|| err("no such entity"));
+                }
+                r.entry("500".into()).or_insert_with(|| err("internal error; details in the workspace log"));
+            }
+        }
     }
 }
 
