@@ -20,6 +20,8 @@ enum Op {
     Presence(u8, u8),
     Reset(u8),
     Advance(u16),
+    /// The workspace restarts from what was saved.
+    Restart,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -35,6 +37,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (any::<u8>(), any::<u8>()).prop_map(|(a, p)| Op::Presence(a, p)),
         1 => any::<u8>().prop_map(Op::Reset),
         3 => (0u16..700).prop_map(Op::Advance),
+        1 => Just(Op::Restart),
     ]
 }
 
@@ -109,6 +112,33 @@ proptest! {
                 }),
                 Op::Reset(a) => w.try_handle(Input::ResetPresence { agent: pick(&agents, a).unwrap(), by: sup }),
                 Op::Advance(secs) => { w.advance(u64::from(secs)); Ok(Reply::Done) }
+                Op::Restart => {
+                    // What was saved must be exactly what is live: a missed save would be lost here.
+                    let snap = w.snapshot_from_store();
+                    fn same<'a, T: std::fmt::Debug + 'a>(live: impl Iterator<Item = &'a T>, saved: &[T]) -> (Vec<String>, Vec<String>) {
+                        let mut a: Vec<String> = live.map(|x| format!("{x:?}")).collect();
+                        let mut b: Vec<String> = saved.iter().map(|x| format!("{x:?}")).collect();
+                        a.sort();
+                        b.sort();
+                        (a, b)
+                    }
+                    let (live, saved) = same(w.router.work_items(), &snap.work_items);
+                    prop_assert_eq!(live, saved, "work items");
+                    let (live, saved) = same(w.router.offers(), &snap.offers);
+                    prop_assert_eq!(live, saved, "offers");
+                    let (live, saved) = same(w.router.sessions(), &snap.sessions);
+                    prop_assert_eq!(live, saved, "sessions");
+                    let (live, saved) = same(w.router.agents(), &snap.agents);
+                    prop_assert_eq!(live, saved, "agents");
+                    prop_assert_eq!(w.router.settings(), &snap.settings);
+                    w.router = Router::restore(w.now, snap);
+                    w.router.check_invariants().map_err(TestCaseError::fail)?;
+                    // Apps reconnect after a restart.
+                    for a in &agents {
+                        let _ = w.try_handle(Input::Connected { agent: *a });
+                    }
+                    Ok(Reply::Done)
+                }
             };
             // Invariants are checked inside try_handle after every accepted input.
             for a in &agents {

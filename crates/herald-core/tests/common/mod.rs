@@ -13,6 +13,8 @@ pub struct World {
     pub supervisor: AgentId,
     /// Every event, in order, per agent.
     pub log: Vec<(AgentId, AgentEvent)>,
+    /// What a store would hold: the last saved state of every entity, by kind and key.
+    pub store: std::collections::BTreeMap<(String, String), Saved>,
 }
 
 impl World {
@@ -30,6 +32,7 @@ impl World {
             agents: Vec::new(),
             supervisor: AgentId(0),
             log: Vec::new(),
+            store: std::collections::BTreeMap::new(),
         };
         for i in 0..n {
             let id = match w.ok(Input::UpsertAgent(AgentSpec { id: None, name: format!("Agent {i}"), role: Role::Agent })) {
@@ -71,6 +74,9 @@ impl World {
     pub fn try_handle(&mut self, input: Input) -> Result<Reply, CoreError> {
         let applied = self.router.handle(self.now, input)?;
         self.log.extend(applied.events);
+        for s in applied.saves {
+            self.store.insert(store_key(&s), s);
+        }
         self.router.check_invariants().expect("invariants");
         Ok(applied.reply.expect("reply"))
     }
@@ -148,5 +154,50 @@ impl World {
             Reply::Session(s) => s,
             other => panic!("{other:?}"),
         }
+    }
+}
+
+/// How the workspace's store keys a saved entity.
+pub fn store_key(s: &Saved) -> (String, String) {
+    let (k, id) = match s {
+        Saved::Agent(a) => ("agent", a.id.0.to_string()),
+        Saved::WorkItem(w) => ("work_item", w.id.0.to_string()),
+        Saved::Offer(o) => ("offer", o.id.0.to_string()),
+        Saved::Session(x) => ("session", x.id.0.to_string()),
+        Saved::Template(t) => ("template", t.scenario.to_string()),
+        Saved::Settings(_) => ("settings", String::new()),
+        Saved::Workstream(w) => ("workstream", w.id.0.to_string()),
+        Saved::Queue(q) => ("queue", q.id.0.to_string()),
+        Saved::Contact(c) => ("contact", c.id.0.to_string()),
+    };
+    (k.to_string(), id)
+}
+
+impl World {
+    /// The snapshot a restart would load from `store` (live entities only, as the store does).
+    pub fn snapshot_from_store(&self) -> Snapshot {
+        let mut snap = Snapshot::default();
+        for s in self.store.values() {
+            match s.clone() {
+                Saved::Agent(a) => snap.agents.push(a),
+                Saved::WorkItem(w) if !matches!(w.state, WorkItemState::Closed { .. }) => snap.work_items.push(w),
+                Saved::Offer(o) if o.state == OfferState::Pending => snap.offers.push(o),
+                Saved::Session(x) if x.state != SessionState::Closed => snap.sessions.push(x),
+                Saved::Template(t) => snap.templates.push(t),
+                Saved::Settings(x) => snap.settings = x,
+                Saved::Workstream(w) => snap.workstreams.push(w),
+                Saved::Queue(q) => snap.queues.push(q),
+                Saved::Contact(c) => snap.contacts.push(c),
+                Saved::WorkItem(_) | Saved::Offer(_) | Saved::Session(_) => {}
+            }
+        }
+        snap.max_id = self
+            .store
+            .keys()
+            .filter(|(k, _)| k != "template" && k != "settings")
+            .filter_map(|(_, id)| id.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0);
+        snap
     }
 }
