@@ -43,10 +43,17 @@ impl TestWorkspace {
 
     /// An in-process workspace on `127.0.0.1:0`.
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// An in-process workspace on `127.0.0.1:0`, with its configuration adjusted by `f`.
+    pub async fn start_with(f: impl FnOnce(&mut herald_workspace::Config)) -> Self {
         init_tracing();
         let dir = tempfile::tempdir().expect("temp dir");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let running = herald_workspace::start(Self::config(&dir), listener).await.expect("workspace starts");
+        let mut config = Self::config(&dir);
+        f(&mut config);
+        let running = herald_workspace::start(config, listener).await.expect("workspace starts");
         let port = running.addr.port();
         let url = format!("http://127.0.0.1:{port}");
         let admin = Client::new(&url, Some(ADMIN_TOKEN)).unwrap();
@@ -95,6 +102,14 @@ impl TestWorkspace {
             let listener = tokio::net::TcpListener::bind(&listen).await.expect("rebind");
             let running = herald_workspace::start(Self::config(&self.dir), listener).await.expect("restarts");
             self.host = Host::InProcess(running);
+        }
+    }
+
+    /// The demo team of an in-process workspace started with a demo configuration.
+    pub fn demo(&self) -> Option<&herald_workspace::demo::Seeded> {
+        match &self.host {
+            Host::InProcess(r) => r.demo.as_ref(),
+            Host::Child(_) | Host::Stopped => None,
         }
     }
 

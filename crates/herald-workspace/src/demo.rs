@@ -35,9 +35,9 @@ pub struct Seeded {
     pub queue: QueueId,
     /// The agent a person signs in as (not simulated).
     pub me: AgentId,
-    pub me_token: Option<String>,
+    pub me_token: String,
     pub supervisor: AgentId,
-    pub supervisor_token: Option<String>,
+    pub supervisor_token: String,
     pub colleagues: Vec<AgentId>,
 }
 
@@ -64,8 +64,9 @@ pub async fn seed(engine: &Engine, tokens: &Tokens, cfg: &DemoConfig) -> anyhow:
         })
         .await;
     if let Some((queue, me, supervisor, colleagues)) = existing {
-        tracing::info!(%queue, "demo team already seeded");
-        return Ok(Seeded { queue, me, me_token: None, supervisor, supervisor_token: None, colleagues });
+        tracing::info!(%queue, "demo team already seeded; issuing fresh tokens");
+        let (me_token, supervisor_token) = demo_tokens(engine, tokens, me, supervisor).await?;
+        return Ok(Seeded { queue, me, me_token, supervisor, supervisor_token, colleagues });
     }
     let me = agent(engine, "You (demo agent)", Role::Agent).await?;
     let supervisor = agent(engine, "Sam Supervisor", Role::Supervisor).await?;
@@ -107,11 +108,16 @@ pub async fn seed(engine: &Engine, tokens: &Tokens, cfg: &DemoConfig) -> anyhow:
     for a in std::iter::once(me).chain(colleagues.iter().copied()) {
         engine.apply(Input::SetPresence { agent: a, presence: Presence::base(BasePresence::Available) }).await?;
     }
+    let (me_token, supervisor_token) = demo_tokens(engine, tokens, me, supervisor).await?;
+    Ok(Seeded { queue, me, me_token, supervisor, supervisor_token, colleagues })
+}
+
+async fn demo_tokens(engine: &Engine, tokens: &Tokens, me: AgentId, supervisor: AgentId) -> anyhow::Result<(String, String)> {
     let (_, me_token) = tokens.issue(engine.store(), me, now().0).await?;
     let (_, supervisor_token) = tokens.issue(engine.store(), supervisor, now().0).await?;
     tracing::info!(%me, token = %me_token, "demo agent token (Authorization: Bearer …)");
     tracing::info!(%supervisor, token = %supervisor_token, "demo supervisor token");
-    Ok(Seeded { queue, me, me_token: Some(me_token), supervisor, supervisor_token: Some(supervisor_token), colleagues })
+    Ok((me_token, supervisor_token))
 }
 
 /// One random customer request.

@@ -49,6 +49,8 @@ pub struct Running {
     pub addr: SocketAddr,
     pub engine: Arc<engine::Engine>,
     pub tokens: Arc<auth::Tokens>,
+    /// The demo team, when started with `Config::demo`.
+    pub demo: Option<demo::Seeded>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     server: JoinHandle<std::io::Result<()>>,
@@ -81,9 +83,11 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Runn
         let _ = rx.wait_for(|s| *s).await;
     };
     tasks.push(tokio::spawn(engine.clone().run_timers(wait(stopped.clone()))));
+    let mut seeded = None;
     if let Some(demo) = config.demo.clone() {
-        let seeded = demo::seed(&engine, &tokens, &demo).await?;
-        tasks.push(tokio::spawn(demo::run(engine.clone(), seeded, demo, wait(stopped.clone()))));
+        let team = demo::seed(&engine, &tokens, &demo).await?;
+        tasks.push(tokio::spawn(demo::run(engine.clone(), team.clone(), demo, wait(stopped.clone()))));
+        seeded = Some(team);
     }
     let state = http::AppState { engine: engine.clone(), tokens: tokens.clone(), shutdown: stopped.clone() };
     let app = http::router(state).layer(axum::middleware::from_fn(log_errors));
@@ -94,7 +98,7 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Runn
         "Herald workspace listening on http://{addr} (API under /v1, OpenAPI at /openapi.json); data in {}",
         config.database_url
     );
-    Ok(Running { addr, engine, tokens, stop, tasks, server })
+    Ok(Running { addr, engine, tokens, demo: seeded, stop, tasks, server })
 }
 
 /// Runs until `shutdown` resolves.
