@@ -48,10 +48,4 @@ impl Timestamp {
     pub fn plus_secs(self, secs: u64) -> Self {
         Self(self.0.saturating_add(secs.saturating_mul(1000)))
     }
-
-    /// `self` plus `ms` milliseconds.
-    #[must_use]
-    pub fn plus_millis(self, ms: u64) -> Self {
-        Self(self.0.saturating_add(ms))
-    }
 }

@@ -177,6 +177,8 @@ pub struct Router {
     timer_at: HashMap<Timer, Timestamp>,
     rr_last: HashMap<QueueId, AgentId>,
     connections: HashMap<AgentId, u32>,
+    /// Who hears about team changes (R30, R34): supervisors and admins.
+    supervisors: BTreeSet<AgentId>,
     max_id: u64,
     // What the input being handled changed.
     dirty: BTreeSet<Key>,
@@ -209,6 +211,7 @@ impl Router {
             r.contacts.insert(c.id, c);
         }
         r.agents = snap.agents.into_iter().map(|a| (a.id, a)).collect();
+        r.supervisors = r.agents.values().filter(|a| a.role.supervises()).map(|a| a.id).collect();
         for s in snap.sessions {
             if s.counts_towards_max() {
                 r.agent_sessions.entry(s.agent).or_default().insert(s.id);
@@ -416,13 +419,12 @@ impl Router {
             }
         }
         let team = std::mem::take(&mut self.team_dirty);
-        if !team.is_empty() {
-            let supervisors: Vec<AgentId> =
-                self.agents.values().filter(|a| a.role.supervises()).map(|a| a.id).collect();
+        if !self.supervisors.is_empty() {
             for id in team {
                 if let Some(summary) = self.summary(id) {
-                    for s in &supervisors {
-                        self.emit(*s, AgentEvent::TeamAgentChanged(summary.clone()));
+                    let supervisors: Vec<AgentId> = self.supervisors.iter().copied().collect();
+                    for s in supervisors {
+                        self.emit(s, AgentEvent::TeamAgentChanged(summary.clone()));
                     }
                 }
             }
@@ -1120,6 +1122,11 @@ impl Router {
                 id
             }
         };
+        if spec.role.supervises() {
+            self.supervisors.insert(id);
+        } else {
+            self.supervisors.remove(&id);
+        }
         self.touch_agent(id);
         Ok(Reply::Agent(id))
     }

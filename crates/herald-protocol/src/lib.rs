@@ -28,9 +28,6 @@ pub use herald_core::{
     WorkItemId, WorkItemState, Workstream, WorkstreamId,
 };
 
-/// The path prefix of this version of the API.
-pub const API_PREFIX: &str = "/v1";
-
 /// One entry of an agent's event log. `seq` increases by one per agent and is the SSE event id;
 /// resuming after `seq` yields exactly the entries that follow it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
