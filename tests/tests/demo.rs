@@ -6,7 +6,7 @@ use herald_workspace::demo::DemoConfig;
 
 #[tokio::test]
 async fn demo_seeds_a_team_and_sends_traffic_to_the_person() {
-    let ws = TestWorkspace::start_with(|c| c.demo = Some(DemoConfig { colleagues: 2, per_minute: 600.0 })).await;
+    let ws = TestWorkspace::start_with(|c| c.demo = Some(DemoConfig { colleagues: 2, per_minute: 600.0, ..Default::default() })).await;
     let demo = ws.demo().expect("demo seeded").clone();
     let me = ws.client(&demo.me_token);
     let mut sub = me.subscribe(0, Default::default());
@@ -31,14 +31,14 @@ async fn demo_seeds_a_team_and_sends_traffic_to_the_person() {
 
 #[tokio::test]
 async fn demo_restarts_with_the_same_team_and_fresh_tokens() {
-    let mut ws = TestWorkspace::start_with(|c| c.demo = Some(DemoConfig { colleagues: 1, per_minute: 1.0 })).await;
+    let mut ws = TestWorkspace::start_with(|c| c.demo = Some(DemoConfig { colleagues: 1, per_minute: 1.0, ..Default::default() })).await;
     let first = ws.demo().unwrap().clone();
     ws.kill().await;
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{}", ws.port)).await.unwrap();
     let config = herald_workspace::Config {
         database_url: format!("sqlite://{}", ws.dir.path().join("workspace.db").display()),
         admin_token: Some(ADMIN_TOKEN.into()),
-        demo: Some(DemoConfig { colleagues: 1, per_minute: 1.0 }),
+        demo: Some(DemoConfig { colleagues: 1, per_minute: 1.0, ..Default::default() }),
     };
     let running = herald_workspace::start(config, listener).await.unwrap();
     let second = running.demo.clone().unwrap();

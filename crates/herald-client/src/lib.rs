@@ -378,6 +378,11 @@ impl Subscription {
         *self.mode.borrow()
     }
 
+    /// A receiver of transport changes, for showing the connection's state.
+    pub fn transport_watch(&self) -> watch::Receiver<Transport> {
+        self.mode.clone()
+    }
+
     /// Waits until the transport is `t`.
     pub async fn wait_for_transport(&mut self, t: Transport) {
         let _ = self.mode.wait_for(|m| *m == t).await;

@@ -1,5 +1,6 @@
 //! The committed TypeScript in ui/src/generated/ must be what the Rust types generate.
-//! `HERALD_UPDATE_TS=1 cargo test -p herald-protocol` rewrites it.
+//! `HERALD_UPDATE_TS=1 cargo test -p herald-protocol` rewrites the protocol's files. (herald-app
+//! adds the desktop's own types to the same folder and checks the folder has nothing extra.)
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -30,7 +31,6 @@ fn generated_typescript_is_committed_and_current() {
     assert!(generated.len() > 20, "expected the whole contract, got {} files", generated.len());
     assert!(generated.values().any(|s| s.contains("offer_created")), "AgentEvent is a tagged union");
     if std::env::var_os("HERALD_UPDATE_TS").is_some() {
-        let _ = std::fs::remove_dir_all(&committed);
         herald_protocol::export_typescript(&committed).unwrap();
         return;
     }
@@ -39,7 +39,6 @@ fn generated_typescript_is_committed_and_current() {
         .iter()
         .filter(|(p, s)| on_disk.get(*p) != Some(*s))
         .map(|(p, _)| p.display().to_string())
-        .chain(on_disk.keys().filter(|p| !generated.contains_key(*p)).map(|p| format!("{} (extra)", p.display())))
         .collect();
     assert!(stale.is_empty(), "ui/src/generated is stale; run HERALD_UPDATE_TS=1 cargo test -p herald-protocol: {stale:?}");
 }

@@ -67,7 +67,7 @@ pub fn main() -> anyhow::Result<()> {
                 Some(d) => d,
                 None => default_database()?.0,
             };
-            let demo = demo.then_some(DemoConfig { colleagues: demo_colleagues, per_minute: demo_rate });
+            let demo = demo.then_some(DemoConfig { colleagues: demo_colleagues, per_minute: demo_rate, ..Default::default() });
             let config = Config { database_url, admin_token: admin_token.filter(|t| !t.is_empty()), demo };
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {

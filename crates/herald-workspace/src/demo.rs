@@ -21,11 +21,31 @@ pub struct DemoConfig {
     pub colleagues: usize,
     /// Customer requests per minute.
     pub per_minute: f64,
+    /// Switches the customer traffic on and off while running (the colleagues keep working).
+    pub traffic: DemoSwitch,
 }
 
 impl Default for DemoConfig {
     fn default() -> Self {
-        Self { colleagues: 3, per_minute: 6.0 }
+        Self { colleagues: 3, per_minute: 6.0, traffic: DemoSwitch::new(true) }
+    }
+}
+
+/// A shared on/off switch for demo traffic (the desktop's Settings toggle it).
+#[derive(Clone, Debug)]
+pub struct DemoSwitch(Arc<std::sync::atomic::AtomicBool>);
+
+impl DemoSwitch {
+    pub fn new(on: bool) -> Self {
+        Self(Arc::new(std::sync::atomic::AtomicBool::new(on)))
+    }
+
+    pub fn set(&self, on: bool) {
+        self.0.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -171,6 +191,9 @@ pub async fn run(engine: Arc<Engine>, seeded: Seeded, cfg: DemoConfig, shutdown:
         tokio::select! {
             () = &mut shutdown => return,
             _ = traffic.tick() => {
+                if !cfg.traffic.is_on() {
+                    continue;
+                }
                 let req = random_request(&mut rand::rng(), seeded.queue);
                 if let Err(e) = engine.apply(Input::Request(req)).await {
                     tracing::warn!(error = %e, "demo request refused");

@@ -1,0 +1,208 @@
+//! What the window shows and what it may ask for: the contract between herald-app and ui/.
+//!
+//! The app pushes the whole [`DesktopState`] to the webview (Tauri event [`STATE_EVENT`]) after
+//! every change, and the webview asks for it once with the `get_state` command when it starts.
+//! Sending the whole state keeps one reducer (here, in Rust); the state is small (a handful of
+//! offers and sessions). The TypeScript of these types is generated into `ui/src/generated/`.
+
+use herald_protocol::{
+    AgentId, AgentSummary, CallAction, ErrorCode, Offer, OfferId, Presence, Session, SessionId,
+};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// The Tauri event carrying a [`DesktopState`].
+pub const STATE_EVENT: &str = "herald://state";
+
+/// Everything the window draws.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct DesktopState {
+    pub connection: Connection,
+    /// The signed-in agent; `None` until the first answer from the workspace.
+    #[ts(optional)]
+    pub me: Option<AgentSummary>,
+    /// Pending offers, oldest first: alerts and popups (R17).
+    pub offers: Vec<OfferView>,
+    /// Assigned and open sessions, side by side (R10).
+    pub sessions: Vec<Session>,
+    /// The session shown on the active conversation view.
+    #[ts(optional)]
+    pub active_session: Option<SessionId>,
+    /// R13: the offer whose toast body was clicked; the window shows it first.
+    #[ts(optional)]
+    pub focused_offer: Option<OfferId>,
+    /// Supervisors and admins: the team with presence and counts (R30, R34). Empty otherwise.
+    pub team: Vec<AgentSummary>,
+    pub settings: DesktopSettings,
+    /// Messages for the person, newest last, until dismissed.
+    pub notices: Vec<Notice>,
+    pub toasts: ToastSupport,
+    /// Workspace clock minus local clock, in ms, to draw countdowns against offer deadlines.
+    #[ts(type = "number")]
+    pub clock_offset_ms: i64,
+}
+
+/// A pending offer as the app handles it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct OfferView {
+    pub offer: Offer,
+    /// An OS toast is up for it.
+    pub toasted: bool,
+}
+
+/// Where the link to the workspace is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionStatus {
+    /// Starting the embedded workspace or reaching the configured one.
+    Connecting,
+    /// Events arrive as they happen (SSE).
+    Live,
+    /// Events arrive by long polling (the stream could not be held).
+    Polling,
+    /// The workspace cannot be reached; retrying with backoff.
+    Reconnecting,
+    /// The workspace refused the token: sign in again in Settings.
+    Unauthorized,
+    /// A workspace URL is set but no token: sign in in Settings.
+    NeedsToken,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Connection {
+    pub status: ConnectionStatus,
+    /// The workspace's base URL (the embedded one's loopback address too).
+    pub workspace_url: String,
+    /// The workspace runs inside the app (no URL configured).
+    pub embedded: bool,
+    /// Where the app keeps its data (settings, embedded database).
+    pub data_dir: String,
+    /// Words for the person about the status.
+    #[ts(optional)]
+    pub detail: Option<String>,
+}
+
+/// R11: when an offer raises an OS-native toast.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationMode {
+    /// Use the mode the administrator set in the offer's template (R20).
+    #[default]
+    Workspace,
+    Always,
+    /// Only when Herald is not the focused window (minimised, hidden, or another window in front).
+    Background,
+    Off,
+}
+
+/// The agent's own settings, kept in `settings.json` in the data dir.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct DesktopSettings {
+    /// The workspace to connect to; empty runs the embedded workspace with a demo team.
+    pub workspace_url: String,
+    pub notifications: NotificationMode,
+    /// Play the channel's sound with toasts.
+    pub sound: bool,
+    /// Keep customer details out of OS toasts (they show on the lock screen and in screenshots).
+    pub privacy: bool,
+    /// Embedded workspace only: generate demo customer traffic.
+    pub demo_traffic: bool,
+    /// Start Herald when the person logs in.
+    pub autostart: bool,
+}
+
+impl Default for DesktopSettings {
+    fn default() -> Self {
+        Self {
+            workspace_url: String::new(),
+            notifications: NotificationMode::Workspace,
+            sound: true,
+            privacy: false,
+            demo_traffic: true,
+            autostart: false,
+        }
+    }
+}
+
+/// `save_settings`: new settings, and a token when the person entered one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SettingsInput {
+    pub settings: DesktopSettings,
+    /// A new bearer token for the workspace; `None` keeps the stored one.
+    #[serde(default)]
+    #[ts(optional)]
+    pub token: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeLevel {
+    Info,
+    Warning,
+    Error,
+}
+
+/// A message for the person (an error from the workspace in words, a setting that was ignored…).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Notice {
+    #[ts(type = "number")]
+    pub id: u64,
+    pub level: NoticeLevel,
+    pub text: String,
+    /// The workspace's error code, when the notice is one of its errors.
+    #[ts(optional)]
+    pub code: Option<ErrorCode>,
+}
+
+/// R16: can the app raise OS toasts, and with buttons?
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ToastSupport {
+    pub available: bool,
+    /// Toasts carry Accept/Reject buttons; without them a toast only informs.
+    pub actions: bool,
+    /// The notification server, e.g. "Xfce Notify Daemon Xfce 0.8.2".
+    #[ts(optional)]
+    pub server: Option<String>,
+    /// Why toasts are unavailable, in words.
+    #[ts(optional)]
+    pub detail: Option<String>,
+}
+
+/// The error every command answers with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
+#[error("{message}")]
+pub struct CommandError {
+    /// The workspace's error code, when the workspace refused.
+    #[ts(optional)]
+    pub code: Option<ErrorCode>,
+    pub message: String,
+}
+
+/// What the window can ask the app to do. One Tauri command per variant in herald-desktop; the
+/// same enum lets tests drive the app without a window.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum Command {
+    AcceptOffer { offer: OfferId },
+    RejectOffer { offer: OfferId },
+    SelectSession { session: Option<SessionId> },
+    CloseSession { session: SessionId },
+    CallControl { session: SessionId, action: CallAction },
+    SetPresence { presence: Presence },
+    ResetPresence,
+    /// Supervisors: R30.
+    ResetAgentPresence { agent: AgentId },
+    SaveSettings(SettingsInput),
+    DismissNotice { id: u64 },
+}
+
+/// Writes the TypeScript of the app's types into `dir`.
+pub fn export_typescript(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> {
+    let cfg = ts_rs::Config::new().with_out_dir(dir).with_large_int("number");
+    <DesktopState as TS>::export_all(&cfg)?;
+    <SettingsInput as TS>::export_all(&cfg)?;
+    <CommandError as TS>::export_all(&cfg)?;
+    <Command as TS>::export_all(&cfg)?;
+    Ok(())
+}
