@@ -1,0 +1,352 @@
+// Pure view logic: labels, countdowns, ordering, what is enabled. No DOM, no IPC — unit tested.
+import type { AgentSummary } from '../generated/AgentSummary';
+import type { BasePresence } from '../generated/BasePresence';
+import type { BlockReason } from '../generated/BlockReason';
+import type { CallAction } from '../generated/CallAction';
+import type { CallState } from '../generated/CallState';
+import type { CommandError } from '../generated/CommandError';
+import type { ConnectionStatus } from '../generated/ConnectionStatus';
+import type { DesktopSettings } from '../generated/DesktopSettings';
+import type { DesktopState } from '../generated/DesktopState';
+import type { ErrorCode } from '../generated/ErrorCode';
+import type { NotificationMode } from '../generated/NotificationMode';
+import type { Offer } from '../generated/Offer';
+import type { OfferAction } from '../generated/OfferAction';
+import type { OfferId } from '../generated/OfferId';
+import type { OfferView } from '../generated/OfferView';
+import type { Presence } from '../generated/Presence';
+import type { Scenario } from '../generated/Scenario';
+import type { Session } from '../generated/Session';
+import type { SessionState } from '../generated/SessionState';
+import type { SettingsInput } from '../generated/SettingsInput';
+import type { ToastSupport } from '../generated/ToastSupport';
+
+// ---------- presence (R31) ----------
+
+export const PRESENCE_LABELS: Record<BasePresence, string> = {
+  available: 'Available',
+  busy: 'Busy',
+  busy_dnd: 'Busy – Do Not Disturb',
+  away: 'Away',
+  offline: 'Offline',
+  inactive: 'Inactive',
+};
+
+/** What the person may pick. Inactive is set by the system only (R24). */
+export const SELECTABLE_PRESENCES: readonly BasePresence[] = [
+  'available',
+  'busy',
+  'busy_dnd',
+  'away',
+  'offline',
+];
+
+export function isSelectablePresence(base: BasePresence): boolean {
+  return SELECTABLE_PRESENCES.includes(base);
+}
+
+/** "Available", or a custom presence with its base: "Lunch (Away)". */
+export function presenceLabel(p: Presence): string {
+  const base = PRESENCE_LABELS[p.base];
+  return p.custom ? `${p.custom} (${base})` : base;
+}
+
+/** The colour family of a presence dot. */
+export function presenceTone(base: BasePresence): 'ok' | 'busy' | 'away' | 'off' {
+  switch (base) {
+    case 'available':
+      return 'ok';
+    case 'busy':
+    case 'busy_dnd':
+      return 'busy';
+    case 'away':
+      return 'away';
+    case 'offline':
+    case 'inactive':
+      return 'off';
+  }
+}
+
+export const BANNER_REASON_LABELS: Record<BlockReason, string> = {
+  missed: 'Missed request',
+  rejected: 'Rejected request',
+  max_sessions: 'Maximum sessions reached',
+  disconnected: 'Disconnected',
+};
+
+// ---------- scenarios, sessions, offers ----------
+
+export const SCENARIO_LABELS: Record<Scenario, string> = {
+  chat: 'Chat',
+  sms: 'SMS',
+  voice: 'Voice call',
+  case: 'Case',
+  work_item: 'Work item',
+  transfer: 'Transfer',
+  escalation: 'Escalation',
+  bot_escalation: 'Bot escalation',
+};
+
+export function scenarioLabel(s: Scenario): string {
+  return SCENARIO_LABELS[s] ?? s;
+}
+
+export const SESSION_STATE_LABELS: Record<SessionState, string> = {
+  assigned: 'Assigned',
+  open: 'Open',
+  closed: 'Closed',
+};
+
+/** Chat and SMS sessions get a communication panel (R10). */
+export function hasMessagePanel(s: Scenario): boolean {
+  return s === 'chat' || s === 'sms';
+}
+
+/** Voice sessions get call controls (R21). */
+export function hasCallControls(s: Scenario): boolean {
+  return s === 'voice';
+}
+
+export const OFFER_ACTION_LABELS: Record<OfferAction, string> = {
+  accept: 'Accept',
+  reject: 'Reject',
+  open_item: 'Open item',
+};
+
+/** Buttons in a fixed order whatever order the offer lists them in: Accept/Open item, Reject. */
+export function offerButtons(actions: readonly OfferAction[]): OfferAction[] {
+  const order: OfferAction[] = ['accept', 'open_item', 'reject'];
+  return order.filter((a) => actions.includes(a));
+}
+
+/** Open item starts the item like Accept does (R19): both are `accept_offer`. */
+export function commandForAction(action: OfferAction): 'accept_offer' | 'reject_offer' {
+  return action === 'reject' ? 'reject_offer' : 'accept_offer';
+}
+
+export const CALL_STATE_LABELS: Record<CallState, string> = {
+  connected: 'Connected',
+  on_hold: 'On hold',
+  ended: 'Call ended',
+};
+
+/** R21: which call controls can be used in a call state (none while it is unknown). */
+export function callControls(call: CallState | undefined): Record<CallAction, boolean> {
+  return {
+    hold: call === 'connected',
+    resume: call === 'on_hold',
+    end: call === 'connected' || call === 'on_hold',
+  };
+}
+
+// ---------- countdown (R14, R17) ----------
+
+/** The workspace's "now": local clock plus the offset the app measured. */
+export function workspaceNow(localNowMs: number, clockOffsetMs: number): number {
+  return localNowMs + clockOffsetMs;
+}
+
+/** Milliseconds left before `deadline` (workspace clock), never negative. */
+export function remainingMs(deadline: number, localNowMs: number, clockOffsetMs: number): number {
+  return Math.max(0, deadline - workspaceNow(localNowMs, clockOffsetMs));
+}
+
+/** Whole seconds left, rounded up: shows "1" until the very end, "0" only when time is up. */
+export function remainingSeconds(deadline: number, localNowMs: number, clockOffsetMs: number): number {
+  return Math.ceil(remainingMs(deadline, localNowMs, clockOffsetMs) / 1000);
+}
+
+/** "45 s", "1:05", "0 s". */
+export function formatCountdown(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  return `${m}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** R14: a countdown only when the template shows it and the offer has a deadline. */
+export function showsCountdown(offer: Offer): offer is Offer & { deadline: number } {
+  return offer.show_timeout && typeof offer.deadline === 'number';
+}
+
+/** Fraction (0–1) of the offer's time still left, for the progress bar. */
+export function remainingFraction(offer: Offer, localNowMs: number, clockOffsetMs: number): number {
+  if (typeof offer.deadline !== 'number') return 1;
+  const total = offer.deadline - offer.created_at;
+  if (total <= 0) return 0;
+  return Math.min(1, remainingMs(offer.deadline, localNowMs, clockOffsetMs) / total);
+}
+
+// ---------- ordering (R13, R17) ----------
+
+function byAge(a: OfferView, b: OfferView): number {
+  return a.offer.created_at - b.offer.created_at || a.offer.id - b.offer.id;
+}
+
+/** Pending alerts, oldest first, but the focused one (R13: toast body clicked) first. */
+export function orderedAlerts(offers: readonly OfferView[], focused?: OfferId | null): OfferView[] {
+  const alerts = offers.filter((o) => o.offer.kind === 'alert').sort(byAge);
+  const i = focused == null ? -1 : alerts.findIndex((o) => o.offer.id === focused);
+  if (i > 0) alerts.unshift(...alerts.splice(i, 1));
+  return alerts;
+}
+
+/** Pending popups not hidden by the person, oldest first. */
+export function visiblePopups(offers: readonly OfferView[], hidden: ReadonlySet<OfferId>): OfferView[] {
+  return offers.filter((o) => o.offer.kind === 'popup' && !hidden.has(o.offer.id)).sort(byAge);
+}
+
+/** Forget locally hidden popups that the app has since removed. */
+export function pruneHidden(hidden: ReadonlySet<OfferId>, offers: readonly OfferView[]): Set<OfferId> {
+  const live = new Set(offers.map((o) => o.offer.id));
+  return new Set([...hidden].filter((id) => live.has(id)));
+}
+
+// ---------- sessions (R10) ----------
+
+export function activeSession(state: DesktopState): Session | undefined {
+  if (state.active_session == null) return undefined;
+  return state.sessions.find((s) => s.id === state.active_session);
+}
+
+/** Context entries in a stable order for display. */
+export function contextEntries(context: { [key in string]?: string }): [string, string][] {
+  return Object.entries(context)
+    .filter((e): e is [string, string] => typeof e[1] === 'string')
+    .sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** "case_id" → "Case id", "preChatTopic" → "Pre chat topic". */
+export function humanizeKey(key: string): string {
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_\-.]+/g, ' ')
+    .trim()
+    .toLowerCase();
+  return words ? words[0].toUpperCase() + words.slice(1) : key;
+}
+
+// ---------- roles, connection, toasts ----------
+
+/** R30, R34: the supervisor pane is for supervisors and admins. */
+export function canSupervise(me: AgentSummary | undefined): boolean {
+  return me?.role === 'supervisor' || me?.role === 'admin';
+}
+
+export const CONNECTION_LABELS: Record<ConnectionStatus, string> = {
+  live: 'Live',
+  polling: 'Connected (polling)',
+  reconnecting: 'Reconnecting…',
+  connecting: 'Connecting…',
+  unauthorized: 'Sign-in refused',
+  needs_token: 'Sign-in needed',
+};
+
+export function connectionTone(status: ConnectionStatus): 'ok' | 'warn' | 'bad' {
+  switch (status) {
+    case 'live':
+      return 'ok';
+    case 'polling':
+    case 'connecting':
+    case 'reconnecting':
+      return 'warn';
+    case 'unauthorized':
+    case 'needs_token':
+      return 'bad';
+  }
+}
+
+/** The connection needs the person to do something in Settings. */
+export function needsSignIn(status: ConnectionStatus): boolean {
+  return status === 'unauthorized' || status === 'needs_token';
+}
+
+/** R16: what to tell the person about desktop notifications, or nothing. */
+export function toastSupportNotice(t: ToastSupport): { kind: 'unavailable' | 'no-actions'; text: string } | null {
+  if (!t.available) {
+    const detail = t.detail?.trim() || 'the system did not allow them';
+    return {
+      kind: 'unavailable',
+      text: `Desktop notifications are unavailable: ${detail}. Alerts inside Herald keep working.`,
+    };
+  }
+  if (!t.actions) {
+    return {
+      kind: 'no-actions',
+      text: 'Desktop notifications here cannot carry buttons: they only inform. Accept or reject inside Herald.',
+    };
+  }
+  return null;
+}
+
+// ---------- settings (R11) ----------
+
+export const NOTIFICATION_MODE_LABELS: Record<NotificationMode, string> = {
+  workspace: "Use the workspace's setting",
+  always: 'Always',
+  background: 'Only when Herald is in the background',
+  off: 'Off',
+};
+
+export const NOTIFICATION_MODES: readonly NotificationMode[] = ['workspace', 'always', 'background', 'off'];
+
+/** The `save_settings` payload: the token only when the person typed one. */
+export function settingsInput(settings: DesktopSettings, token: string): SettingsInput {
+  const s: DesktopSettings = { ...settings, workspace_url: settings.workspace_url.trim() };
+  const t = token.trim();
+  return t ? { settings: s, token: t } : { settings: s };
+}
+
+export function settingsEqual(a: DesktopSettings, b: DesktopSettings): boolean {
+  return (
+    a.workspace_url === b.workspace_url &&
+    a.notifications === b.notifications &&
+    a.sound === b.sound &&
+    a.privacy === b.privacy &&
+    a.demo_traffic === b.demo_traffic &&
+    a.autostart === b.autostart
+  );
+}
+
+// ---------- errors ----------
+
+const ERROR_CODES: readonly ErrorCode[] = [
+  'invalid_input',
+  'unauthenticated',
+  'forbidden',
+  'not_found',
+  'offer_not_pending',
+  'reject_not_allowed',
+  'wrong_state',
+  'internal',
+];
+
+/** Words for a known error code; `undefined` means "show the app's own message". */
+export const FRIENDLY_ERRORS: Partial<Record<ErrorCode, string>> = {
+  offer_not_pending: 'This request is no longer available — it was taken, withdrawn or timed out.',
+  reject_not_allowed: 'This request cannot be declined: your organisation has it assigned to you.',
+  wrong_state: 'That cannot be done right now: the item has changed in the meantime.',
+  forbidden: 'You are not allowed to do that.',
+  not_found: 'That item no longer exists.',
+  unauthenticated: 'The workspace did not accept your sign-in. Check the token in Settings.',
+};
+
+/** Whatever a rejected `invoke` gave us, as a CommandError. */
+export function toCommandError(e: unknown): CommandError {
+  if (e && typeof e === 'object') {
+    const o = e as { code?: unknown; message?: unknown };
+    const message = typeof o.message === 'string' && o.message ? o.message : 'The command failed.';
+    const code =
+      typeof o.code === 'string' && (ERROR_CODES as readonly string[]).includes(o.code)
+        ? (o.code as ErrorCode)
+        : undefined;
+    return code ? { code, message } : { message };
+  }
+  if (typeof e === 'string' && e) return { message: e };
+  return { message: 'The command failed.' };
+}
+
+/** The sentence to show for a refused command: friendly words for known codes, else the message. */
+export function errorText(err: CommandError): string {
+  return (err.code && FRIENDLY_ERRORS[err.code]) || err.message;
+}
