@@ -17,5 +17,7 @@ async function pickIpc(): Promise<Ipc> {
 pickIpc().then((ipc) => {
   const target = document.getElementById('app');
   if (!target) throw new Error('#app missing');
-  mount(App, { target, props: { store: new HeraldStore(ipc), clock: new Clock() } });
+  const store = new HeraldStore(ipc);
+  if (location.hash) store.navigate(location.hash);
+  mount(App, { target, props: { store, clock: new Clock() } });
 });

@@ -6,6 +6,8 @@ import type { DesktopState } from '../generated/DesktopState';
 
 /** The Tauri event carrying the whole new DesktopState after every change. */
 export const STATE_EVENT = 'herald://state';
+/** The app asks the window to show a pane (the tray's "Settings…"); payload e.g. "settings". */
+export const NAVIGATE_EVENT = 'herald://navigate';
 
 export interface Ipc {
   /** `invoke('get_state')`. */
@@ -14,6 +16,8 @@ export interface Ipc {
   onState(handler: (state: DesktopState) => void): Promise<() => void>;
   /** `invoke('command', { cmd })`; rejects with a CommandError (or whatever Tauri gave). */
   command(cmd: Command): Promise<void>;
+  /** Subscribe to `herald://navigate` (optional: fakes may leave it out). */
+  onNavigate?(handler: (target: string) => void): Promise<() => void>;
 }
 
 export const tauriIpc: Ipc = {
@@ -22,6 +26,7 @@ export const tauriIpc: Ipc = {
   command: async (cmd) => {
     await invoke<null>('command', { cmd });
   },
+  onNavigate: (handler) => listen<string>(NAVIGATE_EVENT, (e) => handler(e.payload)),
 };
 
 /** True inside the Tauri webview (or a page that mocks it). */

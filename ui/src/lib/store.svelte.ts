@@ -31,7 +31,7 @@ export class HeraldStore {
 
   #ipc: Ipc;
   #nextError = 1;
-  #unlisten: (() => void) | null = null;
+  #unlisten: (() => void)[] = [];
   #stateListeners = new Set<(s: DesktopState) => void>();
 
   constructor(ipc: Ipc) {
@@ -41,7 +41,8 @@ export class HeraldStore {
   /** Subscribe first, then ask: a push that arrives meanwhile is at least as new as the answer. */
   async start(): Promise<void> {
     try {
-      this.#unlisten = await this.#ipc.onState((s) => this.apply(s));
+      if (this.#ipc.onNavigate) this.#unlisten.push(await this.#ipc.onNavigate((t) => this.navigate(t)));
+      this.#unlisten.push(await this.#ipc.onState((s) => this.apply(s)));
       const s = await this.#ipc.getState();
       if (this.state === null) this.apply(s);
     } catch (e) {
@@ -50,8 +51,18 @@ export class HeraldStore {
   }
 
   stop(): void {
-    this.#unlisten?.();
-    this.#unlisten = null;
+    for (const f of this.#unlisten.splice(0)) f();
+  }
+
+  /**
+   * Shows a pane by name: "settings", "supervisor" (or "team"), "work". From the app's
+   * `herald://navigate` event, or the window URL's hash (`index.html#settings`). Unknown: ignored.
+   */
+  navigate(target: string): void {
+    const t = target.replace(/^#/, '').trim().toLowerCase();
+    if (t === 'settings') this.pane = 'settings';
+    else if (t === 'supervisor' || t === 'team') this.pane = 'supervisor';
+    else if (t === 'work' || t === 'sessions') this.pane = 'work';
   }
 
   /** Called for every new state (tests and components may watch pushes). */
@@ -64,7 +75,7 @@ export class HeraldStore {
     this.state = s;
     this.loadError = null;
     if (this.hiddenPopups.size) this.hiddenPopups = pruneHidden(this.hiddenPopups, s.offers);
-    if (this.pane === 'supervisor' && !(s.me?.role === 'supervisor' || s.me?.role === 'admin')) {
+    if (this.pane === 'supervisor' && s.me && !(s.me.role === 'supervisor' || s.me.role === 'admin')) {
       this.pane = 'work';
     }
     for (const fn of this.#stateListeners) fn(s);

@@ -410,6 +410,18 @@ describe('settings', () => {
     await h.close();
   });
 
+  test('the tray\'s "Settings…" (herald://navigate) and a #settings URL open the pane', async () => {
+    const h = await open(state());
+    await h.page.getByTestId('no-session').waitFor();
+    await h.page.evaluate(() => window.__heraldMock.emit('herald://navigate', 'settings'));
+    await h.page.getByTestId('settings-pane').waitFor();
+    await h.close();
+
+    const h2 = await open(state(), { hash: '#settings' });
+    await h2.page.getByTestId('settings-pane').waitFor();
+    await h2.close();
+  });
+
   test('a refused save is shown in the pane', async () => {
     const h = await open(state(), {
       failures: { save_settings: { code: 'invalid_input', message: 'workspace_url: not a URL' } },

@@ -81,6 +81,8 @@ export interface OpenOptions extends Omit<MockOptions, 'state'> {
   /** Freeze the page's Date.now() at this time (ms) so countdowns are exact. */
   fixedTime?: number;
   colorScheme?: 'light' | 'dark';
+  /** Appended to the URL, e.g. "#settings". */
+  hash?: string;
 }
 
 /** Opens the built UI with the Tauri mock answering from `state`, once it has drawn it. */
@@ -105,7 +107,7 @@ export async function openHerald(
     if (m.type() === 'error') errors.push(m.text());
   });
   await page.addInitScript(installTauriMock, { state, failures: opts.failures });
-  await page.goto(baseUrl);
+  await page.goto(baseUrl + (opts.hash ?? ''));
   await page.waitForSelector('[data-testid="agent-name"]');
   // The app subscribes before asking for the state: from here on pushes reach it.
   await page.waitForFunction(() => window.__heraldMock.listenerCount() > 0);

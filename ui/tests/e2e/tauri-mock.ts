@@ -25,6 +25,8 @@ export interface HeraldMock {
   invokes: { cmd: string; args: unknown }[];
   /** Replace the state and emit it as `herald://state`. */
   push(state: DesktopState): void;
+  /** Emit any Tauri event to the page (e.g. `herald://navigate`). */
+  emit(event: string, payload: unknown): void;
   /** Make a command type fail (or succeed again with `null`). */
   fail(type: Command['type'], error: CommandError | null): void;
   /** How many `herald://state` listeners the page has. */
@@ -118,6 +120,7 @@ export function installTauriMock(opts: MockOptions): void {
       current = state;
       emit(STATE_EVENT, state);
     },
+    emit,
     fail(type, error) {
       if (error) failures[type] = error;
       else delete failures[type];

@@ -126,6 +126,36 @@ describe('HeraldStore', () => {
     expect(store.pane).toBe('work');
   });
 
+  test('navigate by name (herald://navigate, URL hash); unknown names are ignored', () => {
+    const store = new HeraldStore(fakeIpc(state()).ipc);
+    store.navigate('#settings');
+    expect(store.pane).toBe('settings');
+    store.navigate('team');
+    expect(store.pane).toBe('supervisor');
+    store.navigate('nonsense');
+    expect(store.pane).toBe('supervisor');
+    store.navigate('work');
+    expect(store.pane).toBe('work');
+  });
+
+  test('start listens to navigate when the Ipc offers it', async () => {
+    let nav: ((t: string) => void) | null = null;
+    const store = new HeraldStore({
+      getState: async () => state(),
+      onState: async () => () => {},
+      onNavigate: async (h) => {
+        nav = h;
+        return () => (nav = null);
+      },
+      command: async () => {},
+    });
+    await store.start();
+    nav!('settings');
+    expect(store.pane).toBe('settings');
+    store.stop();
+    expect(nav).toBeNull();
+  });
+
   test('open toggles a pane', () => {
     const store = new HeraldStore(fakeIpc(state()).ipc);
     store.open('settings');
