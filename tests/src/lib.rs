@@ -5,6 +5,8 @@
 //! [`TestWorkspace::team`] seeds admin, supervisor and agents through the admin API. Waiting is
 //! always for an event, bounded by a timeout — never a sleep.
 
+pub mod desktop;
+
 use herald_client::{Client, SubscribeOptions, Subscription};
 use herald_protocol::*;
 use std::future::Future;
