@@ -19,7 +19,7 @@ use crate::view::*;
 use herald_client::{Client, ClientError, SubscribeOptions, Transport};
 use herald_notify::{Actions, Notifier, NotifyError, UserAction};
 use herald_protocol::{
-    AgentEvent, EventEnvelope, ErrorCode, Me, Offer, OfferAction, OfferId, OfferState, Role, Session, SessionId,
+    AgentEvent, BasePresence, EventEnvelope, ErrorCode, Me, Presence, Offer, OfferAction, OfferId, OfferState, Role, Session, SessionId,
     SessionState, Timestamp,
 };
 use std::collections::HashSet;
@@ -67,6 +67,8 @@ struct Inner {
     data_dir: PathBuf,
     secrets: Secrets,
     demo_rate: Option<f64>,
+    /// The runtime the app started on: window-system callbacks arrive on other threads.
+    runtime: tokio::runtime::Handle,
     model: Mutex<Model>,
     link: tokio::sync::Mutex<Link>,
     focus: Mutex<FocusTracker>,
@@ -120,11 +122,15 @@ pub fn command_error(e: &ClientError, workspace: &str) -> CommandError {
         ClientError::Decode(d) => format!("The workspace answered in a way Herald does not understand: {d}"),
         ClientError::Url(u) => format!("The workspace address is not valid: {u}"),
     };
-    CommandError { code: e.code(), message }
+    let field = match e {
+        ClientError::Api { error, .. } => error.field.clone(),
+        ClientError::Transport(_) | ClientError::Decode(_) | ClientError::Url(_) => None,
+    };
+    CommandError { code: e.code(), message, field }
 }
 
 fn not_connected() -> CommandError {
-    CommandError { code: None, message: "Herald is not connected to a workspace yet.".into() }
+    CommandError::app("Herald is not connected to a workspace yet.")
 }
 
 impl App {
@@ -154,6 +160,7 @@ impl App {
             Err(e) => (None, None, ToastSupport { available: false, actions: false, server: None, detail: Some(e.to_string()) }),
         };
         let state = DesktopState {
+            revision: 0,
             connection: Connection {
                 status: ConnectionStatus::Connecting,
                 workspace_url: loaded.settings.workspace_url.clone(),
@@ -179,6 +186,7 @@ impl App {
             data_dir: options.data_dir,
             secrets,
             demo_rate: options.demo_rate,
+            runtime: tokio::runtime::Handle::current(),
             model: Mutex::new(Model {
                 state,
                 client: None,
@@ -218,7 +226,11 @@ impl App {
     }
 
     fn publish(&self) {
-        let state = self.state();
+        let state = {
+            let mut m = self.lock();
+            m.state.revision += 1;
+            m.state.clone()
+        };
         self.0.host.publish(&state);
     }
 
@@ -317,7 +329,8 @@ impl App {
             m.state.connection.workspace_url = url.clone();
         }
         tracing::info!(workspace = %url, embedded = settings.workspace_url.is_empty(), "connecting");
-        link.task = Some(tokio::spawn(self.clone().run_link(client, generation)));
+        let embedded = settings.workspace_url.is_empty();
+        link.task = Some(tokio::spawn(self.clone().run_link(client, generation, embedded)));
     }
 
     fn set_status(&self, generation: u64, status: ConnectionStatus, detail: Option<String>) {
@@ -332,7 +345,7 @@ impl App {
         self.publish();
     }
 
-    async fn run_link(self, client: Client, generation: u64) {
+    async fn run_link(self, client: Client, generation: u64, embedded: bool) {
         let url = client.base().to_string();
         let mut backoff = Duration::from_millis(250);
         let me = loop {
@@ -357,6 +370,18 @@ impl App {
                     backoff = (backoff * 2).min(Duration::from_secs(10));
                 }
             }
+        };
+        // The embedded demo: the person at the keyboard starts Available, so work arrives.
+        let me = if embedded && me.agent.presence.base == BasePresence::Offline {
+            match client.set_presence(Presence { base: BasePresence::Available, custom: None }).await {
+                Ok(agent) => Me { agent, ..me },
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not make the demo agent available");
+                    me
+                }
+            }
+        } else {
+            me
         };
         let supervisor = matches!(me.agent.role, Role::Supervisor | Role::Admin);
         let after = me.last_seq;
@@ -574,7 +599,7 @@ impl App {
 
     // ----- focus -----
 
-    /// The window system reported a focus change.
+    /// The window system reported a focus change. Callable from any thread.
     pub fn set_focus(&self, focus: Focus) {
         let settles = {
             let mut f = self.0.focus.lock().unwrap_or_else(|p| p.into_inner());
@@ -582,7 +607,7 @@ impl App {
             f.settles_at()
         };
         let app = self.clone();
-        tokio::spawn(async move {
+        self.0.runtime.spawn(async move {
             if let Some(at) = settles {
                 tokio::time::sleep_until(at.into()).await;
             }
@@ -778,31 +803,34 @@ impl App {
     async fn save_settings(&self, input: SettingsInput) -> Result<(), CommandError> {
         let mut new = input.settings;
         new.workspace_url = new.workspace_url.trim().trim_end_matches('/').to_string();
-        settings::check_url(&new.workspace_url).map_err(|m| CommandError { code: None, message: m })?;
+        settings::check_url(&new.workspace_url)
+            .map_err(|m| CommandError { field: Some("workspace_url".into()), ..CommandError::app(m) })?;
         let old = self.lock().state.settings.clone();
         let token = input.token.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
         if let Some(t) = &token {
             if new.workspace_url.is_empty() {
                 return Err(CommandError {
-                    code: None,
-                    message: "A token is for a workspace URL; the embedded workspace signs you in by itself.".into(),
+                    field: Some("token".into()),
+                    ..CommandError::app("A token is for a workspace URL; the embedded workspace signs you in by itself.")
                 });
             }
             let (secrets, account, t) = (self.0.secrets.clone(), new.workspace_url.clone(), t.clone());
             tokio::task::spawn_blocking(move || secrets.set(&account, &t))
                 .await
-                .map_err(|e| CommandError { code: None, message: e.to_string() })?
-                .map_err(|m| CommandError { code: None, message: m })?;
+                .map_err(|e| CommandError::app(e.to_string()))?
+                .map_err(|m| CommandError { field: Some("token".into()), ..CommandError::app(m) })?;
         }
         if new.autostart != old.autostart {
             self.0
                 .host
                 .set_autostart(new.autostart)
-                .map_err(|m| CommandError { code: None, message: format!("Could not change start at login: {m}") })?;
+                .map_err(|m| CommandError {
+                    field: Some("autostart".into()),
+                    ..CommandError::app(format!("Could not change start at login: {m}"))
+                })?;
         }
-        settings::save(&settings::file_in(&self.0.data_dir), &new).map_err(|e| CommandError {
-            code: None,
-            message: format!("Could not save the settings in {}: {e}", self.0.data_dir.display()),
+        settings::save(&settings::file_in(&self.0.data_dir), &new).map_err(|e| {
+            CommandError::app(format!("Could not save the settings in {}: {e}", self.0.data_dir.display()))
         })?;
         tracing::info!(?new, "settings saved");
         let relink = new.workspace_url != old.workspace_url || token.is_some();

@@ -17,6 +17,9 @@ pub const STATE_EVENT: &str = "herald://state";
 /// Everything the window draws.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 pub struct DesktopState {
+    /// Increases with every published change: of two states, the higher revision is newer.
+    #[ts(type = "number")]
+    pub revision: u64,
     pub connection: Connection,
     /// The signed-in agent; `None` until the first answer from the workspace.
     #[ts(optional)]
@@ -177,10 +180,20 @@ pub struct CommandError {
     #[ts(optional)]
     pub code: Option<ErrorCode>,
     pub message: String,
+    /// The offending field, when the workspace or the settings check named one.
+    #[ts(optional)]
+    pub field: Option<String>,
 }
 
-/// What the window can ask the app to do. One Tauri command per variant in herald-desktop; the
-/// same enum lets tests drive the app without a window.
+impl CommandError {
+    /// An error of the app itself (no workspace code).
+    pub fn app(message: impl Into<String>) -> Self {
+        Self { code: None, message: message.into(), field: None }
+    }
+}
+
+/// What the window can ask the app to do, through herald-desktop's single `command` Tauri
+/// command; the same enum lets tests drive the app without a window.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum Command {

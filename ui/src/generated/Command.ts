@@ -7,7 +7,7 @@ import type { SessionId } from "./SessionId";
 import type { SettingsInput } from "./SettingsInput";
 
 /**
- * What the window can ask the app to do. One Tauri command per variant in herald-desktop; the
- * same enum lets tests drive the app without a window.
+ * What the window can ask the app to do, through herald-desktop's single `command` Tauri
+ * command; the same enum lets tests drive the app without a window.
  */
 export type Command = { "type": "accept_offer", "data": { offer: OfferId, } } | { "type": "reject_offer", "data": { offer: OfferId, } } | { "type": "select_session", "data": { session: SessionId | null, } } | { "type": "close_session", "data": { session: SessionId, } } | { "type": "call_control", "data": { session: SessionId, action: CallAction, } } | { "type": "set_presence", "data": { presence: Presence, } } | { "type": "reset_presence" } | { "type": "reset_agent_presence", "data": { agent: AgentId, } } | { "type": "save_settings", "data": SettingsInput } | { "type": "dismiss_notice", "data": { id: number, } };

@@ -8,4 +8,8 @@ export type CommandError = {
 /**
  * The workspace's error code, when the workspace refused.
  */
-code?: ErrorCode, message: string, };
+code?: ErrorCode, message: string, 
+/**
+ * The offending field, when the workspace or the settings check named one.
+ */
+field?: string, };

@@ -12,7 +12,11 @@ import type { ToastSupport } from "./ToastSupport";
 /**
  * Everything the window draws.
  */
-export type DesktopState = { connection: Connection, 
+export type DesktopState = { 
+/**
+ * Increases with every published change: of two states, the higher revision is newer.
+ */
+revision: number, connection: Connection, 
 /**
  * The signed-in agent; `None` until the first answer from the workspace.
  */

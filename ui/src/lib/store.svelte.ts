@@ -43,8 +43,8 @@ export class HeraldStore {
     try {
       if (this.#ipc.onNavigate) this.#unlisten.push(await this.#ipc.onNavigate((t) => this.navigate(t)));
       this.#unlisten.push(await this.#ipc.onState((s) => this.apply(s)));
-      const s = await this.#ipc.getState();
-      if (this.state === null) this.apply(s);
+      // A push that crossed the answer is newer when its revision is higher; apply() keeps it.
+      this.apply(await this.#ipc.getState());
     } catch (e) {
       this.loadError = toCommandError(e).message;
     }
@@ -72,6 +72,7 @@ export class HeraldStore {
   }
 
   apply(s: DesktopState): void {
+    if (this.state !== null && s.revision < this.state.revision) return;
     this.state = s;
     this.loadError = null;
     if (this.hiddenPopups.size) this.hiddenPopups = pruneHidden(this.hiddenPopups, s.offers);

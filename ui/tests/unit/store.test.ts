@@ -49,15 +49,18 @@ describe('HeraldStore', () => {
     expect(store.state?.me?.name).toBe('From get_state');
   });
 
-  test('subscribes before asking, and a push that arrives first wins over the get_state answer', async () => {
-    const f = fakeIpc(state({ me: agent({ name: 'Old' }) }));
+  test('subscribes before asking, and a newer push that arrives first wins over the get_state answer', async () => {
+    const f = fakeIpc(state({ me: agent({ name: 'Old' }), revision: 4 }));
     const store = new HeraldStore(f.ipc);
     const started = store.start();
     await tick();
     expect(f.subscribed()).toBe(true);
-    f.push(state({ me: agent({ name: 'Pushed' }) }));
+    f.push(state({ me: agent({ name: 'Pushed' }), revision: 5 }));
     f.answerGetState();
     await started;
+    expect(store.state?.me?.name).toBe('Pushed');
+    // An older push (lower revision) never replaces a newer state.
+    f.push(state({ me: agent({ name: 'Stale' }), revision: 3 }));
     expect(store.state?.me?.name).toBe('Pushed');
   });
 

@@ -1,0 +1,417 @@
+//! # herald-desktop — the Tauri shell of the Herald tray app
+//!
+//! A thin shell around [`herald_app::App`]: it owns the tray icon and menu, creates and releases
+//! the window, reports focus, and maps the webview's two commands (`get_state`, `command`) onto
+//! the app. Everything else — the link to the workspace, when to toast, what a click does — is in
+//! herald-app and tested there without a window.
+//!
+//! # Lifecycle
+//! - Starts hidden in the tray (R32). `--show` opens the window at start.
+//! - Closing the window destroys it (the webview and its memory are released) and Herald keeps
+//!   running in the tray: `RunEvent::ExitRequested` without an exit code is prevented. The window
+//!   is created again by the tray's "Open Herald", by a toast, or by starting Herald a second
+//!   time (single instance). Its size and position are remembered, its visibility is not.
+//! - Quit (tray) closes open toasts, stops the embedded workspace and exits.
+
+use herald_app::view::{Command, CommandError, DesktopState, STATE_EVENT};
+use herald_app::{App, Focus, Host, Options};
+use herald_protocol::{BasePresence, Presence};
+use std::sync::{Arc, Mutex};
+use tauri::image::Image;
+use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
+use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
+use tauri::{AppHandle, Emitter, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder, WindowEvent};
+
+/// The one window's label.
+pub const MAIN: &str = "main";
+
+/// The presences an agent can choose from the tray (Inactive is only ever set by the system).
+const TRAY_PRESENCES: [(BasePresence, &str); 5] = [
+    (BasePresence::Available, "Available"),
+    (BasePresence::Busy, "Busy"),
+    (BasePresence::BusyDnd, "Busy – Do Not Disturb"),
+    (BasePresence::Away, "Away"),
+    (BasePresence::Offline, "Offline"),
+];
+
+/// What a tray menu item does; menu ids are parsed into this, never matched as bare strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrayAction {
+    Presence(BasePresence),
+    Open,
+    Settings,
+    Quit,
+}
+
+impl TrayAction {
+    pub fn id(&self) -> String {
+        match self {
+            TrayAction::Presence(p) => format!("presence:{}", presence_key(*p)),
+            TrayAction::Open => "open".into(),
+            TrayAction::Settings => "settings".into(),
+            TrayAction::Quit => "quit".into(),
+        }
+    }
+
+    pub fn parse(id: &str) -> Option<TrayAction> {
+        match id {
+            "open" => Some(TrayAction::Open),
+            "settings" => Some(TrayAction::Settings),
+            "quit" => Some(TrayAction::Quit),
+            other => {
+                let key = other.strip_prefix("presence:")?;
+                TRAY_PRESENCES.iter().find(|(p, _)| presence_key(*p) == key).map(|(p, _)| TrayAction::Presence(*p))
+            }
+        }
+    }
+}
+
+fn presence_key(p: BasePresence) -> &'static str {
+    match p {
+        BasePresence::Available => "available",
+        BasePresence::Busy => "busy",
+        BasePresence::BusyDnd => "busy_dnd",
+        BasePresence::Away => "away",
+        BasePresence::Offline => "offline",
+        BasePresence::Inactive => "inactive",
+    }
+}
+
+fn presence_label(p: BasePresence) -> &'static str {
+    TRAY_PRESENCES.iter().find(|(x, _)| *x == p).map_or("Inactive", |(_, l)| l)
+}
+
+/// The tray's items that follow the state.
+struct Tray {
+    icon: TrayIcon,
+    presences: Vec<(BasePresence, CheckMenuItem<tauri::Wry>)>,
+    status: MenuItem<tauri::Wry>,
+}
+
+/// The app, once started, plus the tray.
+#[derive(Default)]
+struct Shell {
+    app: Mutex<Option<App>>,
+    tray: Mutex<Option<Tray>>,
+}
+
+impl Shell {
+    fn app(&self) -> Option<App> {
+        self.app.lock().ok()?.clone()
+    }
+}
+
+/// herald-app's window system.
+struct TauriHost {
+    handle: AppHandle,
+}
+
+impl Host for TauriHost {
+    fn publish(&self, state: &DesktopState) {
+        if self.handle.get_webview_window(MAIN).is_some() {
+            if let Err(e) = self.handle.emit_to(MAIN, STATE_EVENT, state) {
+                tracing::debug!(error = %e, "state not delivered to the window");
+            }
+        }
+        update_tray(&self.handle, state);
+    }
+
+    fn bring_to_front(&self) {
+        show_main(&self.handle);
+    }
+
+    fn set_autostart(&self, on: bool) -> Result<(), String> {
+        use tauri_plugin_autostart::ManagerExt;
+        let launcher = self.handle.autolaunch();
+        let r = if on { launcher.enable() } else { launcher.disable() };
+        r.map_err(|e| e.to_string())
+    }
+}
+
+fn update_tray(handle: &AppHandle, state: &DesktopState) {
+    let shell = handle.state::<Arc<Shell>>();
+    let Ok(tray) = shell.tray.lock() else { return };
+    let Some(tray) = tray.as_ref() else { return };
+    let current = state.me.as_ref().map(|m| m.presence.base);
+    for (p, item) in &tray.presences {
+        let _ = item.set_checked(Some(*p) == current);
+        let _ = item.set_enabled(state.me.is_some());
+    }
+    let status = match &state.me {
+        Some(me) => {
+            let banner = me.banner.as_ref().map(|b| format!(" — {}", b.message)).unwrap_or_default();
+            format!("{}: {}{banner}", me.name, presence_label(me.presence.base))
+        }
+        None => format!("{:?}", state.connection.status).replace('_', " "),
+    };
+    let _ = tray.status.set_text(&status);
+    let pending = state.offers.len();
+    let tip = if pending > 0 { format!("Herald — {status} — {pending} waiting") } else { format!("Herald — {status}") };
+    let _ = tray.icon.set_tooltip(Some(&tip));
+}
+
+/// Shows the main window, creating it when it was released; unminimises and focuses it.
+pub fn show_main(handle: &AppHandle) {
+    show_main_at(handle, None);
+}
+
+/// As [`show_main`], with a pane of the window open (`settings`, `team`).
+pub fn show_main_at(handle: &AppHandle, pane: Option<&str>) {
+    let window = match handle.get_webview_window(MAIN) {
+        Some(w) => {
+            if let Some(p) = pane {
+                let _ = handle.emit_to(MAIN, "herald://navigate", p);
+            }
+            w
+        }
+        None => {
+            // A new window reads the pane from its URL: an event could arrive before it listens.
+            let url = match pane {
+                Some(p) => format!("index.html#{p}"),
+                None => "index.html".to_string(),
+            };
+            match WebviewWindowBuilder::new(handle, MAIN, WebviewUrl::App(url.into()))
+                .title("Herald")
+                .inner_size(1000.0, 700.0)
+                .min_inner_size(720.0, 520.0)
+                .build()
+            {
+                Ok(w) => w,
+                Err(e) => {
+                    tracing::error!(error = %e, "could not open the Herald window");
+                    return;
+                }
+            }
+        }
+    };
+    let _ = window.unminimize();
+    let _ = window.show();
+    let _ = window.set_focus();
+}
+
+fn on_tray(handle: &AppHandle, action: TrayAction) {
+    tracing::info!(?action, "tray");
+    let shell = handle.state::<Arc<Shell>>().inner().clone();
+    match action {
+        TrayAction::Open => show_main(handle),
+        TrayAction::Settings => show_main_at(handle, Some("settings")),
+        TrayAction::Presence(base) => {
+            let Some(app) = shell.app() else { return };
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = app.command(Command::SetPresence { presence: Presence { base, custom: None } }).await {
+                    app.notice(herald_app::view::NoticeLevel::Error, e.message, e.code);
+                }
+            });
+        }
+        TrayAction::Quit => {
+            let handle = handle.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Some(app) = shell.app() {
+                    app.shutdown().await;
+                }
+                handle.exit(0);
+            });
+        }
+    }
+}
+
+fn build_tray(handle: &AppHandle) -> tauri::Result<Tray> {
+    let status = MenuItem::with_id(handle, "status", "Connecting…", false, None::<&str>)?;
+    let mut presences = Vec::new();
+    for (p, label) in TRAY_PRESENCES {
+        presences.push((p, CheckMenuItem::with_id(handle, TrayAction::Presence(p).id(), label, false, false, None::<&str>)?));
+    }
+    let menu = Menu::new(handle)?;
+    menu.append(&status)?;
+    menu.append(&PredefinedMenuItem::separator(handle)?)?;
+    for (_, item) in &presences {
+        menu.append(item)?;
+    }
+    menu.append(&PredefinedMenuItem::separator(handle)?)?;
+    menu.append(&MenuItem::with_id(handle, TrayAction::Open.id(), "Open Herald", true, None::<&str>)?)?;
+    menu.append(&MenuItem::with_id(handle, TrayAction::Settings.id(), "Settings…", true, None::<&str>)?)?;
+    menu.append(&PredefinedMenuItem::separator(handle)?)?;
+    menu.append(&MenuItem::with_id(handle, TrayAction::Quit.id(), "Quit Herald", true, None::<&str>)?)?;
+    let dark_panel = std::env::var("HERALD_TRAY_THEME").map_or(true, |t| t != "light");
+    let icon = if dark_panel {
+        Image::from_bytes(include_bytes!("../../icons/tray-dark.png"))?
+    } else {
+        Image::from_bytes(include_bytes!("../../icons/tray-light.png"))?
+    };
+    let icon = TrayIconBuilder::with_id("herald")
+        .icon(icon)
+        .tooltip("Herald")
+        .menu(&menu)
+        .show_menu_on_left_click(false)
+        .on_menu_event(|handle, event| match TrayAction::parse(event.id().as_ref()) {
+            Some(action) => on_tray(handle, action),
+            None => tracing::debug!(id = ?event.id(), "menu item without an action"),
+        })
+        .on_tray_icon_event(|tray, event| {
+            if let TrayIconEvent::Click { button: MouseButton::Left, button_state: MouseButtonState::Up, .. } = event {
+                show_main(tray.app_handle());
+            }
+        })
+        .build(handle)?;
+    Ok(Tray { icon, presences, status })
+}
+
+fn focus_of(window: &tauri::Window, focused: Option<bool>) -> Focus {
+    if !window.is_visible().unwrap_or(true) {
+        return Focus::Hidden;
+    }
+    if window.is_minimized().unwrap_or(false) {
+        return Focus::Minimized;
+    }
+    match focused {
+        Some(true) => Focus::Focused,
+        Some(false) => Focus::Unfocused,
+        None if window.is_focused().unwrap_or(false) => Focus::Focused,
+        None => Focus::Unfocused,
+    }
+}
+
+#[tauri::command]
+async fn get_state(shell: tauri::State<'_, Arc<Shell>>) -> Result<DesktopState, CommandError> {
+    let app = shell.app().ok_or_else(|| CommandError::app("Herald is still starting."))?;
+    Ok(app.state())
+}
+
+#[tauri::command]
+async fn command(cmd: Command, shell: tauri::State<'_, Arc<Shell>>) -> Result<(), CommandError> {
+    let app = shell.app().ok_or_else(|| CommandError::app("Herald is still starting."))?;
+    app.command(cmd).await
+}
+
+/// Command-line switches.
+#[derive(Clone, Debug, Default)]
+pub struct Args {
+    /// Open the window at start (Herald otherwise starts hidden in the tray).
+    pub show: bool,
+}
+
+impl Args {
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Args {
+        let mut a = Args::default();
+        for arg in args {
+            match arg.as_str() {
+                "--show" => a.show = true,
+                "--hidden" => a.show = false,
+                other => tracing::warn!(argument = other, "ignored an unknown argument"),
+            }
+        }
+        a
+    }
+}
+
+/// Runs the tray app until Quit.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let data_dir = herald_app::paths::data_dir()?;
+    std::fs::create_dir_all(&data_dir)?;
+    // The toast icon: a file the notification daemon can read.
+    let icon_path = data_dir.join("herald.png");
+    if std::fs::write(&icon_path, include_bytes!("../../icons/128x128.png")).is_err() {
+        tracing::warn!(path = %icon_path.display(), "could not write the notification icon");
+    }
+    tracing::info!(data_dir = %data_dir.display(), "Herald starting (hidden in the tray; closing the window keeps it running)");
+    let shell = Arc::new(Shell::default());
+    let context = tauri::generate_context!("../tauri.conf.json");
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|handle, argv, _cwd| {
+            tracing::info!(?argv, "Herald was started again: showing the window");
+            show_main(handle);
+        }))
+        .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, Some(vec!["--hidden"])))
+        .plugin(
+            tauri_plugin_window_state::Builder::new()
+                .with_state_flags(
+                    tauri_plugin_window_state::StateFlags::all() - tauri_plugin_window_state::StateFlags::VISIBLE,
+                )
+                .build(),
+        )
+        .manage(shell.clone())
+        .invoke_handler(tauri::generate_handler![get_state, command])
+        .on_window_event(|window, event| {
+            if window.label() != MAIN {
+                return;
+            }
+            let shell = window.state::<Arc<Shell>>();
+            let Some(app) = shell.app() else { return };
+            match event {
+                WindowEvent::Focused(f) => app.set_focus(focus_of(window, Some(*f))),
+                WindowEvent::Resized(_) => app.set_focus(focus_of(window, None)),
+                WindowEvent::Destroyed => {
+                    tracing::info!("window closed: Herald keeps running in the tray");
+                    app.set_focus(Focus::Hidden);
+                }
+                _ => {}
+            }
+        })
+        .setup(move |tauri_app| {
+            let handle = tauri_app.handle().clone();
+            let tray = build_tray(&handle)?;
+            *shell.tray.lock().map_err(|_| anyhow::anyhow!("tray lock"))? = Some(tray);
+            let host = Arc::new(TauriHost { handle: handle.clone() });
+            let options = Options {
+                data_dir: data_dir.clone(),
+                icon: Some(icon_path.display().to_string()),
+                secrets: None,
+                demo_rate: None,
+            };
+            let app = tauri::async_runtime::block_on(async move {
+                let notify = herald_notify::connect("Herald").await;
+                if let Err(e) = &notify {
+                    tracing::warn!(error = %e, "no desktop notifications; alerts show inside Herald");
+                }
+                App::start(options, host, notify).await
+            });
+            let state = app.state();
+            tracing::info!(
+                workspace = %state.connection.workspace_url,
+                embedded = state.connection.embedded,
+                data_dir = %state.connection.data_dir,
+                "Herald is running in the tray"
+            );
+            *shell.app.lock().map_err(|_| anyhow::anyhow!("app lock"))? = Some(app.clone());
+            update_tray(&handle, &state);
+            if args.show {
+                show_main(&handle);
+            }
+            Ok(())
+        })
+        .build(context)?;
+    app.run(|_handle, event| {
+        if let RunEvent::ExitRequested { api, code, .. } = event {
+            // The last window closed: stay in the tray. Quit passes an exit code.
+            if code.is_none() {
+                api.prevent_exit();
+            }
+        }
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tray_menu_ids_round_trip_to_actions() {
+        // R32: presence, open, settings and quit from the tray.
+        for (p, _) in TRAY_PRESENCES {
+            assert_eq!(TrayAction::parse(&TrayAction::Presence(p).id()), Some(TrayAction::Presence(p)));
+        }
+        for a in [TrayAction::Open, TrayAction::Settings, TrayAction::Quit] {
+            assert_eq!(TrayAction::parse(&a.id()), Some(a));
+        }
+        assert_eq!(TrayAction::parse("presence:inactive"), None, "Inactive is the system's to set");
+        assert_eq!(TrayAction::parse("status"), None);
+    }
+
+    #[test]
+    fn arguments() {
+        assert!(Args::parse(["--show".to_string()]).show);
+        assert!(!Args::parse(["--hidden".to_string()]).show);
+        assert!(!Args::parse(Vec::<String>::new()).show);
+    }
+}
