@@ -6,6 +6,7 @@
 //! always for an event, bounded by a timeout — never a sleep.
 
 pub mod desktop;
+pub mod twilio;
 
 use herald_client::{Client, SubscribeOptions, Subscription};
 use herald_protocol::*;
@@ -36,6 +37,7 @@ pub struct TestWorkspace {
     pub admin: Client,
     pub dir: tempfile::TempDir,
     host: Host,
+    channels: herald_workspace::channels::ChannelsConfig,
 }
 
 impl TestWorkspace {
@@ -50,16 +52,29 @@ impl TestWorkspace {
 
     /// An in-process workspace on `127.0.0.1:0`, with its configuration adjusted by `f`.
     pub async fn start_with(f: impl FnOnce(&mut herald_workspace::Config)) -> Self {
+        Self::start_full(f, Default::default()).await
+    }
+
+    /// An in-process workspace with channels (Twilio, public URL) configured.
+    pub async fn start_with_channels(channels: herald_workspace::channels::ChannelsConfig) -> Self {
+        Self::start_full(|_| {}, channels).await
+    }
+
+    async fn start_full(
+        f: impl FnOnce(&mut herald_workspace::Config),
+        channels: herald_workspace::channels::ChannelsConfig,
+    ) -> Self {
         init_tracing();
         let dir = tempfile::tempdir().expect("temp dir");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let mut config = Self::config(&dir);
         f(&mut config);
-        let running = herald_workspace::start(config, listener).await.expect("workspace starts");
+        let running =
+            herald_workspace::start_with(config, channels.clone(), listener).await.expect("workspace starts");
         let port = running.addr.port();
         let url = format!("http://127.0.0.1:{port}");
         let admin = Client::new(&url, Some(ADMIN_TOKEN)).unwrap();
-        Self { url, port, admin, dir, host: Host::InProcess(running) }
+        Self { url, port, admin, dir, host: Host::InProcess(running), channels }
     }
 
     fn config(dir: &tempfile::TempDir) -> herald_workspace::Config {
@@ -77,7 +92,7 @@ impl TestWorkspace {
         let (child, port) = spawn_child(&Self::database_url(dir.path()), "127.0.0.1:0").await;
         let url = format!("http://127.0.0.1:{port}");
         let admin = Client::new(&url, Some(ADMIN_TOKEN)).unwrap();
-        Self { url, port, admin, dir, host: Host::Child(child) }
+        Self { url, port, admin, dir, host: Host::Child(child), channels: Default::default() }
     }
 
     /// SIGKILL for a child process; an abrupt stop for an in-process workspace.
@@ -102,7 +117,9 @@ impl TestWorkspace {
             self.host = Host::Child(child);
         } else {
             let listener = tokio::net::TcpListener::bind(&listen).await.expect("rebind");
-            let running = herald_workspace::start(Self::config(&self.dir), listener).await.expect("restarts");
+            let running = herald_workspace::start_with(Self::config(&self.dir), self.channels.clone(), listener)
+                .await
+                .expect("restarts");
             self.host = Host::InProcess(running);
         }
     }

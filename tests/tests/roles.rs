@@ -14,6 +14,8 @@ const ENDPOINTS: &[(&str, &str, Option<&str>, Option<Role>)] = &[
     ("POST", "/v1/offers/999999/reject", None, Some(Role::Agent)),
     ("POST", "/v1/offers/999999/displayed", None, Some(Role::Agent)),
     ("POST", "/v1/sessions/999999/close", None, Some(Role::Agent)),
+    ("GET", "/v1/sessions/999999/messages", None, Some(Role::Agent)),
+    ("POST", "/v1/sessions/999999/messages", Some(r#"{"body":"hi"}"#), Some(Role::Agent)),
     ("POST", "/v1/sessions/999999/call", Some(r#"{"action":"hold"}"#), Some(Role::Agent)),
     ("POST", "/v1/sessions/999999/transfer", Some(r#"{"escalate":false}"#), Some(Role::Agent)),
     ("GET", "/v1/events/poll?after=0", None, Some(Role::Agent)),
@@ -39,6 +41,12 @@ const ENDPOINTS: &[(&str, &str, Option<&str>, Option<Role>)] = &[
     ("GET", "/v1/admin/contacts", None, Some(Role::Admin)),
     ("POST", "/v1/admin/contacts", Some(r#"{"name":"C"}"#), Some(Role::Admin)),
     ("PUT", "/v1/admin/contacts/999999", Some(r#"{"name":"C"}"#), Some(Role::Admin)),
+];
+
+/// Provider webhooks: authenticated by the provider's signature, never by a bearer token —
+/// (method, path, form body). Without a valid signature every caller gets 403, admins too.
+const SIGNED_WEBHOOKS: &[(&str, &str, &str)] = &[
+    ("POST", "/channels/twilio/sms", "MessageSid=SM1&From=%2B31612345678&To=%2B3197010&Body=hi"),
 ];
 
 #[tokio::test]
@@ -80,6 +88,37 @@ async fn every_endpoint_checks_its_role() {
 }
 
 #[tokio::test]
+async fn webhooks_need_the_providers_signature_whoever_calls() {
+    let ws = TestWorkspace::start_with_channels(herald_workspace::channels::ChannelsConfig {
+        twilio: Some(herald_workspace::channels::TwilioConfig {
+            account_sid: "AC1".into(),
+            auth_token: "secret".into(),
+            shared_keys: Default::default(),
+            api_base: "http://127.0.0.1:9".into(),
+        }),
+        ..Default::default()
+    })
+    .await;
+    let agent = ws.person("Agent", Role::Agent).await;
+    let http = reqwest::Client::new();
+    for (method, path, form) in SIGNED_WEBHOOKS {
+        for token in [None, Some(agent.token.as_str()), Some(ADMIN_TOKEN)] {
+            let mut rb = http
+                .request(method.parse().unwrap(), format!("{}{path}", ws.url))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form.to_string());
+            if let Some(t) = token {
+                rb = rb.bearer_auth(t);
+            }
+            let res = rb.send().await.unwrap();
+            assert_eq!(res.status(), 403, "{method} {path} with token {token:?}");
+            let err: ApiError = res.json().await.unwrap();
+            assert_eq!(err.code, ErrorCode::Forbidden);
+        }
+    }
+}
+
+#[tokio::test]
 async fn every_route_of_the_api_is_in_the_matrix() {
     let ws = TestWorkspace::start().await;
     let doc = ws.anonymous().openapi().await.unwrap();
@@ -90,6 +129,7 @@ async fn every_route_of_the_api_is_in_the_matrix() {
             let m = method.to_uppercase();
             let covered = path == "/v1/events"
                 || path == "/v1/auth/sign-out"
+                || SIGNED_WEBHOOKS.iter().any(|(em, ep, _)| *em == m && ep == path)
                 || ENDPOINTS.iter().any(|(em, ep, _, _)| {
                     let ep = ep.split('?').next().unwrap();
                     *em == m && same_shape(ep, path)

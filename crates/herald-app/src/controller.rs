@@ -496,6 +496,8 @@ impl App {
                         None => m.state.team.push(a),
                     }
                 }
+                // Session messages (issue 5): not shown by the app yet.
+                AgentEvent::MessageAdded(_) | AgentEvent::MessageUpdated(_) => {}
             }
         }
         self.publish();

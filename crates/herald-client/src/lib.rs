@@ -182,6 +182,18 @@ impl Client {
         self.post::<(), ()>(&format!("/v1/sessions/{}/close", session.0), None).await
     }
 
+    /// The session and its conversation's messages, oldest first (R10). Later messages arrive as
+    /// `message_added` events; merge by id.
+    pub async fn transcript(&self, session: SessionId) -> Result<Transcript> {
+        self.get(&format!("/v1/sessions/{}/messages", session.0)).await
+    }
+
+    /// Writes to the customer in an open session (R10). SMS replies come back with a pending
+    /// delivery; its progress arrives as `message_updated` events.
+    pub async fn send_message(&self, session: SessionId, body: &str) -> Result<Message> {
+        self.post(&format!("/v1/sessions/{}/messages", session.0), Some(&SendMessageRequest { body: body.into() })).await
+    }
+
     pub async fn call_control(&self, session: SessionId, action: CallAction) -> Result<Session> {
         self.post(&format!("/v1/sessions/{}/call", session.0), Some(&CallControlRequest { action })).await
     }

@@ -35,6 +35,8 @@ id_type!(/// A workstream: routing mode and which presences may receive work.
     WorkstreamId, "workstream-");
 id_type!(/// A customer record (R22).
     ContactId, "contact-");
+id_type!(/// One message of a conversation; ids only grow, so they order a transcript.
+    MessageId, "message-");
 
 /// Milliseconds since the Unix epoch. The core never reads a clock: every input carries `now`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

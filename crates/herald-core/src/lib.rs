@@ -39,10 +39,10 @@ pub use config::{
     Contact, DesktopMode, Invalid, NotificationKind, PhoneNumber,
     Queue, RoutingMode, Scenario, Settings, Template, TemplateField, TimeoutSecs, Workstream,
 };
-pub use ids::{AgentId, ContactId, OfferId, QueueId, SessionId, Timestamp, WorkItemId, WorkstreamId};
+pub use ids::{AgentId, ContactId, MessageId, OfferId, QueueId, SessionId, Timestamp, WorkItemId, WorkstreamId};
 pub use model::{
-    Agent, AgentEvent, AgentSummary, CallAction, CallState, CloseReason, Customer, Offer, OfferAction, OfferField,
+    Agent, AgentEvent, AgentSummary, Author, CallAction, CallState, CloseReason, Customer, Delivery, DeliveryState, Message, Offer, OfferAction, OfferField,
     OfferState, PresenceReason, Saved, Session, SessionState, WorkItem, WorkItemState,
 };
 pub use presence::{Banner, BasePresence, Block, BlockReason, CustomPresence, Presence, Role};
-pub use router::{AgentSpec, Applied, CoreError, Input, NewWorkItem, Reply, Router, Snapshot};
+pub use router::{AgentSpec, Applied, CoreError, Input, NewMessage, NewWorkItem, Reply, Router, Snapshot, MAX_MESSAGE_CHARS};

@@ -1,7 +1,7 @@
 //! The live entities the router owns and the events it tells agents about.
 
 use crate::config::{DesktopMode, NotificationKind, PhoneNumber, Scenario};
-use crate::ids::{AgentId, ContactId, OfferId, QueueId, SessionId, Timestamp, WorkItemId};
+use crate::ids::{AgentId, ContactId, MessageId, OfferId, QueueId, SessionId, Timestamp, WorkItemId};
 use crate::presence::{Banner, BasePresence, Block, Presence, Role};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -262,6 +262,77 @@ impl Session {
     }
 }
 
+/// Who wrote a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wire", derive(ts_rs::TS, utoipa::ToSchema))]
+pub enum Author {
+    Customer,
+    Agent,
+    /// A bot that talked to the customer before a human (R3, R8).
+    Bot,
+    /// The workspace itself (e.g. "the customer left").
+    System,
+}
+
+/// Where an outbound message is on its way to the customer's channel (SMS). Messages of
+/// channels without a separate delivery step (web chat) have no delivery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "wire", derive(ts_rs::TS, utoipa::ToSchema))]
+pub enum DeliveryState {
+    /// Not handed to the provider yet (or being retried).
+    Pending,
+    /// The provider accepted it.
+    Sent,
+    /// Every attempt failed; the customer did not get it.
+    Failed,
+}
+
+/// The delivery of an agent's message through an outbound channel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wire", derive(ts_rs::TS, utoipa::ToSchema))]
+pub struct Delivery {
+    pub state: DeliveryState,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// The channel and addresses, e.g. `sms`, the customer's number, ours.
+    pub channel: String,
+    pub to: String,
+    pub from: String,
+    /// The provider's id once sent (Twilio's message SID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "wire", ts(optional))]
+    pub provider_id: Option<String>,
+    /// Why the last attempt failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "wire", ts(optional))]
+    pub error: Option<String>,
+}
+
+/// One message of a conversation (R10). A conversation is a work item; its messages are
+/// ordered by id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wire", derive(ts_rs::TS, utoipa::ToSchema))]
+pub struct Message {
+    pub id: MessageId,
+    pub work_item: WorkItemId,
+    pub author: Author,
+    /// The name shown with the message: the customer's name, the agent's display name, the
+    /// bot's name.
+    pub author_name: String,
+    pub body: String,
+    pub at: Timestamp,
+    /// Outbound channel messages only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "wire", ts(optional))]
+    pub delivery: Option<Delivery>,
+    /// The channel's own id of an inbound message (Twilio's `MessageSid`): it arrives once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "wire", ts(optional))]
+    pub external_id: Option<String>,
+}
+
 /// Why a presence changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -312,6 +383,10 @@ pub enum AgentEvent {
     BannerCleared,
     /// Supervisors only: one of their team changed (R30, R34).
     TeamAgentChanged(AgentSummary),
+    /// A message in one of the agent's sessions: from the customer, a bot, or the agent.
+    MessageAdded(Message),
+    /// A message changed: its delivery moved on (sent, retried, failed).
+    MessageUpdated(Message),
 }
 
 /// A change the caller must persist, with the entity's new state (closed entities included).
@@ -327,4 +402,5 @@ pub enum Saved {
     Workstream(crate::config::Workstream),
     Queue(crate::config::Queue),
     Contact(crate::config::Contact),
+    Message(Message),
 }

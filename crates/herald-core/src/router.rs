@@ -9,9 +9,10 @@
 use crate::config::{
     render, Contact, Invalid, PhoneNumber, Queue, RoutingMode, Scenario, Settings, Template, Workstream,
 };
-use crate::ids::{AgentId, ContactId, OfferId, QueueId, SessionId, Timestamp, WorkItemId, WorkstreamId};
+use crate::ids::{AgentId, ContactId, MessageId, OfferId, QueueId, SessionId, Timestamp, WorkItemId, WorkstreamId};
 use crate::model::{
-    Agent, AgentEvent, AgentSummary, CallAction, CallState, CloseReason, Customer, Offer, OfferAction,
+    Agent, AgentEvent, AgentSummary, Author, CallAction, CallState, CloseReason, Customer, Delivery, Message, Offer,
+    OfferAction,
     OfferField, OfferState, PresenceReason, Saved, Session, SessionState, WorkItem, WorkItemState,
 };
 use crate::presence::{BasePresence, Block, BlockReason, Presence, Role};
@@ -60,6 +61,34 @@ pub struct NewWorkItem {
     pub phone: Option<PhoneNumber>,
     pub context: BTreeMap<String, String>,
     pub target_agent: Option<AgentId>,
+    /// What was said before the item was created: an SMS, a bot's transcript (R8).
+    #[serde(default)]
+    pub messages: Vec<NewMessage>,
+}
+
+/// A message from the customer's side of a conversation (customer, bot or system).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NewMessage {
+    pub author: Author,
+    /// Defaults to the customer's name, "Bot" or "Herald".
+    pub author_name: Option<String>,
+    pub body: String,
+    /// The channel's id for it (Twilio `MessageSid`).
+    pub external_id: Option<String>,
+}
+
+/// The longest message body accepted, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+
+fn check_body(body: &str) -> Result<String, Invalid> {
+    let trimmed = body.trim();
+    if trimmed.is_empty() {
+        return Err(Invalid::new("body", "a message needs some text"));
+    }
+    if trimmed.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(Invalid::new("body", format!("at most {MAX_MESSAGE_CHARS} characters")));
+    }
+    Ok(trimmed.to_string())
 }
 
 /// Create or change an agent record.
@@ -86,6 +115,13 @@ pub enum Input {
     Transfer { agent: AgentId, session: SessionId, to_queue: Option<QueueId>, to_agent: Option<AgentId>, escalate: bool },
     /// The customer left, or the call was cancelled.
     CloseWorkItem { item: WorkItemId },
+    /// The customer (or a bot, or the system) said something in a live conversation.
+    CustomerMessage { item: WorkItemId, message: NewMessage },
+    /// The agent said something in their open session; `delivery` when the channel delivers
+    /// it separately (SMS).
+    AgentMessage { agent: AgentId, session: SessionId, body: String, delivery: Option<Delivery> },
+    /// An outbound message's delivery moved on; carries the whole message as it is now.
+    MessageDelivery(Message),
     SetPresence { agent: AgentId, presence: Presence },
     /// R29/R30: back to the presence from before the system changed it.
     ResetPresence { agent: AgentId, by: AgentId },
@@ -113,6 +149,7 @@ pub enum Reply {
     Workstream(WorkstreamId),
     Queue(QueueId),
     Contact(ContactId),
+    Message(MessageId),
 }
 
 /// The result of one accepted input: persist `saves` and append `events` in one transaction.
@@ -266,6 +303,11 @@ impl Router {
                 self.transfer(now, agent, session, to_queue, to_agent, escalate)?
             }
             Input::CloseWorkItem { item } => self.close_work_item(now, item)?,
+            Input::CustomerMessage { item, message } => self.customer_message(now, item, message)?,
+            Input::AgentMessage { agent, session, body, delivery } => {
+                self.agent_message(now, agent, session, &body, delivery)?
+            }
+            Input::MessageDelivery(m) => self.message_delivery(m)?,
             Input::SetPresence { agent, presence } => self.set_presence(now, agent, presence)?,
             Input::ResetPresence { agent, by } => self.reset_presence(now, agent, by)?,
             Input::Connected { agent } => self.on_connected(now, agent)?,
@@ -880,6 +922,86 @@ impl Router {
         Ok(Reply::Done)
     }
 
+    // ----- messages -----
+
+    /// The agent holding the item's session, if an agent holds it.
+    fn holder(&self, item: WorkItemId) -> Option<AgentId> {
+        match self.items.get(&item)?.state {
+            WorkItemState::Assigned { agent, .. } => Some(agent),
+            WorkItemState::Queued | WorkItemState::Offered { .. } | WorkItemState::Closed { .. } => None,
+        }
+    }
+
+    /// Records a message of a live item and tells the agent holding it.
+    fn add_message(&mut self, now: Timestamp, item: WorkItemId, m: NewMessage) -> MessageId {
+        let id = MessageId(self.alloc());
+        let default_name = match m.author {
+            Author::Customer => self.items.get(&item).map_or_else(|| "Customer".into(), |i| i.customer.name.clone()),
+            Author::Bot => "Bot".into(),
+            Author::System | Author::Agent => "Herald".into(),
+        };
+        let message = Message {
+            id,
+            work_item: item,
+            author: m.author,
+            author_name: m.author_name.filter(|n| !n.trim().is_empty()).unwrap_or(default_name),
+            body: m.body,
+            at: now,
+            delivery: None,
+            external_id: m.external_id,
+        };
+        if let Some(agent) = self.holder(item) {
+            self.emit(agent, AgentEvent::MessageAdded(message.clone()));
+        }
+        self.out.saves.push(Saved::Message(message));
+        id
+    }
+
+    fn customer_message(&mut self, now: Timestamp, item: WorkItemId, m: NewMessage) -> Result<Reply, CoreError> {
+        if !self.items.contains_key(&item) {
+            return Err(CoreError::UnknownWorkItem(item));
+        }
+        if m.author == Author::Agent {
+            return Err(Invalid::new("author", "agents write through their session").into());
+        }
+        let body = check_body(&m.body)?;
+        Ok(Reply::Message(self.add_message(now, item, NewMessage { body, ..m })))
+    }
+
+    fn agent_message(
+        &mut self,
+        now: Timestamp,
+        agent: AgentId,
+        session: SessionId,
+        body: &str,
+        delivery: Option<Delivery>,
+    ) -> Result<Reply, CoreError> {
+        let s = self.own_session(agent, session)?;
+        if s.state != SessionState::Open {
+            return Err(CoreError::WrongState(format!("{session} is not open")));
+        }
+        let item = s.work_item;
+        let body = check_body(body)?;
+        let id = MessageId(self.alloc());
+        let author_name = self.agent_ref(agent)?.name.clone();
+        let message =
+            Message { id, work_item: item, author: Author::Agent, author_name, body, at: now, delivery, external_id: None };
+        self.emit(agent, AgentEvent::MessageAdded(message.clone()));
+        self.out.saves.push(Saved::Message(message));
+        Ok(Reply::Message(id))
+    }
+
+    fn message_delivery(&mut self, m: Message) -> Result<Reply, CoreError> {
+        if m.delivery.is_none() {
+            return Err(Invalid::new("delivery", "a delivery update needs a delivery").into());
+        }
+        if let Some(agent) = self.holder(m.work_item) {
+            self.emit(agent, AgentEvent::MessageUpdated(m.clone()));
+        }
+        self.out.saves.push(Saved::Message(m));
+        Ok(Reply::Done)
+    }
+
     // ----- routing -----
 
     fn request(&mut self, now: Timestamp, req: NewWorkItem) -> Result<Reply, CoreError> {
@@ -897,8 +1019,15 @@ impl Router {
             (n, _) => n.to_string(),
         };
         let customer = Customer { name, phone: req.phone.clone(), contact: contact.map(|c| c.id) };
+        let bodies = req.messages.iter().map(|m| check_body(&m.body)).collect::<Result<Vec<_>, _>>()?;
+        if req.messages.iter().any(|m| m.author == Author::Agent) {
+            return Err(Invalid::new("messages.author", "agents write through their session").into());
+        }
         let id =
             self.create_item(now, req.scenario, req.queue, customer, req.context, req.target_agent, BTreeSet::new());
+        for (m, body) in req.messages.into_iter().zip(bodies) {
+            self.add_message(now, id, NewMessage { body, ..m });
+        }
         Ok(Reply::WorkItem(id))
     }
 

@@ -81,7 +81,7 @@ proptest! {
                     let scenario = scenarios[s as usize % scenarios.len()];
                     w.try_handle(Input::Request(NewWorkItem {
                         scenario, queue: w.queue, customer_name: "C".into(), phone: None,
-                        context: BTreeMap::new(), target_agent: None,
+                        context: BTreeMap::new(), target_agent: None, messages: Vec::new(),
                     }))
                 }
                 Op::Accept(i) => match offers.get(i as usize % offers.len().max(1)) {

@@ -540,3 +540,107 @@ fn restore_rearms_deadlines_and_keeps_everything() {
     assert_ne!(next.agent, o.agent);
     assert!(next.id.0 > 1000, "ids continue after the highest stored");
 }
+
+fn messages_of(w: &World, agent: AgentId) -> Vec<Message> {
+    w.events_of(agent)
+        .into_iter()
+        .filter_map(|e| match e {
+            AgentEvent::MessageAdded(m) => Some(m.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn say(w: &mut World, item: WorkItemId, body: &str) -> Result<Reply, CoreError> {
+    w.try_handle(Input::CustomerMessage {
+        item,
+        message: NewMessage { author: Author::Customer, author_name: None, body: body.into(), external_id: None },
+    })
+}
+
+#[test]
+fn messages_reach_the_agent_holding_the_session_in_order() {
+    // R10: chat and SMS sessions exchange messages; the agent hears only once they hold it.
+    let mut w = World::new(1);
+    let a = w.agents[0];
+    let item = w.request(Scenario::Chat, "Ada");
+    say(&mut w, item, "hello?").unwrap();
+    assert!(messages_of(&w, a).is_empty(), "offered, not held: nothing in the agent's log yet");
+    let s = w.accept(item);
+    say(&mut w, item, "  anyone there?  ").unwrap();
+    w.ok(Input::AgentMessage { agent: a, session: s, body: "Hi Ada".into(), delivery: None });
+    let got = messages_of(&w, a);
+    assert_eq!(got.len(), 2);
+    assert_eq!((got[0].author, got[0].author_name.as_str(), got[0].body.as_str()), (Author::Customer, "Ada", "anyone there?"));
+    assert_eq!((got[1].author, got[1].author_name.as_str()), (Author::Agent, "Agent 0"));
+    assert!(got[0].id < got[1].id, "ids order the transcript");
+    let stored = w.store.keys().filter(|(k, _)| k == "message").count();
+    assert_eq!(stored, 3, "every message is saved, also the one before accept");
+}
+
+#[test]
+fn only_the_sessions_agent_writes_and_only_while_it_is_open() {
+    let mut w = World::new(2);
+    let (a, b) = (w.agents[0], w.agents[1]);
+    let item = w.request(Scenario::Chat, "Ada");
+    let holder = w.router.offers().find(|o| o.work_item == item).unwrap().agent;
+    let other = if holder == a { b } else { a };
+    let s = w.accept(item);
+    let send = |agent| Input::AgentMessage { agent, session: s, body: "hi".into(), delivery: None };
+    assert!(matches!(w.try_handle(send(other)), Err(CoreError::NotYours(_))));
+    assert!(matches!(
+        w.try_handle(Input::AgentMessage { agent: holder, session: s, body: "   ".into(), delivery: None }),
+        Err(CoreError::Invalid(i)) if i.field == "body"
+    ));
+    w.ok(Input::CloseSession { agent: holder, session: s });
+    assert!(matches!(w.try_handle(send(holder)), Err(CoreError::UnknownSession(_))));
+    assert!(matches!(say(&mut w, item, "still there?"), Err(CoreError::UnknownWorkItem(_))), "closed conversation");
+}
+
+#[test]
+fn a_request_can_bring_its_transcript() {
+    // R8: a bot hands over with what was said.
+    let mut w = World::new(1);
+    let a = w.agents[0];
+    w.template(Scenario::BotEscalation, |t| {
+        t.auto_accept = true;
+        t.reject_allowed = false;
+    });
+    let reply = w.ok(Input::Request(NewWorkItem {
+        scenario: Scenario::BotEscalation,
+        queue: w.queue,
+        customer_name: "Ada".into(),
+        phone: None,
+        context: BTreeMap::new(),
+        target_agent: None,
+        messages: vec![
+            NewMessage { author: Author::Customer, author_name: None, body: "I want a refund".into(), external_id: None },
+            NewMessage { author: Author::Bot, author_name: Some("Refund bot".into()), body: "Let me get a human".into(), external_id: None },
+        ],
+    }));
+    assert!(matches!(reply, Reply::WorkItem(_)));
+    let got = messages_of(&w, a);
+    assert_eq!(got.iter().map(|m| (m.author, m.author_name.as_str())).collect::<Vec<_>>(), [(Author::Customer, "Ada"), (Author::Bot, "Refund bot")]);
+}
+
+#[test]
+fn delivery_updates_reach_the_holder() {
+    let mut w = World::new(1);
+    let a = w.agents[0];
+    let item = w.request_with(Scenario::Sms, "", BTreeMap::new(), Some("+31612345678"));
+    let s = w.accept(item);
+    let delivery = Delivery {
+        state: DeliveryState::Pending,
+        attempts: 0,
+        channel: "sms".into(),
+        to: "+31612345678".into(),
+        from: "+3197000".into(),
+        provider_id: None,
+        error: None,
+    };
+    w.ok(Input::AgentMessage { agent: a, session: s, body: "Hi".into(), delivery: Some(delivery) });
+    let mut m = messages_of(&w, a).pop().unwrap();
+    m.delivery.as_mut().unwrap().state = DeliveryState::Failed;
+    w.ok(Input::MessageDelivery(m.clone()));
+    assert!(w.events_of(a).iter().any(|e| matches!(e, AgentEvent::MessageUpdated(x) if *x == m)));
+}

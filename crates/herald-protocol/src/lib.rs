@@ -21,11 +21,11 @@ use ts_rs::TS;
 use utoipa::ToSchema;
 
 pub use herald_core::{
-    Agent, AgentEvent, AgentId, AgentSummary, Banner, BasePresence, Block, BlockReason, CallAction, CallState,
-    CloseReason, Contact, ContactId, Customer, CustomPresence, DesktopMode, NotificationKind, Offer, OfferAction,
+    Agent, AgentEvent, AgentId, AgentSummary, Author, Banner, BasePresence, Block, BlockReason, CallAction, CallState,
+    CloseReason, Contact, ContactId, Customer, CustomPresence, Delivery, DeliveryState, DesktopMode, Message, MessageId, NotificationKind, Offer, OfferAction,
     OfferField, OfferId, OfferState, PhoneNumber, Presence, PresenceReason, Queue, QueueId, Role, RoutingMode,
     Scenario, Session, SessionId, SessionState, Settings, Template, TemplateField, TimeoutSecs, Timestamp, WorkItem,
-    WorkItemId, WorkItemState, Workstream, WorkstreamId,
+    WorkItemId, WorkItemState, Workstream, WorkstreamId, MAX_MESSAGE_CHARS,
 };
 
 /// One entry of an agent's event log. `seq` increases by one per agent and is the SSE event id;
@@ -133,6 +133,21 @@ pub struct TransferRequest {
     pub escalate: bool,
 }
 
+/// `POST /v1/sessions/{id}/messages`: the agent writes to the customer (R10).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct SendMessageRequest {
+    /// 1–4000 characters after trimming.
+    pub body: String,
+}
+
+/// `GET /v1/sessions/{id}/messages`: a session and its conversation's messages, oldest first.
+/// Messages that arrive later come as `message_added` events; merge them by id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Transcript {
+    pub session: Session,
+    pub messages: Vec<Message>,
+}
+
 /// A new work item was created.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct WorkItemCreated {
@@ -226,6 +241,8 @@ pub fn export_typescript(dir: &std::path::Path) -> Result<(), ts_rs::ExportError
         SetPresenceRequest,
         AcceptResponse,
         CallControlRequest,
+        SendMessageRequest,
+        Transcript,
         TransferRequest,
         WorkItemCreated,
         NewConversation,

@@ -1,5 +1,6 @@
 //! The `herald-workspace` command line.
 
+use crate::channels::{ChannelsConfig, RetryPolicy, TwilioConfig};
 use crate::demo::DemoConfig;
 use crate::Config;
 use clap::{Parser, Subcommand};
@@ -13,6 +14,7 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once
 enum Command {
     /// Serve the workspace API.
     Serve {
@@ -34,9 +36,57 @@ enum Command {
         /// Simulated colleagues in the demo team.
         #[arg(long, default_value_t = 3)]
         demo_colleagues: usize,
+        #[command(flatten)]
+        channels: ChannelArgs,
     },
     /// Print the OpenAPI document.
     Openapi,
+}
+
+/// Channel settings (Twilio, the public URL webhooks are signed over).
+#[derive(Debug, clap::Args)]
+struct ChannelArgs {
+    /// The URL the world reaches this workspace at, e.g. https://herald.example.com (webhook
+    /// signatures are computed over it).
+    #[arg(long, env = "HERALD_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Twilio auth token: enables the Twilio webhooks (/channels/twilio/…) and signs REST calls.
+    #[arg(long, env = "HERALD_TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    twilio_auth_token: Option<String>,
+    /// Twilio account SID (AC…), for sending SMS.
+    #[arg(long, env = "HERALD_TWILIO_ACCOUNT_SID", default_value = "")]
+    twilio_account_sid: String,
+    /// Twilio REST API base URL.
+    #[arg(long, env = "HERALD_TWILIO_API_BASE", default_value = "https://api.twilio.com")]
+    twilio_api_base: String,
+    /// Webhook shared keys for the SHA-256 signature variant: `keyId=secret,keyId2=secret2`.
+    #[arg(long, env = "HERALD_TWILIO_SHARED_KEYS", hide_env_values = true, default_value = "")]
+    twilio_shared_keys: String,
+    /// Queue id for SMS conversations (default: the first queue).
+    #[arg(long, env = "HERALD_SMS_QUEUE")]
+    sms_queue: Option<u64>,
+}
+
+impl ChannelArgs {
+    fn into_config(self) -> ChannelsConfig {
+        let twilio = self.twilio_auth_token.filter(|t| !t.is_empty()).map(|auth_token| TwilioConfig {
+            account_sid: self.twilio_account_sid,
+            auth_token,
+            shared_keys: self
+                .twilio_shared_keys
+                .split(',')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .collect(),
+            api_base: self.twilio_api_base,
+        });
+        ChannelsConfig {
+            public_url: self.public_url.filter(|u| !u.is_empty()),
+            twilio,
+            sms_queue: self.sms_queue.map(herald_core::QueueId),
+            retry: RetryPolicy::default(),
+        }
+    }
 }
 
 /// The default database: `workspace.db` under the platform's data directory for Herald.
@@ -62,7 +112,7 @@ pub fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&crate::http::openapi())?);
             Ok(())
         }
-        Command::Serve { listen, database, admin_token, demo, demo_rate, demo_colleagues } => {
+        Command::Serve { listen, database, admin_token, demo, demo_rate, demo_colleagues, channels } => {
             let database_url = match database {
                 Some(d) => d,
                 None => default_database()?.0,
@@ -74,7 +124,7 @@ pub fn main() -> anyhow::Result<()> {
                 let listener = tokio::net::TcpListener::bind(&listen)
                     .await
                     .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
-                crate::serve(config, listener, shutdown_signal()).await
+                crate::serve(config, channels.into_config(), listener, shutdown_signal()).await
             })
         }
     }

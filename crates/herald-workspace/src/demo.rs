@@ -173,7 +173,7 @@ pub fn random_request(rng: &mut impl Rng, queue: QueueId) -> NewWorkItem {
         }
         _ => {}
     }
-    NewWorkItem { scenario, queue, customer_name: name, phone, context, target_agent: None }
+    NewWorkItem { scenario, queue, customer_name: name, phone, context, target_agent: None, messages: Vec::new() }
 }
 
 /// Generates traffic and plays the colleagues until `shutdown`.

@@ -12,13 +12,16 @@
 //! - [`realtime`]: live wake-ups per agent; SSE and polling both read the log.
 //! - [`auth`]: hashed, revocable bearer tokens; roles come from the agent record.
 //! - [`http`]: axum handlers (thin), error classification, OpenAPI.
+//! - [`channels`]: Twilio SMS (signed webhooks, the outbound sender with retries); what a
+//!   conversation says is stored as messages and reaches the agent through the event log.
 //! - [`demo`]: a demo team, simulated colleagues and a stream of mixed requests.
 //! - [`cli`]: the `herald-workspace` command line.
 //!
 //! # Not here (yet)
-//! PostgreSQL and several instances sharing it; provider webhooks (Twilio, web chat).
+//! PostgreSQL and several instances sharing it; TLS for outbound calls (see [`channels`]).
 
 pub mod auth;
+pub mod channels;
 pub mod cli;
 pub mod demo;
 pub mod engine;
@@ -68,8 +71,18 @@ impl Running {
     }
 }
 
-/// Opens the store, loads the state, re-arms deadlines, and serves HTTP on `listener`.
+/// Opens the store, loads the state, re-arms deadlines, and serves HTTP on `listener`, with no
+/// channel configured.
 pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Running> {
+    start_with(config, channels::ChannelsConfig::default(), listener).await
+}
+
+/// [`start`] with channels (Twilio, the public URL) configured.
+pub async fn start_with(
+    config: Config,
+    channels: channels::ChannelsConfig,
+    listener: TcpListener,
+) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     let store = store::Store::open(&config.database_url).await?;
     let engine = engine::Engine::load(store.clone()).await?;
@@ -89,7 +102,9 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Runn
         tasks.push(tokio::spawn(demo::run(engine.clone(), team.clone(), demo, wait(stopped.clone()))));
         seeded = Some(team);
     }
-    let state = http::AppState { engine: engine.clone(), tokens: tokens.clone(), shutdown: stopped.clone() };
+    let channels = Arc::new(channels::Channels::new(channels));
+    tasks.push(tokio::spawn(channels::outbox::run(engine.clone(), channels.clone(), wait(stopped.clone()))));
+    let state = http::AppState { engine: engine.clone(), tokens: tokens.clone(), channels, shutdown: stopped.clone() };
     let app = http::router(state).layer(axum::middleware::from_fn(log_errors));
     let server = tokio::spawn(axum::serve(listener, app).with_graceful_shutdown(wait(stopped)).into_future());
     tracing::info!(
@@ -104,10 +119,11 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Runn
 /// Runs until `shutdown` resolves.
 pub async fn serve(
     config: Config,
+    channels: channels::ChannelsConfig,
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let running = start(config, listener).await?;
+    let running = start_with(config, channels, listener).await?;
     shutdown.await;
     tracing::info!("shutting down");
     running.stop().await

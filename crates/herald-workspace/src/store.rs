@@ -4,7 +4,7 @@
 //! WAL with `synchronous = NORMAL`: a committed transaction survives the process being killed
 //! (`kill -9`); only an OS crash or power loss can drop the last few.
 
-use herald_core::{AgentId, Offer, OfferId, Saved, SessionState, Snapshot, WorkItemState};
+use herald_core::{AgentId, DeliveryState, Message, MessageId, Offer, OfferId, Saved, Session, SessionId, SessionState, Snapshot, WorkItem, WorkItemId, WorkItemState};
 use herald_protocol::EventEnvelope;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
@@ -37,8 +37,10 @@ pub struct Store {
     pool: SqlitePool,
 }
 
-fn key_of(s: &Saved) -> (&'static str, String, bool) {
-    match s {
+/// Where an entity is kept: in `entities` by kind and key (with whether the router loads it), or
+/// in `messages`.
+fn key_of(s: &Saved) -> Option<(&'static str, String, bool)> {
+    Some(match s {
         Saved::Agent(a) => ("agent", a.id.0.to_string(), true),
         Saved::WorkItem(w) => ("work_item", w.id.0.to_string(), !matches!(w.state, WorkItemState::Closed { .. })),
         Saved::Offer(o) => ("offer", o.id.0.to_string(), o.state == herald_core::OfferState::Pending),
@@ -48,7 +50,8 @@ fn key_of(s: &Saved) -> (&'static str, String, bool) {
         Saved::Workstream(w) => ("workstream", w.id.0.to_string(), true),
         Saved::Queue(q) => ("queue", q.id.0.to_string(), true),
         Saved::Contact(c) => ("contact", c.id.0.to_string(), true),
-    }
+        Saved::Message(_) => return None,
+    })
 }
 
 fn json_of(s: &Saved) -> String {
@@ -62,6 +65,7 @@ fn json_of(s: &Saved) -> String {
         Saved::Workstream(x) => serde_json::to_string(x),
         Saved::Queue(x) => serde_json::to_string(x),
         Saved::Contact(x) => serde_json::to_string(x),
+        Saved::Message(x) => serde_json::to_string(x),
     };
     r.expect("core entities always serialise")
 }
@@ -116,7 +120,8 @@ impl Store {
         )
         .fetch_one(&self.pool)
         .await?;
-        snap.max_id = max.unwrap_or(0) as u64;
+        let max_message: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM messages").fetch_one(&self.pool).await?;
+        snap.max_id = max.unwrap_or(0).max(max_message.unwrap_or(0)) as u64;
         let seqs = sqlx::query("SELECT agent_id, MAX(seq) FROM events GROUP BY agent_id")
             .fetch_all(&self.pool)
             .await?
@@ -133,7 +138,27 @@ impl Store {
         }
         let mut tx = self.pool.begin().await?;
         for s in saves {
-            let (kind, key, live) = key_of(s);
+            if let Saved::Message(m) = s {
+                let state = m.delivery.as_ref().map(|d| match d.state {
+                    DeliveryState::Pending => "pending",
+                    DeliveryState::Sent => "sent",
+                    DeliveryState::Failed => "failed",
+                });
+                sqlx::query(
+                    "INSERT INTO messages (id, work_item, at, external_id, delivery_state, json) VALUES (?, ?, ?, ?, ?, ?)
+                     ON CONFLICT (id) DO UPDATE SET delivery_state = excluded.delivery_state, json = excluded.json",
+                )
+                .bind(m.id.0 as i64)
+                .bind(m.work_item.0 as i64)
+                .bind(m.at.0 as i64)
+                .bind(m.external_id.as_deref())
+                .bind(state)
+                .bind(json_of(s))
+                .execute(&mut *tx)
+                .await?;
+                continue;
+            }
+            let Some((kind, key, live)) = key_of(s) else { continue };
             sqlx::query(
                 "INSERT INTO entities (kind, key, live, json) VALUES (?, ?, ?, ?)
                  ON CONFLICT (kind, key) DO UPDATE SET live = excluded.live, json = excluded.json",
@@ -190,6 +215,73 @@ impl Store {
             serde_json::from_str(&j).map_err(|source| StoreError::Corrupt { kind: "offer".into(), key: id.to_string(), source })
         })
         .transpose()
+    }
+
+    /// A session in whatever state it is in (closed ones included).
+    pub async fn session(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
+        self.entity("session", id.0).await
+    }
+
+    /// A work item in whatever state it is in (closed ones included).
+    pub async fn work_item(&self, id: WorkItemId) -> Result<Option<WorkItem>, StoreError> {
+        self.entity("work_item", id.0).await
+    }
+
+    async fn entity<T: serde::de::DeserializeOwned>(&self, kind: &str, id: u64) -> Result<Option<T>, StoreError> {
+        let json: Option<String> = sqlx::query_scalar("SELECT json FROM entities WHERE kind = ? AND key = ?")
+            .bind(kind)
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        json.map(|j| {
+            serde_json::from_str(&j).map_err(|source| StoreError::Corrupt { kind: kind.into(), key: id.to_string(), source })
+        })
+        .transpose()
+    }
+
+    fn messages_from(rows: Vec<sqlx::sqlite::SqliteRow>) -> Result<Vec<Message>, StoreError> {
+        rows.into_iter()
+            .map(|r| {
+                let id: i64 = r.get(0);
+                let json: String = r.get(1);
+                serde_json::from_str(&json).map_err(|source| StoreError::Corrupt {
+                    kind: "message".into(),
+                    key: id.to_string(),
+                    source,
+                })
+            })
+            .collect()
+    }
+
+    /// A conversation's transcript, oldest first.
+    pub async fn messages_of(&self, item: WorkItemId) -> Result<Vec<Message>, StoreError> {
+        let rows = sqlx::query("SELECT id, json FROM messages WHERE work_item = ? ORDER BY id")
+            .bind(item.0 as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        Self::messages_from(rows)
+    }
+
+    pub async fn message(&self, id: MessageId) -> Result<Option<Message>, StoreError> {
+        let rows = sqlx::query("SELECT id, json FROM messages WHERE id = ?").bind(id.0 as i64).fetch_all(&self.pool).await?;
+        Ok(Self::messages_from(rows)?.pop())
+    }
+
+    /// The message a channel already delivered under this id (a retried webhook).
+    pub async fn message_by_external_id(&self, external_id: &str) -> Result<Option<Message>, StoreError> {
+        let rows = sqlx::query("SELECT id, json FROM messages WHERE external_id = ?")
+            .bind(external_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(Self::messages_from(rows)?.pop())
+    }
+
+    /// Outbound messages not delivered yet, oldest first.
+    pub async fn pending_deliveries(&self) -> Result<Vec<Message>, StoreError> {
+        let rows = sqlx::query("SELECT id, json FROM messages WHERE delivery_state = 'pending' ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        Self::messages_from(rows)
     }
 
     /// Whether an entity of this kind and id was ever stored.

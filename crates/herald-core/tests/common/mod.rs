@@ -129,6 +129,7 @@ impl World {
             phone: phone.map(|p| PhoneNumber::parse(p).unwrap()),
             context,
             target_agent: None,
+            messages: Vec::new(),
         })) {
             Reply::WorkItem(id) => id,
             other => panic!("{other:?}"),
@@ -169,6 +170,7 @@ pub fn store_key(s: &Saved) -> (String, String) {
         Saved::Workstream(w) => ("workstream", w.id.0.to_string()),
         Saved::Queue(q) => ("queue", q.id.0.to_string()),
         Saved::Contact(c) => ("contact", c.id.0.to_string()),
+        Saved::Message(m) => ("message", m.id.0.to_string()),
     };
     (k.to_string(), id)
 }
@@ -188,7 +190,8 @@ impl World {
                 Saved::Workstream(w) => snap.workstreams.push(w),
                 Saved::Queue(q) => snap.queues.push(q),
                 Saved::Contact(c) => snap.contacts.push(c),
-                Saved::WorkItem(_) | Saved::Offer(_) | Saved::Session(_) => {}
+                // Messages are not router state: the store keeps them for transcripts.
+                Saved::WorkItem(_) | Saved::Offer(_) | Saved::Session(_) | Saved::Message(_) => {}
             }
         }
         snap.max_id = self

@@ -16,8 +16,9 @@ use herald_core::{
 };
 use herald_protocol::{
     AcceptResponse, Agent, AgentInput, AgentSummary, ApiError, CallControlRequest, Contact, ContactInput,
-    EventEnvelope, EventsPage, Health, IssuedToken, Me, NewConversation, Queue, QueueInput, Session,
-    SetPresenceRequest, Settings, Template, TransferRequest, WorkItemCreated, Workstream, WorkstreamInput,
+    EventEnvelope, EventsPage, Health, IssuedToken, Me, Message, NewConversation, Queue, QueueInput,
+    SendMessageRequest, Session, SetPresenceRequest, Settings, Template, Transcript, TransferRequest, WorkItemCreated,
+    Workstream, WorkstreamInput,
 };
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -159,6 +160,46 @@ pub async fn transfer(
     let session = SessionId(parse_id(&id, "id")?);
     let input = Input::Transfer { agent: caller.agent, session, to_queue: req.to_queue, to_agent: req.to_agent, escalate: req.escalate };
     created_item(&s.engine, &caller, input).await
+}
+
+#[utoipa::path(get, path = "/v1/sessions/{id}/messages", tag = "agent", security(("bearer" = [])),
+    params(("id" = u64, Path, description = "session id")),
+    responses((status = 200, body = Transcript), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn transcript(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Transcript>> {
+    let id = SessionId(parse_id(&id, "id")?);
+    let session = s
+        .engine
+        .store()
+        .session(id)
+        .await?
+        .ok_or_else(|| AppError::new(herald_protocol::ErrorCode::NotFound, format!("no session {id}")))?;
+    if session.agent != caller.agent && !caller.role.supervises() {
+        return Err(AppError::forbidden(format!("{id} is another agent's session")));
+    }
+    let messages = s.engine.store().messages_of(session.work_item).await?;
+    Ok(Json(Transcript { session, messages }))
+}
+
+#[utoipa::path(post, path = "/v1/sessions/{id}/messages", tag = "agent", security(("bearer" = [])), request_body = SendMessageRequest,
+    params(("id" = u64, Path, description = "session id")),
+    responses((status = 201, body = Message), (status = 400, body = ApiError), (status = 403, body = ApiError),
+        (status = 404, body = ApiError), (status = 409, body = ApiError)))]
+pub async fn send_message(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<SendMessageRequest>,
+) -> Result<(StatusCode, Json<Message>)> {
+    let session = SessionId(parse_id(&id, "id")?);
+    let delivery = s.channels.delivery_for(&s.engine, session).await;
+    let input = Input::AgentMessage { agent: caller.agent, session, body: req.body, delivery };
+    let id = match run(&s.engine, &caller, input).await? {
+        Reply::Message(id) => id,
+        other => return Err(AppError::internal(format!("sending a message replied {other:?}"))),
+    };
+    let message = s.engine.store().message(id).await?.ok_or_else(|| AppError::internal("the new message is gone"))?;
+    s.channels.wake_outbox();
+    Ok((StatusCode::CREATED, Json(message)))
 }
 
 async fn created_item(engine: &Engine, caller: &Caller, input: Input) -> Result<(StatusCode, Json<WorkItemCreated>)> {
@@ -322,6 +363,7 @@ pub async fn new_conversation(
         phone,
         context: req.context,
         target_agent: req.target_agent,
+        messages: Vec::new(),
     });
     created_item(&s.engine, &caller, input).await
 }

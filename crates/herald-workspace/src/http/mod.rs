@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
 pub struct AppState {
     pub engine: Arc<Engine>,
     pub tokens: Arc<Tokens>,
+    pub channels: Arc<crate::channels::Channels>,
     /// Flips to `true` when the server stops; open event streams end then.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
@@ -26,12 +27,12 @@ pub struct AppState {
     info(title = "Herald workspace API", description = "Routing, offers, presence and real-time events for Herald agent apps."),
     paths(
         api::healthz, api::me, api::set_presence, api::reset_my_presence, api::accept, api::reject, api::displayed,
-        api::close_session, api::call_control, api::transfer, api::sign_out, api::events, api::poll, api::team,
+        api::close_session, api::transcript, api::send_message, api::call_control, api::transfer, api::sign_out, api::events, api::poll, api::team,
         api::reset_agent_presence, api::new_conversation, api::close_conversation, api::list_agents,
         api::create_agent, api::update_agent, api::issue_token, api::revoke_token, api::list_templates,
         api::put_template, api::get_settings, api::put_settings, api::list_workstreams, api::create_workstream,
         api::update_workstream, api::list_queues, api::create_queue, api::update_queue, api::list_contacts,
-        api::create_contact, api::update_contact,
+        api::create_contact, api::update_contact, crate::channels::sms::inbound,
     ),
     modifiers(&BearerAuth, &CommonErrors)
 )]
@@ -99,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/offers/{id}/reject", post(api::reject))
         .route("/v1/offers/{id}/displayed", post(api::displayed))
         .route("/v1/sessions/{id}/close", post(api::close_session))
+        .route("/v1/sessions/{id}/messages", get(api::transcript).post(api::send_message))
         .route("/v1/sessions/{id}/call", post(api::call_control))
         .route("/v1/sessions/{id}/transfer", post(api::transfer))
         .route("/v1/auth/sign-out", post(api::sign_out))
@@ -121,6 +123,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/queues/{id}", put(api::update_queue))
         .route("/v1/admin/contacts", get(api::list_contacts).post(api::create_contact))
         .route("/v1/admin/contacts/{id}", put(api::update_contact))
+        .route("/channels/twilio/sms", post(crate::channels::sms::inbound))
         .fallback(api::not_found)
         .with_state(state)
 }

@@ -1,0 +1,147 @@
+//! Channels: where customer conversations come from and where agents' replies go.
+//!
+//! # Layout
+//! - [`twilio`]: webhook signatures (SHA-1 and the SHA-256 shared-key variant), TwiML helpers.
+//! - [`sms`]: `POST /channels/twilio/sms` — Twilio's inbound message webhook: signed, idempotent
+//!   by `MessageSid`, sender matched to a contact (R22, in core), later messages from the same
+//!   number join the open conversation.
+//! - [`outbox`]: the outbound sender. Agent replies on SMS conversations are stored with a
+//!   `pending` delivery in the same transaction as the message; a background task hands them
+//!   to Twilio's REST API, retrying with exponential backoff, and every step (sent, retrying,
+//!   failed) reaches the agent as a `message_updated` event. Pending deliveries survive a
+//!   restart (the task scans the store).
+//!
+//! A conversation's channel is recorded in its work item's context (`channel = sms`, `smsTo` =
+//! our number), so it survives transfers, and templates can show it.
+//!
+//! # Not here
+//! TLS: the workspace's reqwest has no TLS backend, so the sender speaks plain HTTP to
+//! `HERALD_TWILIO_API_BASE` (tests point it at a local recording server). Reaching
+//! `https://api.twilio.com` needs a TLS-terminating proxy in front, or a TLS backend compiled in.
+
+pub mod outbox;
+pub mod sms;
+pub mod twilio;
+
+use crate::engine::Engine;
+use herald_core::{Delivery, DeliveryState, QueueId, SessionId};
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::sync::{Mutex, Notify};
+
+/// Context key naming a conversation's channel, and its values.
+pub const CHANNEL_KEY: &str = "channel";
+pub const CHANNEL_SMS: &str = "sms";
+/// Context key of the number an SMS conversation talks to (our Twilio number).
+pub const SMS_TO_KEY: &str = "smsTo";
+
+/// The Twilio account.
+#[derive(Clone, Debug)]
+pub struct TwilioConfig {
+    pub account_sid: String,
+    /// Signs webhooks (HMAC-SHA1) and authenticates REST calls.
+    pub auth_token: String,
+    /// Shared keys by id, for webhooks signed with `X-Twilio-Webhooks-Signature-Settings`.
+    pub shared_keys: HashMap<String, String>,
+    /// `https://api.twilio.com` in production; tests use a local server.
+    pub api_base: String,
+}
+
+/// How the outbound sender retries.
+#[derive(Clone, Copy, Debug)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    /// Wait after the first failure; doubles per attempt, at most `max_delay`.
+    pub first_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self { max_attempts: 5, first_delay: Duration::from_secs(2), max_delay: Duration::from_secs(120) }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before attempt `attempts + 1`, after `attempts` failures.
+    pub fn delay(&self, attempts: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempts.saturating_sub(1));
+        self.first_delay.saturating_mul(factor).min(self.max_delay)
+    }
+}
+
+/// The channels' configuration.
+#[derive(Clone, Debug, Default)]
+pub struct ChannelsConfig {
+    /// The URL the world reaches this workspace at (`HERALD_PUBLIC_URL`), e.g.
+    /// `https://herald.example.com`. Webhook signatures are computed over it. When unset, the
+    /// request's `Host` header with `http://` is used (fine behind nothing, wrong behind a proxy).
+    pub public_url: Option<String>,
+    pub twilio: Option<TwilioConfig>,
+    /// Where SMS conversations are queued; the first queue when unset.
+    pub sms_queue: Option<QueueId>,
+    pub retry: RetryPolicy,
+}
+
+/// The channels at run time. See the module docs.
+#[derive(Debug)]
+pub struct Channels {
+    pub config: ChannelsConfig,
+    outbox: Notify,
+    /// Serialises inbound SMS handling, so a retried webhook and "join the open conversation"
+    /// never race each other.
+    pub(crate) sms_lock: Mutex<()>,
+    pub(crate) http: reqwest::Client,
+}
+
+impl Channels {
+    pub fn new(config: ChannelsConfig) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("an HTTP client without TLS always builds");
+        Self { config, outbox: Notify::new(), sms_lock: Mutex::new(()), http }
+    }
+
+    /// Wakes the outbound sender (a new pending delivery was committed).
+    pub fn wake_outbox(&self) {
+        self.outbox.notify_one();
+    }
+
+    /// The delivery an agent's message in `session` needs: `pending` through SMS when the
+    /// conversation came by SMS; none for channels that read the transcript themselves.
+    pub async fn delivery_for(&self, engine: &Engine, session: SessionId) -> Option<Delivery> {
+        engine
+            .read(|r, _| {
+                let s = r.session(session)?;
+                let item = r.work_item(s.work_item)?;
+                if item.context.get(CHANNEL_KEY).map(String::as_str) != Some(CHANNEL_SMS) {
+                    return None;
+                }
+                Some(Delivery {
+                    state: DeliveryState::Pending,
+                    attempts: 0,
+                    channel: CHANNEL_SMS.into(),
+                    to: item.customer.phone.as_ref().map(ToString::to_string).unwrap_or_default(),
+                    from: item.context.get(SMS_TO_KEY).cloned().unwrap_or_default(),
+                    provider_id: None,
+                    error: None,
+                })
+            })
+            .await
+    }
+
+    /// The public URL of a request: `HERALD_PUBLIC_URL` (or `http://` + `Host`) + path + query.
+    pub fn public_url_of(&self, headers: &axum::http::HeaderMap, uri: &axum::http::Uri) -> String {
+        let base = match &self.config.public_url {
+            Some(b) => b.trim_end_matches('/').to_string(),
+            None => {
+                let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+                format!("http://{host}")
+            }
+        };
+        let pq = uri.path_and_query().map_or_else(|| uri.path().to_string(), |pq| pq.as_str().to_string());
+        format!("{base}{pq}")
+    }
+}
