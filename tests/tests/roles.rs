@@ -6,6 +6,12 @@ use herald_protocol::*;
 /// (method, path, body, least role allowed; None = no token needed)
 const ENDPOINTS: &[(&str, &str, Option<&str>, Option<Role>)] = &[
     ("GET", "/healthz", None, None),
+    ("GET", "/webchat/embed.js", None, None),
+    ("GET", "/webchat/default", None, None),
+    ("GET", "/webchat/default/widget.json", None, None),
+    ("POST", "/webchat/default/conversations", Some(r#"{"name":"Ada","answers":{"topic":"billing"}}"#), None),
+    ("GET", "/v1/admin/widgets", None, Some(Role::Admin)),
+    ("PUT", "/v1/admin/widgets/default", Some(r#"{"id":"default","title":"Chat","questions":[]}"#), Some(Role::Admin)),
     ("GET", "/openapi.json", None, None),
     ("GET", "/v1/me", None, Some(Role::Agent)),
     ("PUT", "/v1/me/presence", Some(r#"{"presence":{"base":"away"}}"#), Some(Role::Agent)),
@@ -48,6 +54,27 @@ const ENDPOINTS: &[(&str, &str, Option<&str>, Option<Role>)] = &[
 const SIGNED_WEBHOOKS: &[(&str, &str, &str)] = &[
     ("POST", "/channels/twilio/sms", "MessageSid=SM1&From=%2B31612345678&To=%2B3197010&Body=hi"),
 ];
+
+/// The customer's web chat API: authenticated by the conversation's customer token only — no
+/// agent, supervisor or admin bearer token opens it (401 for all of them).
+const CUSTOMER_ENDPOINTS: &[(&str, &str, Option<&str>)] = &[
+    ("GET", "/webchat/conversations/999999", None),
+    ("POST", "/webchat/conversations/999999/messages", Some(r#"{"body":"hi"}"#)),
+    ("POST", "/webchat/conversations/999999/leave", None),
+];
+
+#[tokio::test]
+async fn the_customers_chat_api_takes_no_staff_token() {
+    let ws = TestWorkspace::start().await;
+    let agent = ws.person("Agent", Role::Agent).await;
+    for (method, path, body) in CUSTOMER_ENDPOINTS {
+        for client in [ws.anonymous(), agent.client.clone(), ws.admin.clone()] {
+            let (status, text) = client.raw(method.parse().unwrap(), path, *body).await.unwrap();
+            assert_eq!(status, 401, "{method} {path}: {text}");
+            assert_eq!(serde_json::from_str::<ApiError>(&text).unwrap().code, ErrorCode::Unauthenticated);
+        }
+    }
+}
 
 #[tokio::test]
 async fn every_endpoint_checks_its_role() {
@@ -130,6 +157,7 @@ async fn every_route_of_the_api_is_in_the_matrix() {
             let covered = path == "/v1/events"
                 || path == "/v1/auth/sign-out"
                 || SIGNED_WEBHOOKS.iter().any(|(em, ep, _)| *em == m && ep == path)
+                || CUSTOMER_ENDPOINTS.iter().any(|(em, ep, _)| *em == m && same_shape(ep, path))
                 || ENDPOINTS.iter().any(|(em, ep, _, _)| {
                     let ep = ep.split('?').next().unwrap();
                     *em == m && same_shape(ep, path)

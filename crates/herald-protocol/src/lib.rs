@@ -217,6 +217,110 @@ pub struct ContactInput {
     pub mobile_phone: Option<String>,
 }
 
+/// A customer web chat widget (R1): what the chat page asks before the chat starts. The
+/// answers land in the work item's context under each question's `key`, so templates show them
+/// as `{key}` (R9, R23). `GET /v1/admin/widgets`, `PUT /v1/admin/widgets/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Widget {
+    /// Lower-case letters, digits and dashes; the page is `/webchat/{id}`.
+    pub id: String,
+    pub title: String,
+    /// Shown above the pre-chat form.
+    #[serde(default)]
+    pub greeting: String,
+    /// Where its chats are queued; the first queue when unset.
+    #[serde(default)]
+    #[ts(optional)]
+    pub queue: Option<QueueId>,
+    #[serde(default)]
+    pub questions: Vec<WidgetQuestion>,
+}
+
+/// One pre-chat question.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct WidgetQuestion {
+    /// The context key (and template placeholder): a letter, then letters, digits or `_`.
+    pub key: String,
+    pub label: String,
+    #[serde(default)]
+    pub required: bool,
+}
+
+/// What the chat page needs of a widget (no queue or other internals).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct PublicWidget {
+    pub id: String,
+    pub title: String,
+    pub greeting: String,
+    pub questions: Vec<WidgetQuestion>,
+}
+
+/// `POST /webchat/{widget}/conversations`: a customer starts a chat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ChatStart {
+    pub name: String,
+    /// Answers to the widget's questions, by key.
+    #[serde(default)]
+    pub answers: BTreeMap<String, String>,
+}
+
+/// The customer's conversation and the token that opens it (keep it; it is shown once).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ChatStarted {
+    pub conversation: WorkItemId,
+    pub token: String,
+}
+
+/// Where a customer's chat is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChatState {
+    /// No agent yet.
+    Waiting,
+    /// An agent accepted and the session is open.
+    Connected,
+    Ended,
+}
+
+/// Who said a line, from the customer's side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChatParty {
+    You,
+    Agent,
+    Bot,
+    System,
+}
+
+/// One line of the customer's chat: only what the customer may see.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ChatLine {
+    pub id: MessageId,
+    pub from: ChatParty,
+    /// The agent's display name, the bot's name, or the customer's own.
+    pub name: String,
+    pub body: String,
+    pub at: Timestamp,
+}
+
+/// `GET /webchat/conversations/{id}`: the customer's view of their chat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ChatView {
+    pub state: ChatState,
+    /// The display name of the agent, once connected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub agent_name: Option<String>,
+    /// Lines after `after`, oldest first.
+    pub lines: Vec<ChatLine>,
+}
+
+/// `POST /webchat/conversations/{id}/messages`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ChatSay {
+    pub body: String,
+}
+
 /// `GET /v1/events/poll?after=N&wait=S`: the same entries the SSE stream carries.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct EventsPage {
@@ -243,6 +347,7 @@ pub fn export_typescript(dir: &std::path::Path) -> Result<(), ts_rs::ExportError
         CallControlRequest,
         SendMessageRequest,
         Transcript,
+        Widget,
         TransferRequest,
         WorkItemCreated,
         NewConversation,

@@ -13,7 +13,7 @@ use herald_protocol::EventEnvelope;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::{Mutex, Notify};
+use tokio::sync::{watch, Mutex, Notify};
 
 /// Why the engine refused or failed an input.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +40,9 @@ pub struct Engine {
     store: Store,
     hub: Hub,
     timer: Notify,
+    /// Counts committed changes: customers' long polls (who are not agents, so have no event
+    /// log) wake on it and look again.
+    changes: watch::Sender<u64>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -57,7 +60,13 @@ impl Engine {
         let live_items = snap.work_items.len();
         let router = Router::restore(now(), snap);
         tracing::info!(pending_offers = pending, live_work_items = live_items, "workspace state loaded");
-        Ok(Arc::new(Self { state: Mutex::new(State { router, seqs }), store, hub: Hub::default(), timer: Notify::new() }))
+        Ok(Arc::new(Self {
+            state: Mutex::new(State { router, seqs }),
+            store,
+            hub: Hub::default(),
+            timer: Notify::new(),
+            changes: watch::channel(0).0,
+        }))
     }
 
     pub fn store(&self) -> &Store {
@@ -66,6 +75,11 @@ impl Engine {
 
     pub fn hub(&self) -> &Hub {
         &self.hub
+    }
+
+    /// Ticks after every committed change.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 
     /// Applies one input; see [`Engine::apply_then`].
@@ -97,6 +111,9 @@ impl Engine {
         }
         for e in events {
             self.hub.publish(Arc::new(e));
+        }
+        if !applied.saves.is_empty() {
+            self.changes.send_modify(|n| *n += 1);
         }
         self.timer.notify_one();
         let reply = applied.reply.unwrap_or(Reply::Done);

@@ -12,8 +12,9 @@
 //! - [`realtime`]: live wake-ups per agent; SSE and polling both read the log.
 //! - [`auth`]: hashed, revocable bearer tokens; roles come from the agent record.
 //! - [`http`]: axum handlers (thin), error classification, OpenAPI.
-//! - [`channels`]: Twilio SMS (signed webhooks, the outbound sender with retries); what a
-//!   conversation says is stored as messages and reaches the agent through the event log.
+//! - [`channels`]: customer web chat, Twilio SMS (signed webhooks, the outbound sender with
+//!   retries); what a conversation says is stored as messages and reaches the agent through the
+//!   event log.
 //! - [`demo`]: a demo team, simulated colleagues and a stream of mixed requests.
 //! - [`cli`]: the `herald-workspace` command line.
 //!
@@ -87,6 +88,7 @@ pub async fn start_with(
     let store = store::Store::open(&config.database_url).await?;
     let engine = engine::Engine::load(store.clone()).await?;
     let tokens = Arc::new(auth::Tokens::load(&store).await?);
+    channels::webchat::seed(&engine).await?;
     if let Some(token) = &config.admin_token {
         seed_admin(&engine, &tokens, token).await?;
     }

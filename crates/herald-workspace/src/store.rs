@@ -284,6 +284,62 @@ impl Store {
         Self::messages_from(rows)
     }
 
+    /// Every web chat widget, by id.
+    pub async fn widgets(&self) -> Result<Vec<herald_protocol::Widget>, StoreError> {
+        let rows = sqlx::query("SELECT id, json FROM widgets ORDER BY id").fetch_all(&self.pool).await?;
+        rows.into_iter()
+            .map(|r| {
+                let id: String = r.get(0);
+                let json: String = r.get(1);
+                serde_json::from_str(&json).map_err(|source| StoreError::Corrupt { kind: "widget".into(), key: id, source })
+            })
+            .collect()
+    }
+
+    pub async fn widget(&self, id: &str) -> Result<Option<herald_protocol::Widget>, StoreError> {
+        Ok(self.widgets().await?.into_iter().find(|w| w.id == id))
+    }
+
+    pub async fn put_widget(&self, w: &herald_protocol::Widget) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO widgets (id, json) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json")
+            .bind(&w.id)
+            .bind(serde_json::to_string(w).expect("widgets serialise"))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a customer's web chat and the hash of its token.
+    pub async fn insert_webchat(&self, item: WorkItemId, widget: &str, token_hash: &str, at_ms: u64) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO webchat_conversations (work_item, widget, token_hash, created_at) VALUES (?, ?, ?, ?)")
+            .bind(item.0 as i64)
+            .bind(widget)
+            .bind(token_hash)
+            .bind(at_ms as i64)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The web chat a customer token opens.
+    pub async fn webchat_by_token(&self, token_hash: &str) -> Result<Option<WorkItemId>, StoreError> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT work_item FROM webchat_conversations WHERE token_hash = ?")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(id.map(|i| WorkItemId(i as u64)))
+    }
+
+    /// Messages of a conversation after `after`, oldest first.
+    pub async fn messages_after(&self, item: WorkItemId, after: u64) -> Result<Vec<Message>, StoreError> {
+        let rows = sqlx::query("SELECT id, json FROM messages WHERE work_item = ? AND id > ? ORDER BY id")
+            .bind(item.0 as i64)
+            .bind(after as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        Self::messages_from(rows)
+    }
+
     /// Whether an entity of this kind and id was ever stored.
     pub async fn exists(&self, kind: &str, id: u64) -> Result<bool, StoreError> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM entities WHERE kind = ? AND key = ?")

@@ -5,6 +5,8 @@
 //! - [`sms`]: `POST /channels/twilio/sms` — Twilio's inbound message webhook: signed, idempotent
 //!   by `MessageSid`, sender matched to a contact (R22, in core), later messages from the same
 //!   number join the open conversation.
+//! - [`webchat`]: the customer chat page per widget, its embeddable script, and the customer's
+//!   API (per-conversation token, long poll); widgets with pre-chat questions.
 //! - [`outbox`]: the outbound sender. Agent replies on SMS conversations are stored with a
 //!   `pending` delivery in the same transaction as the message; a background task hands them
 //!   to Twilio's REST API, retrying with exponential backoff, and every step (sent, retrying,
@@ -22,6 +24,7 @@
 pub mod outbox;
 pub mod sms;
 pub mod twilio;
+pub mod webchat;
 
 use crate::engine::Engine;
 use herald_core::{Delivery, DeliveryState, QueueId, SessionId};

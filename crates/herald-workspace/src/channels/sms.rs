@@ -65,7 +65,7 @@ pub async fn queue_for(engine: &Engine, configured: Option<QueueId>) -> Result<Q
         None => engine
             .read(|r, _| r.queues().map(|q| q.id).min())
             .await
-            .ok_or_else(|| AppError::internal("no queue to put channel conversations in; create one or configure it")),
+            .ok_or_else(|| AppError::new(ErrorCode::WrongState, "no queue takes these conversations yet; an admin must create one")),
     }
 }
 

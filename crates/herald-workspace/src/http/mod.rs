@@ -5,6 +5,7 @@ pub mod error;
 pub mod extract;
 
 use crate::auth::Tokens;
+use crate::channels::webchat;
 use crate::engine::Engine;
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
@@ -33,6 +34,9 @@ pub struct AppState {
         api::put_template, api::get_settings, api::put_settings, api::list_workstreams, api::create_workstream,
         api::update_workstream, api::list_queues, api::create_queue, api::update_queue, api::list_contacts,
         api::create_contact, api::update_contact, crate::channels::sms::inbound,
+        crate::channels::webchat::page, crate::channels::webchat::embed, crate::channels::webchat::widget_json,
+        crate::channels::webchat::start, crate::channels::webchat::poll, crate::channels::webchat::say,
+        crate::channels::webchat::leave, crate::channels::webchat::list_widgets, crate::channels::webchat::put_widget,
     ),
     modifiers(&BearerAuth, &CommonErrors)
 )]
@@ -123,7 +127,16 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/queues/{id}", put(api::update_queue))
         .route("/v1/admin/contacts", get(api::list_contacts).post(api::create_contact))
         .route("/v1/admin/contacts/{id}", put(api::update_contact))
+        .route("/v1/admin/widgets", get(webchat::list_widgets))
+        .route("/v1/admin/widgets/{id}", put(webchat::put_widget))
         .route("/channels/twilio/sms", post(crate::channels::sms::inbound))
+        .route("/webchat/embed.js", get(webchat::embed))
+        .route("/webchat/{widget}", get(webchat::page))
+        .route("/webchat/{widget}/widget.json", get(webchat::widget_json))
+        .route("/webchat/{widget}/conversations", post(webchat::start))
+        .route("/webchat/conversations/{id}", get(webchat::poll))
+        .route("/webchat/conversations/{id}/messages", post(webchat::say))
+        .route("/webchat/conversations/{id}/leave", post(webchat::leave))
         .fallback(api::not_found)
         .with_state(state)
 }
