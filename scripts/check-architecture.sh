@@ -13,4 +13,6 @@ for forbidden in tokio axum sqlx tauri reqwest herald-protocol herald-workspace 
 done
 for forbidden in herald-client herald-desktop; do deny herald-workspace "$forbidden"; done
 for forbidden in herald-workspace axum sqlx; do deny herald-client "$forbidden"; done
+for forbidden in tauri herald-workspace herald-client; do deny herald-notify "$forbidden"; done
+for forbidden in tauri wry; do deny herald-app "$forbidden"; done
 exit $fail

@@ -3,19 +3,28 @@ step() { printf '\n==> %s\n' "$*"; }
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-APT_PACKAGES=(build-essential pkg-config curl ca-certificates)
+# To build everything, the Tauri app included (WebKitGTK, GTK, appindicator for the tray).
+APT_BUILD=(build-essential pkg-config curl ca-certificates libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev
+  libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
+# A real desktop for the tests: X server, window manager, tray host, session bus, a notification
+# daemon that draws action buttons, tools to look at and click on it, WebKitWebDriver, Chromium.
+APT_DESKTOP=(xvfb xauth dbus dbus-x11 openbox trayer xfce4-notifyd xdotool x11-utils wmctrl imagemagick
+  webkit2gtk-driver chromium)
 
-ensure_system_packages() {
+ensure_packages() {
   local missing=()
-  for p in "${APT_PACKAGES[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
     step "installing system packages: ${missing[*]}"
     sudo_if_needed apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq "${missing[@]}"
+    DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq --no-install-recommends "${missing[@]}"
   fi
 }
+
+ensure_system_packages() { ensure_packages "${APT_BUILD[@]}"; }
+ensure_desktop_packages() { ensure_packages "${APT_DESKTOP[@]}"; }
 
 ensure_rust_tools() {
   if ! command -v cargo >/dev/null 2>&1; then
@@ -30,4 +39,30 @@ ensure_rust_tools() {
     step "installing cargo-nextest"
     cargo install cargo-nextest --locked
   fi
+}
+
+# Node.js ≥ 20.19 (Vite 8) and the UI's npm packages, exactly as locked.
+ensure_node() {
+  if ! command -v node >/dev/null 2>&1; then
+    ensure_packages nodejs npm
+  fi
+  local v; v=$(node -p 'process.versions.node')
+  if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)'; then
+    echo "Node.js $v is too old: the UI's tools (Vite 8) need 20.19 or newer (see https://nodejs.org)." >&2
+    exit 1
+  fi
+}
+
+ensure_ui_packages() {
+  ensure_node
+  if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+    step "installing the UI's npm packages (npm ci)"
+    (cd ui && npm ci --no-audit --no-fund)
+  fi
+}
+
+build_ui() {
+  ensure_ui_packages
+  step "building the UI (ui/dist)"
+  (cd ui && npm run build --silent)
 }

@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # Sets up what is missing on a fresh Debian/Ubuntu machine and runs every test.
-# Used by the README's test command and by .ci/run.
+# Used by the README's test command and by .ci/run. Every server a test needs (workspace,
+# Xvfb, D-Bus session bus, notification daemon, Chromium) is started by that test, on loopback,
+# and stopped by it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 ensure_system_packages
+ensure_desktop_packages
 ensure_rust_tools
+ensure_ui_packages
 
 step "checking generated TypeScript and dependency direction"
 scripts/check-architecture.sh
 
-step "running every test (cargo nextest)"
+step "UI: type check, unit tests, page flows in headless Chromium (builds ui/dist)"
+(cd ui && npm run check --silent && npm run test:all --silent)
+
+step "running every Rust test (cargo nextest)"
 # (No doc tests exist; nextest's summary is the last line CI reads.)
 cargo nextest run --workspace --all-targets --no-fail-fast --profile ci
