@@ -1,0 +1,82 @@
+//! R1, R10 as a customer sees them: headless Chromium (playwright-core driving the system's
+//! /usr/bin/chromium; no browser is downloaded) opens the chat page, answers the pre-chat
+//! questions, waits, and exchanges messages with an agent driven through herald-client.
+//! Screenshots go to target/test-artifacts/webchat/.
+//!
+//! The node tooling lives in tests/webchat (package.json + lock); this test runs `npm ci` there
+//! on first use, under `flock`, so parallel runs install it once.
+
+use herald_e2e::*;
+use herald_protocol::*;
+use std::path::PathBuf;
+use std::process::Stdio;
+
+fn webchat_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("webchat")
+}
+
+fn ensure_node_modules() {
+    let dir = webchat_dir();
+    if dir.join("node_modules/playwright-core/package.json").exists() {
+        return;
+    }
+    let status = std::process::Command::new("flock")
+        .arg(dir.join(".npm-install.lock"))
+        .args(["sh", "-c", "[ -e node_modules/playwright-core/package.json ] || npm ci --no-audit --no-fund --prefer-offline"])
+        .current_dir(&dir)
+        .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+        .status()
+        .expect("flock, sh and npm are installed");
+    assert!(status.success(), "npm ci in {} failed", dir.display());
+}
+
+async fn next_customer_message(sub: &mut herald_client::Subscription) -> Message {
+    next_where(sub, |e| match e {
+        AgentEvent::MessageAdded(m) if m.author == Author::Customer => Some(m.clone()),
+        _ => None,
+    })
+    .await
+}
+
+#[tokio::test]
+async fn r01_r10_a_customer_in_a_real_browser_chats_with_an_agent() {
+    ensure_node_modules();
+    let ws = TestWorkspace::start().await;
+    let team = ws.team(1).await;
+    let a = &team.agents[0];
+    ws.template(Scenario::Chat, |t| t.fields = vec![TemplateField { label: "Topic".into(), value: "{topic}".into() }]).await;
+    let mut sub = a.subscribe().await;
+
+    let artifacts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/test-artifacts/webchat");
+    let mut customer = tokio::process::Command::new("node")
+        .arg("customer.mjs")
+        .current_dir(webchat_dir())
+        .env("HERALD_URL", &ws.url)
+        .env("ARTIFACTS", &artifacts)
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs");
+
+    let offer = next_offer(&mut sub).await;
+    assert_eq!(offer.customer.name, "Ada");
+    assert_eq!(offer.fields[0].value, "My bill", "the pre-chat answer is on the offer");
+    let session = a.client.accept(offer.id).await.unwrap();
+
+    let hi = next_customer_message(&mut sub).await;
+    assert_eq!(hi.body, "Hi, I was charged twice");
+    a.client.send_message(session.id, "Sorry about that, Ada. Let me look.").await.unwrap();
+    let reloaded = next_customer_message(&mut sub).await;
+    assert_eq!(reloaded.body, "I reloaded the page");
+    a.client.send_message(session.id, "The refund is on its way.").await.unwrap();
+    a.client.close_session(session.id).await.unwrap();
+
+    let status = tokio::time::timeout(WAIT * 2, customer.wait()).await.expect("the customer finishes").unwrap();
+    assert!(status.success(), "the customer's browser story failed");
+    for shot in ["1-prechat", "2-waiting", "3-chatting", "4-ended"] {
+        assert!(artifacts.join(format!("{shot}.png")).exists(), "{shot}.png");
+    }
+    let t = a.client.transcript(session.id).await.unwrap();
+    assert_eq!(t.messages.iter().map(|m| m.author).collect::<Vec<_>>(), [Author::Customer, Author::Agent, Author::Customer, Author::Agent]);
+}
