@@ -53,6 +53,9 @@ const ENDPOINTS: &[(&str, &str, Option<&str>, Option<Role>)] = &[
 /// (method, path, form body). Without a valid signature every caller gets 403, admins too.
 const SIGNED_WEBHOOKS: &[(&str, &str, &str)] = &[
     ("POST", "/channels/twilio/sms", "MessageSid=SM1&From=%2B31612345678&To=%2B3197010&Body=hi"),
+    ("POST", "/channels/twilio/voice", "CallSid=CA1&From=%2B31612345678&To=%2B3197010&CallStatus=ringing"),
+    ("POST", "/channels/twilio/voice/gathered", "CallSid=CA1&From=%2B31612345678&SpeechResult=hi"),
+    ("POST", "/channels/twilio/voice/status", "CallSid=CA1&CallStatus=completed"),
 ];
 
 /// The customer's web chat API: authenticated by the conversation's customer token only — no

@@ -23,6 +23,7 @@ async fn workspace(fake: &FakeTwilio) -> TestWorkspace {
             api_base: fake.base.clone(),
         }),
         sms_queue: None,
+        voice_queue: None,
         retry: RetryPolicy { max_attempts: 3, first_delay: Duration::from_millis(20), max_delay: Duration::from_millis(100) },
     })
     .await

@@ -65,6 +65,9 @@ struct ChannelArgs {
     /// Queue id for SMS conversations (default: the first queue).
     #[arg(long, env = "HERALD_SMS_QUEUE")]
     sms_queue: Option<u64>,
+    /// Queue id for calls after the voice bot (default: the first queue).
+    #[arg(long, env = "HERALD_VOICE_QUEUE")]
+    voice_queue: Option<u64>,
 }
 
 impl ChannelArgs {
@@ -84,6 +87,7 @@ impl ChannelArgs {
             public_url: self.public_url.filter(|u| !u.is_empty()),
             twilio,
             sms_queue: self.sms_queue.map(herald_core::QueueId),
+            voice_queue: self.voice_queue.map(herald_core::QueueId),
             retry: RetryPolicy::default(),
         }
     }

@@ -5,6 +5,8 @@
 //! - [`sms`]: `POST /channels/twilio/sms` — Twilio's inbound message webhook: signed, idempotent
 //!   by `MessageSid`, sender matched to a contact (R22, in core), later messages from the same
 //!   number join the open conversation.
+//! - [`voice`]: `POST /channels/twilio/voice` — the bot step (TwiML `<Gather>`), then the voice
+//!   work item with what the bot gathered (R3, R8); status callbacks end it.
 //! - [`webchat`]: the customer chat page per widget, its embeddable script, and the customer's
 //!   API (per-conversation token, long poll); widgets with pre-chat questions.
 //! - [`outbox`]: the outbound sender. Agent replies on SMS conversations are stored with a
@@ -24,6 +26,7 @@
 pub mod outbox;
 pub mod sms;
 pub mod twilio;
+pub mod voice;
 pub mod webchat;
 
 use crate::engine::Engine;
@@ -83,6 +86,8 @@ pub struct ChannelsConfig {
     pub twilio: Option<TwilioConfig>,
     /// Where SMS conversations are queued; the first queue when unset.
     pub sms_queue: Option<QueueId>,
+    /// Where calls are queued after the bot step; the first queue when unset.
+    pub voice_queue: Option<QueueId>,
     pub retry: RetryPolicy,
 }
 
@@ -91,9 +96,9 @@ pub struct ChannelsConfig {
 pub struct Channels {
     pub config: ChannelsConfig,
     outbox: Notify,
-    /// Serialises inbound SMS handling, so a retried webhook and "join the open conversation"
-    /// never race each other.
-    pub(crate) sms_lock: Mutex<()>,
+    /// Serialises Twilio's inbound webhooks (SMS, voice), so a retried webhook and "join the open
+    /// conversation" never race each other.
+    pub(crate) inbound_lock: Mutex<()>,
     pub(crate) http: reqwest::Client,
 }
 
@@ -104,7 +109,7 @@ impl Channels {
             .timeout(Duration::from_secs(20))
             .build()
             .expect("an HTTP client without TLS always builds");
-        Self { config, outbox: Notify::new(), sms_lock: Mutex::new(()), http }
+        Self { config, outbox: Notify::new(), inbound_lock: Mutex::new(()), http }
     }
 
     /// Wakes the outbound sender (a new pending delivery was committed).

@@ -89,7 +89,7 @@ pub async fn inbound(State(s): State<AppState>, headers: HeaderMap, uri: Uri, bo
         ("", n) => format!("[{n} attachment(s) — media is not shown in Herald]"),
         (t, _) => t.to_string(),
     };
-    let _one_at_a_time = s.channels.sms_lock.lock().await;
+    let _one_at_a_time = s.channels.inbound_lock.lock().await;
     if s.engine.store().message_by_external_id(&sid).await?.is_some() {
         tracing::debug!(%sid, "Twilio retried a message we already have");
         return Ok(twiml(EMPTY_TWIML.into()));

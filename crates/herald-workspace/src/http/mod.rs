@@ -34,6 +34,7 @@ pub struct AppState {
         api::put_template, api::get_settings, api::put_settings, api::list_workstreams, api::create_workstream,
         api::update_workstream, api::list_queues, api::create_queue, api::update_queue, api::list_contacts,
         api::create_contact, api::update_contact, crate::channels::sms::inbound,
+        crate::channels::voice::incoming, crate::channels::voice::gathered, crate::channels::voice::status,
         crate::channels::webchat::page, crate::channels::webchat::embed, crate::channels::webchat::widget_json,
         crate::channels::webchat::start, crate::channels::webchat::poll, crate::channels::webchat::say,
         crate::channels::webchat::leave, crate::channels::webchat::list_widgets, crate::channels::webchat::put_widget,
@@ -130,6 +131,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/widgets", get(webchat::list_widgets))
         .route("/v1/admin/widgets/{id}", put(webchat::put_widget))
         .route("/channels/twilio/sms", post(crate::channels::sms::inbound))
+        .route("/channels/twilio/voice", post(crate::channels::voice::incoming))
+        .route("/channels/twilio/voice/gathered", post(crate::channels::voice::gathered))
+        .route("/channels/twilio/voice/status", post(crate::channels::voice::status))
         .route("/webchat/embed.js", get(webchat::embed))
         .route("/webchat/{widget}", get(webchat::page))
         .route("/webchat/{widget}/widget.json", get(webchat::widget_json))
