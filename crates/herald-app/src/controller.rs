@@ -101,6 +101,8 @@ enum Effect {
     Toast(herald_notify::Toast),
     Withdraw(u64),
     Receipt(OfferId),
+    /// Load the messages of a session that just appeared.
+    Transcript(SessionId),
     Front,
 }
 
@@ -171,6 +173,7 @@ impl App {
             me: None,
             offers: Vec::new(),
             sessions: Vec::new(),
+            transcripts: Vec::new(),
             active_session: None,
             focused_offer: None,
             team: Vec::new(),
@@ -439,6 +442,9 @@ impl App {
             }
             m.state.me = Some(me.agent);
             m.state.sessions = me.sessions.into_iter().filter(|s| s.state != SessionState::Closed).collect();
+            let items: HashSet<_> = m.state.sessions.iter().map(|s| s.work_item).collect();
+            m.state.transcripts.retain(|t| items.contains(&t.work_item));
+            fx.extend(m.state.sessions.iter().map(|s| Effect::Transcript(s.id)));
             if m.state.active_session.is_none_or(|a| !m.state.sessions.iter().any(|s| s.id == a)) {
                 m.state.active_session = m.state.sessions.iter().find(|s| s.state == SessionState::Open).map(|s| s.id);
             }
@@ -473,7 +479,13 @@ impl App {
             match entry.event {
                 AgentEvent::OfferCreated(o) => self.offer_arrived(&mut m, o, &mut fx),
                 AgentEvent::OfferEnded { offer, .. } => self.end_offer(&mut m, offer, &mut fx),
-                AgentEvent::SessionOpened(s) | AgentEvent::SessionUpdated(s) => upsert_session(&mut m.state, s),
+                AgentEvent::SessionOpened(s) | AgentEvent::SessionUpdated(s) => {
+                    if !m.state.sessions.iter().any(|x| x.id == s.id) {
+                        fx.push(Effect::Transcript(s.id));
+                    }
+                    upsert_session(&mut m.state, s)
+                }
+                AgentEvent::MessageAdded(msg) | AgentEvent::MessageUpdated(msg) => merge_message(&mut m.state, msg),
                 AgentEvent::SessionClosed { session, .. } => remove_session(&mut m.state, session),
                 AgentEvent::PresenceChanged { presence, .. } => {
                     if let Some(me) = m.state.me.as_mut() {
@@ -496,8 +508,6 @@ impl App {
                         None => m.state.team.push(a),
                     }
                 }
-                // Session messages (issue 5): not shown by the app yet.
-                AgentEvent::MessageAdded(_) | AgentEvent::MessageUpdated(_) => {}
             }
         }
         self.publish();
@@ -592,6 +602,22 @@ impl App {
                         if let Err(e) = c.displayed(offer).await {
                             tracing::debug!(%offer, error = %e, "display receipt refused");
                         }
+                    }
+                }
+                Effect::Transcript(session) => {
+                    let client = self.lock().client.clone();
+                    let Some(c) = client else { continue };
+                    match c.transcript(session).await {
+                        Ok(t) => {
+                            {
+                                let mut m = self.lock();
+                                for msg in t.messages {
+                                    merge_message(&mut m.state, msg);
+                                }
+                            }
+                            self.publish();
+                        }
+                        Err(e) => tracing::debug!(%session, error = %e, "transcript not loaded"),
                     }
                 }
                 Effect::Front => self.0.host.bring_to_front(),
@@ -693,7 +719,7 @@ impl App {
         let (client, url) = self.client()?;
         match client.accept(offer).await {
             Ok(session) => {
-                let mut fx = vec![Effect::Front];
+                let mut fx = vec![Effect::Front, Effect::Transcript(session.id)];
                 {
                     let mut m = self.lock();
                     self.end_offer(&mut m, offer, &mut fx);
@@ -764,6 +790,17 @@ impl App {
                 let (client, url) = self.client()?;
                 let s = client.call_control(session, action).await.map_err(|e| command_error(&e, &url))?;
                 upsert_session(&mut self.lock().state, s);
+                self.publish();
+                Ok(())
+            }
+            Command::SendMessage { session, body } => {
+                let body = body.trim().to_string();
+                if body.is_empty() {
+                    return Err(CommandError { field: Some("body".into()), ..CommandError::app("Write a message first.") });
+                }
+                let (client, url) = self.client()?;
+                let msg = client.send_message(session, &body).await.map_err(|e| command_error(&e, &url))?;
+                merge_message(&mut self.lock().state, msg);
                 self.publish();
                 Ok(())
             }
@@ -885,7 +922,26 @@ fn upsert_session(state: &mut DesktopState, s: Session) {
     }
 }
 
+/// Adds or replaces a message in its conversation's transcript, keeping id order.
+fn merge_message(state: &mut DesktopState, msg: herald_protocol::Message) {
+    let t = match state.transcripts.iter_mut().position(|t| t.work_item == msg.work_item) {
+        Some(i) => &mut state.transcripts[i],
+        None => {
+            state.transcripts.push(TranscriptView { work_item: msg.work_item, messages: Vec::new() });
+            let last = state.transcripts.len() - 1;
+            &mut state.transcripts[last]
+        }
+    };
+    match t.messages.binary_search_by_key(&msg.id, |m| m.id) {
+        Ok(i) => t.messages[i] = msg,
+        Err(i) => t.messages.insert(i, msg),
+    }
+}
+
 fn remove_session(state: &mut DesktopState, id: SessionId) {
+    if let Some(item) = state.sessions.iter().find(|s| s.id == id).map(|s| s.work_item) {
+        state.transcripts.retain(|t| t.work_item != item);
+    }
     state.sessions.retain(|s| s.id != id);
     if state.active_session == Some(id) {
         state.active_session = state.sessions.last().map(|s| s.id);

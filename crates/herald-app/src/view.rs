@@ -6,7 +6,7 @@
 //! offers and sessions). The TypeScript of these types is generated into `ui/src/generated/`.
 
 use herald_protocol::{
-    AgentId, AgentSummary, CallAction, ErrorCode, Offer, OfferId, Presence, Session, SessionId,
+    AgentId, AgentSummary, CallAction, ErrorCode, Message, Offer, OfferId, Presence, Session, SessionId, WorkItemId,
 };
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -28,6 +28,8 @@ pub struct DesktopState {
     pub offers: Vec<OfferView>,
     /// Assigned and open sessions, side by side (R10).
     pub sessions: Vec<Session>,
+    /// The messages of the sessions' conversations (chat, SMS, bot hand-overs), by work item.
+    pub transcripts: Vec<TranscriptView>,
     /// The session shown on the active conversation view.
     #[ts(optional)]
     pub active_session: Option<SessionId>,
@@ -43,6 +45,13 @@ pub struct DesktopState {
     /// Workspace clock minus local clock, in ms, to draw countdowns against offer deadlines.
     #[ts(type = "number")]
     pub clock_offset_ms: i64,
+}
+
+/// One conversation's messages, oldest first (merged by id from the transcript and events).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TranscriptView {
+    pub work_item: WorkItemId,
+    pub messages: Vec<Message>,
 }
 
 /// A pending offer as the app handles it.
@@ -202,6 +211,8 @@ pub enum Command {
     SelectSession { session: Option<SessionId> },
     CloseSession { session: SessionId },
     CallControl { session: SessionId, action: CallAction },
+    /// R10: write to the customer in a chat or SMS session.
+    SendMessage { session: SessionId, body: String },
     SetPresence { presence: Presence },
     ResetPresence,
     /// Supervisors: R30.

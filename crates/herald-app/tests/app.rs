@@ -432,3 +432,38 @@ async fn the_embedded_workspace_runs_the_demo_and_its_offers_toast() {
     assert_eq!(app.state().connection.status, ConnectionStatus::Live);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn r10_the_chat_session_shows_the_transcript_and_sends_messages() {
+    let ws = TestWorkspace::start().await;
+    let team = ws.team(1).await;
+    let r = rig(&ws, &team.agents[0].token, NotificationMode::Off).await;
+    ws.request(team.queue, Scenario::Chat, "Ada").await;
+    let s = r.host.wait("a chat", |s| s.offers.len() == 1).await;
+    r.app.command(Command::AcceptOffer { offer: s.offers[0].offer.id }).await.unwrap();
+    let s = r.host.wait("the session", |s| s.sessions.len() == 1).await;
+    let session = s.sessions[0].clone();
+    let e = r.app.command(Command::SendMessage { session: session.id, body: "   ".into() }).await.unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("body"));
+    r.app.command(Command::SendMessage { session: session.id, body: "Hello Ada, how can I help?".into() }).await.unwrap();
+    r.app.command(Command::SendMessage { session: session.id, body: "Let me look.".into() }).await.unwrap();
+    let s = r
+        .host
+        .wait("two messages", |s| s.transcripts.iter().any(|t| t.work_item == session.work_item && t.messages.len() == 2))
+        .await;
+    let t = s.transcripts.iter().find(|t| t.work_item == session.work_item).unwrap();
+    assert_eq!(t.messages[0].body, "Hello Ada, how can I help?");
+    assert_eq!(t.messages[0].author, Author::Agent);
+    assert!(t.messages[0].id < t.messages[1].id, "ordered");
+    // Another app signed in as the same agent loads the transcript on connect (survives a restart of the app).
+    let again = rig(&ws, &team.agents[0].token, NotificationMode::Off).await;
+    let s = again
+        .host
+        .wait("the transcript", |s| s.transcripts.iter().any(|t| t.work_item == session.work_item && t.messages.len() == 2))
+        .await;
+    assert_eq!(s.sessions.len(), 1);
+    // Closing the session drops its transcript from the view.
+    r.app.command(Command::CloseSession { session: session.id }).await.unwrap();
+    let s = r.host.wait("closed", |s| s.sessions.is_empty()).await;
+    assert!(s.transcripts.is_empty());
+}

@@ -8,6 +8,7 @@ import type { OfferView } from "./OfferView";
 import type { Session } from "./Session";
 import type { SessionId } from "./SessionId";
 import type { ToastSupport } from "./ToastSupport";
+import type { TranscriptView } from "./TranscriptView";
 
 /**
  * Everything the window draws.
@@ -29,6 +30,10 @@ offers: Array<OfferView>,
  * Assigned and open sessions, side by side (R10).
  */
 sessions: Array<Session>, 
+/**
+ * The messages of the sessions' conversations (chat, SMS, bot hand-overs), by work item.
+ */
+transcripts: Array<TranscriptView>, 
 /**
  * The session shown on the active conversation view.
  */
