@@ -11,6 +11,9 @@ const ENDPOINTS: &[(&str, &str, Option<&str>, Option<Role>)] = &[
     ("GET", "/webchat/default/widget.json", None, None),
     ("POST", "/webchat/default/conversations", Some(r#"{"name":"Ada","answers":{"topic":"billing"}}"#), None),
     ("GET", "/v1/admin/widgets", None, Some(Role::Admin)),
+    ("GET", "/v1/admin/integrations", None, Some(Role::Admin)),
+    ("POST", "/v1/admin/integrations", Some(r#"{"name":"Bot"}"#), Some(Role::Admin)),
+    ("DELETE", "/v1/admin/integrations/999999", None, Some(Role::Admin)),
     ("PUT", "/v1/admin/widgets/default", Some(r#"{"id":"default","title":"Chat","questions":[]}"#), Some(Role::Admin)),
     ("GET", "/openapi.json", None, None),
     ("GET", "/v1/me", None, Some(Role::Agent)),
@@ -65,6 +68,36 @@ const CUSTOMER_ENDPOINTS: &[(&str, &str, Option<&str>)] = &[
     ("POST", "/webchat/conversations/999999/messages", Some(r#"{"body":"hi"}"#)),
     ("POST", "/webchat/conversations/999999/leave", None),
 ];
+
+/// Integration (bot) endpoints: only an integration token opens them — staff tokens get 401.
+const INTEGRATION_ENDPOINTS: &[(&str, &str, Option<&str>)] = &[
+    ("POST", "/v1/bot/escalations", Some(r#"{"conversation_id":"c1","summary":"help"}"#)),
+    ("GET", "/v1/bot/conversations/999999/messages", None),
+    ("POST", "/v1/bot/conversations/999999/messages", Some(r#"{"body":"hi"}"#)),
+];
+
+#[tokio::test]
+async fn bot_endpoints_take_integration_tokens_only() {
+    let ws = TestWorkspace::start().await;
+    let agent = ws.person("Agent", Role::Agent).await;
+    let sup = ws.person("Supervisor", Role::Supervisor).await;
+    let bot = ws.client(&ws.admin.create_integration("Bot").await.unwrap().token);
+    for (method, path, body) in INTEGRATION_ENDPOINTS {
+        for client in [ws.anonymous(), agent.client.clone(), sup.client.clone(), ws.admin.clone()] {
+            let (status, text) = client.raw(method.parse().unwrap(), path, *body).await.unwrap();
+            assert_eq!(status, 401, "{method} {path}: {text}");
+        }
+        let (status, text) = bot.raw(method.parse().unwrap(), path, *body).await.unwrap();
+        assert!(status != 401 && status != 403 && status < 500, "{method} {path} as a bot: {status} {text}");
+    }
+    // …and an integration token opens nothing else.
+    for (method, path, body, least) in ENDPOINTS {
+        if least.is_some() {
+            let (status, text) = bot.raw(method.parse().unwrap(), path, *body).await.unwrap();
+            assert_eq!(status, 401, "{method} {path} as a bot: {text}");
+        }
+    }
+}
 
 #[tokio::test]
 async fn the_customers_chat_api_takes_no_staff_token() {
@@ -161,6 +194,7 @@ async fn every_route_of_the_api_is_in_the_matrix() {
                 || path == "/v1/auth/sign-out"
                 || SIGNED_WEBHOOKS.iter().any(|(em, ep, _)| *em == m && ep == path)
                 || CUSTOMER_ENDPOINTS.iter().any(|(em, ep, _)| *em == m && same_shape(ep, path))
+                || INTEGRATION_ENDPOINTS.iter().any(|(em, ep, _)| *em == m && same_shape(ep, path))
                 || ENDPOINTS.iter().any(|(em, ep, _, _)| {
                     let ep = ep.split('?').next().unwrap();
                     *em == m && same_shape(ep, path)

@@ -53,13 +53,30 @@ async fn r01_r10_a_customer_in_a_real_browser_chats_with_an_agent() {
         .current_dir(webchat_dir())
         .env("HERALD_URL", &ws.url)
         .env("ARTIFACTS", &artifacts)
-        .stdout(Stdio::inherit())
+        .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
         .spawn()
         .expect("node runs");
 
+    // The customer says where they are on stdout ("customer: <step>"); the agent acts on that,
+    // so the customer sees "waiting" before anyone accepts.
+    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(customer.stdout.take().unwrap()));
+    let mut customer_reached = async |step: &str| {
+        let want = format!("customer: {step}");
+        within(async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                println!("{line}");
+                if line == want {
+                    return;
+                }
+            }
+            panic!("the customer's browser exited before {want:?}");
+        })
+        .await
+    };
     let offer = next_offer(&mut sub).await;
+    customer_reached("waiting").await;
     assert_eq!(offer.customer.name, "Ada");
     assert_eq!(offer.fields[0].value, "My bill", "the pre-chat answer is on the offer");
     let session = a.client.accept(offer.id).await.unwrap();
@@ -71,6 +88,7 @@ async fn r01_r10_a_customer_in_a_real_browser_chats_with_an_agent() {
     assert_eq!(reloaded.body, "I reloaded the page");
     a.client.send_message(session.id, "The refund is on its way.").await.unwrap();
     a.client.close_session(session.id).await.unwrap();
+    customer_reached("done").await;
 
     let status = tokio::time::timeout(WAIT * 2, customer.wait()).await.expect("the customer finishes").unwrap();
     assert!(status.success(), "the customer's browser story failed");

@@ -260,6 +260,46 @@ impl Client {
         self.send(self.request(reqwest::Method::DELETE, &format!("/v1/admin/tokens/{token_id}"))?).await
     }
 
+    /// Web chat widgets (pre-chat questions, queue).
+    pub async fn widgets(&self) -> Result<Vec<Widget>> {
+        self.get("/v1/admin/widgets").await
+    }
+
+    pub async fn put_widget(&self, w: &Widget) -> Result<Widget> {
+        self.put(&format!("/v1/admin/widgets/{}", w.id), w).await
+    }
+
+    pub async fn integrations(&self) -> Result<Vec<Integration>> {
+        self.get("/v1/admin/integrations").await
+    }
+
+    /// A bot or channel integration and its token (shown once).
+    pub async fn create_integration(&self, name: &str) -> Result<IssuedIntegration> {
+        self.post("/v1/admin/integrations", Some(&IntegrationInput { name: name.into() })).await
+    }
+
+    pub async fn revoke_integration(&self, id: u64) -> Result<()> {
+        self.send(self.request(reqwest::Method::DELETE, &format!("/v1/admin/integrations/{id}"))?).await
+    }
+
+    // ----- integrations (a client holding an integration token) -----
+
+    /// R8: hands a bot's chat to a human with its transcript. Idempotent by `conversation_id`.
+    pub async fn escalate(&self, req: &BotEscalation) -> Result<WorkItem> {
+        let r: WorkItemCreated = self.post("/v1/bot/escalations", Some(req)).await?;
+        Ok(r.work_item)
+    }
+
+    /// Relays what the customer says after the hand-over.
+    pub async fn relay(&self, item: WorkItemId, body: &str) -> Result<Message> {
+        self.post(&format!("/v1/bot/conversations/{}/messages", item.0), Some(&SendMessageRequest { body: body.into() })).await
+    }
+
+    /// The conversation's messages after `after`, waiting up to `wait` for one.
+    pub async fn bot_messages(&self, item: WorkItemId, after: u64, wait: Duration) -> Result<Vec<Message>> {
+        self.get(&format!("/v1/bot/conversations/{}/messages?after={after}&wait={}", item.0, wait.as_secs())).await
+    }
+
     pub async fn templates(&self) -> Result<Vec<Template>> {
         self.get("/v1/admin/templates").await
     }

@@ -321,6 +321,67 @@ pub struct ChatSay {
     pub body: String,
 }
 
+/// `POST /v1/admin/integrations`: a bot or channel integration that signs in with its own kind of
+/// token (not an agent: it never gets work, and agent endpoints refuse its token).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct IntegrationInput {
+    pub name: String,
+}
+
+/// An integration, as admins see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Integration {
+    #[ts(type = "number")]
+    pub id: u64,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub revoked: bool,
+}
+
+/// The integration's token: shown once; only its hash is stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct IssuedIntegration {
+    pub integration: Integration,
+    pub token: String,
+}
+
+/// One line of what a bot and the customer said before the hand-over.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct BotLine {
+    /// `customer` or `bot`.
+    pub author: Author,
+    pub body: String,
+}
+
+/// `POST /v1/bot/escalations`: a bot hands a running chat to a human with its transcript (R8).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct BotEscalation {
+    /// The bot's own id for the chat: a retry with the same id returns the same work item.
+    pub conversation_id: String,
+    #[serde(default)]
+    pub customer_name: String,
+    /// Any common notation; matched to a contact (R22).
+    #[serde(default)]
+    #[ts(optional)]
+    pub phone: Option<String>,
+    /// Why the bot hands over; the template's `{botSummary}`.
+    pub summary: String,
+    /// Shown as the bot's name in the transcript.
+    #[serde(default)]
+    #[ts(optional)]
+    pub bot_name: Option<String>,
+    /// Default: the first queue.
+    #[serde(default)]
+    #[ts(optional)]
+    pub queue: Option<QueueId>,
+    /// More template placeholders.
+    #[serde(default)]
+    pub context: BTreeMap<String, String>,
+    /// What was said, oldest first.
+    #[serde(default)]
+    pub transcript: Vec<BotLine>,
+}
+
 /// `GET /v1/events/poll?after=N&wait=S`: the same entries the SSE stream carries.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct EventsPage {
@@ -348,6 +409,10 @@ pub fn export_typescript(dir: &std::path::Path) -> Result<(), ts_rs::ExportError
         SendMessageRequest,
         Transcript,
         Widget,
+        IntegrationInput,
+        Integration,
+        IssuedIntegration,
+        BotEscalation,
         TransferRequest,
         WorkItemCreated,
         NewConversation,

@@ -340,6 +340,50 @@ impl Store {
         Self::messages_from(rows)
     }
 
+    pub async fn insert_integration(&self, name: &str, hash: &str, at_ms: u64) -> Result<herald_protocol::Integration, StoreError> {
+        let id: i64 = sqlx::query_scalar("INSERT INTO integrations (name, hash, created_at) VALUES (?, ?, ?) RETURNING id")
+            .bind(name)
+            .bind(hash)
+            .bind(at_ms as i64)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(herald_protocol::Integration { id: id as u64, name: name.into(), created_at: herald_core::Timestamp(at_ms), revoked: false })
+    }
+
+    pub async fn integrations(&self) -> Result<Vec<herald_protocol::Integration>, StoreError> {
+        let rows = sqlx::query("SELECT id, name, created_at, revoked_at IS NOT NULL FROM integrations ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| herald_protocol::Integration {
+                id: r.get::<i64, _>(0) as u64,
+                name: r.get(1),
+                created_at: herald_core::Timestamp(r.get::<i64, _>(2) as u64),
+                revoked: r.get(3),
+            })
+            .collect())
+    }
+
+    /// The active integration holding a token with this hash: (id, name).
+    pub async fn integration_by_hash(&self, hash: &str) -> Result<Option<(u64, String)>, StoreError> {
+        let row = sqlx::query("SELECT id, name FROM integrations WHERE hash = ? AND revoked_at IS NULL")
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| (r.get::<i64, _>(0) as u64, r.get(1))))
+    }
+
+    /// Revokes an integration's token; `false` when there was no such active integration.
+    pub async fn revoke_integration(&self, id: u64, at_ms: u64) -> Result<bool, StoreError> {
+        let r = sqlx::query("UPDATE integrations SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+            .bind(at_ms as i64)
+            .bind(id as i64)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
     /// Whether an entity of this kind and id was ever stored.
     pub async fn exists(&self, kind: &str, id: u64) -> Result<bool, StoreError> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM entities WHERE kind = ? AND key = ?")

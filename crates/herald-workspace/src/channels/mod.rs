@@ -9,6 +9,8 @@
 //!   work item with what the bot gathered (R3, R8); status callbacks end it.
 //! - [`webchat`]: the customer chat page per widget, its embeddable script, and the customer's
 //!   API (per-conversation token, long poll); widgets with pre-chat questions.
+//! - [`bot`]: bot escalation (R8) with integration tokens: hand over with the transcript, then
+//!   relay the chat both ways.
 //! - [`outbox`]: the outbound sender. Agent replies on SMS conversations are stored with a
 //!   `pending` delivery in the same transaction as the message; a background task hands them
 //!   to Twilio's REST API, retrying with exponential backoff, and every step (sent, retrying,
@@ -23,6 +25,7 @@
 //! `HERALD_TWILIO_API_BASE` (tests point it at a local recording server). Reaching
 //! `https://api.twilio.com` needs a TLS-terminating proxy in front, or a TLS backend compiled in.
 
+pub mod bot;
 pub mod outbox;
 pub mod sms;
 pub mod twilio;

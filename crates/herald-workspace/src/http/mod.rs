@@ -34,6 +34,8 @@ pub struct AppState {
         api::put_template, api::get_settings, api::put_settings, api::list_workstreams, api::create_workstream,
         api::update_workstream, api::list_queues, api::create_queue, api::update_queue, api::list_contacts,
         api::create_contact, api::update_contact, crate::channels::sms::inbound,
+        crate::channels::bot::escalate, crate::channels::bot::relay, crate::channels::bot::read,
+        crate::channels::bot::list, crate::channels::bot::create, crate::channels::bot::revoke,
         crate::channels::voice::incoming, crate::channels::voice::gathered, crate::channels::voice::status,
         crate::channels::webchat::page, crate::channels::webchat::embed, crate::channels::webchat::widget_json,
         crate::channels::webchat::start, crate::channels::webchat::poll, crate::channels::webchat::say,
@@ -128,6 +130,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/queues/{id}", put(api::update_queue))
         .route("/v1/admin/contacts", get(api::list_contacts).post(api::create_contact))
         .route("/v1/admin/contacts/{id}", put(api::update_contact))
+        .route("/v1/admin/integrations", get(crate::channels::bot::list).post(crate::channels::bot::create))
+        .route("/v1/admin/integrations/{id}", delete(crate::channels::bot::revoke))
+        .route("/v1/bot/escalations", post(crate::channels::bot::escalate))
+        .route("/v1/bot/conversations/{id}/messages", get(crate::channels::bot::read).post(crate::channels::bot::relay))
         .route("/v1/admin/widgets", get(webchat::list_widgets))
         .route("/v1/admin/widgets/{id}", put(webchat::put_widget))
         .route("/channels/twilio/sms", post(crate::channels::sms::inbound))
