@@ -1,3 +1,8 @@
+import type { TranscriptView } from '../generated/TranscriptView';
+import type { WorkItemId } from '../generated/WorkItemId';
+import type { Message } from '../generated/Message';
+import type { Delivery } from '../generated/Delivery';
+import type { ChatMessage } from './components/MessagePanel.svelte';
 // Pure view logic: labels, countdowns, ordering, what is enabled. No DOM, no IPC — unit tested.
 import type { AgentSummary } from '../generated/AgentSummary';
 import type { BasePresence } from '../generated/BasePresence';
@@ -99,7 +104,33 @@ export const SESSION_STATE_LABELS: Record<SessionState, string> = {
 
 /** Chat and SMS sessions get a communication panel (R10). */
 export function hasMessagePanel(s: Scenario): boolean {
-  return s === 'chat' || s === 'sms';
+  return s === 'chat' || s === 'sms' || s === 'bot_escalation';
+}
+
+/** The conversation of a session as the message panel draws it (R10), oldest first. */
+export function chatMessages(transcripts: readonly TranscriptView[], workItem: WorkItemId): ChatMessage[] {
+  const t = transcripts.find((x) => x.work_item === workItem);
+  if (!t) return [];
+  return t.messages.map((m: Message) => ({
+    id: m.id,
+    from: m.author === 'agent' ? 'agent' : m.author === 'customer' ? 'customer' : 'system',
+    text: m.author === 'bot' ? `${m.author_name}: ${m.body}` : m.body,
+    at: m.at,
+    note: deliveryNote(m.delivery),
+  }));
+}
+
+/** Words for an outbound message's delivery (SMS): nothing once sent. */
+export function deliveryNote(d: Delivery | undefined): string | undefined {
+  if (!d) return undefined;
+  switch (d.state) {
+    case 'pending':
+      return d.attempts > 0 ? `Sending… (attempt ${d.attempts + 1})` : 'Sending…';
+    case 'sent':
+      return undefined;
+    case 'failed':
+      return `Not delivered${d.error ? `: ${d.error}` : ''}`;
+  }
 }
 
 /** Voice sessions get call controls (R21). */

@@ -71,7 +71,7 @@ describe('offers', () => {
     await expect(v.getByTestId('session-context').textContent()).resolves.toContain('NL-48213');
     // Chat: the communication panel, waiting for the channel integration.
     await v.getByTestId('message-panel').waitFor();
-    await expect(v.getByTestId('composer').isDisabled()).resolves.toBe(true);
+    await expect(v.getByTestId('composer').isEnabled()).resolves.toBe(true); // R10: write to the customer
     await expect(page.locator('[data-testid="session-tab"][data-session-id="7"]').getAttribute('aria-selected')).resolves.toBe('true');
     await h.shot('02-chat-session-after-accept');
     await h.close();
@@ -301,6 +301,28 @@ describe('sessions', () => {
     await h.page.getByTestId('close-session').click();
     expect((await h.waitForCommand('close_session')).data).toEqual({ session: 8 });
     await h.close();
+  });
+
+  test('a chat session shows the transcript and Send sends send_message (R10)', async () => {
+    const now = Date.now();
+    const chat = session({ id: 5 }, now);
+    const line = (id: number, author: 'customer' | 'agent', body: string) => ({
+      id, work_item: chat.work_item, author, author_name: author === 'agent' ? 'You' : chat.customer.name, body, at: now + id,
+    });
+    const h = await open(state({ sessions: [chat], active_session: 5, transcripts: [{ work_item: chat.work_item, messages: [line(1, 'customer', 'Where is my order?')] }] }));
+    const panel = h.page.getByTestId('message-panel');
+    await panel.waitFor();
+    await expect(panel.getByTestId('message').first().textContent()).resolves.toContain('Where is my order?');
+    await h.page.getByTestId('composer').fill('Let me check that for you.');
+    await h.page.getByTestId('send').click();
+    expect((await h.waitForCommand('send_message')).data).toEqual({ session: 5, body: 'Let me check that for you.' });
+    await expect(h.page.getByTestId('composer').inputValue()).resolves.toBe('');
+    await h.push(state({
+      sessions: [chat], active_session: 5, revision: 2,
+      transcripts: [{ work_item: chat.work_item, messages: [line(1, 'customer', 'Where is my order?'), line(2, 'agent', 'Let me check that for you.')] }],
+    }));
+    await h.page.waitForSelector('[data-testid="message"][data-from="agent"]');
+    await h.shot('10-chat-transcript');
   });
 
   test('with no session, an empty state says what to expect', async () => {

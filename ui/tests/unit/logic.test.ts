@@ -1,7 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { agent, offer, session, state, view } from '../../src/fixtures/states';
 import type { BasePresence } from '../../src/generated/BasePresence';
+import type { Message } from '../../src/generated/Message';
 import {
+  chatMessages,
+  deliveryNote,
   activeSession,
   callControls,
   canSupervise,
@@ -266,5 +269,42 @@ describe('errors', () => {
     expect(toCommandError('command command not found')).toEqual({ message: 'command command not found' });
     expect(toCommandError(new Error('boom'))).toEqual({ message: 'boom' });
     expect(toCommandError(undefined)).toEqual({ message: 'The command failed.' });
+  });
+});
+
+describe('messages', () => {
+  const msg = (id: number, author: Message['author'], body: string, delivery?: Message['delivery']): Message => ({
+    id,
+    work_item: 7,
+    author,
+    author_name: author === 'bot' ? 'Helpbot' : author === 'agent' ? 'You' : 'Ada',
+    body,
+    at: 1_760_000_000_000 + id,
+    delivery,
+  });
+
+  test('a session shows its own conversation, oldest first, with who wrote each line (R10)', () => {
+    const transcripts = [
+      { work_item: 7, messages: [msg(1, 'bot', 'What is it about?'), msg(2, 'customer', 'My order'), msg(3, 'agent', 'Hi Ada')] },
+      { work_item: 8, messages: [msg(4, 'customer', 'Other chat')] },
+    ];
+    const lines = chatMessages(transcripts, 7);
+    expect(lines.map((l) => [l.from, l.text])).toEqual([
+      ['system', 'Helpbot: What is it about?'],
+      ['customer', 'My order'],
+      ['agent', 'Hi Ada'],
+    ]);
+    expect(chatMessages(transcripts, 9)).toEqual([]);
+  });
+
+  test('SMS delivery is told in words until sent', () => {
+    const d = (state: 'pending' | 'sent' | 'failed', attempts = 0, error?: string) => ({
+      state, attempts, channel: 'sms', to: '+31612345678', from: '+3197010', error,
+    });
+    expect(deliveryNote(undefined)).toBeUndefined();
+    expect(deliveryNote(d('pending'))).toBe('Sending…');
+    expect(deliveryNote(d('pending', 2))).toBe('Sending… (attempt 3)');
+    expect(deliveryNote(d('sent', 1))).toBeUndefined();
+    expect(deliveryNote(d('failed', 5, 'Twilio answered 500'))).toBe('Not delivered: Twilio answered 500');
   });
 });
