@@ -158,3 +158,47 @@ async fn r01_pre_chat_answers_are_checked_and_widgets_are_configurable() {
     let page = reqwest::get(format!("{}/webchat/sales", ws.url)).await.unwrap();
     assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
 }
+
+#[tokio::test]
+async fn r06_r10_after_a_transfer_the_customer_talks_on_with_the_next_agent() {
+    let ws = TestWorkspace::start().await;
+    let team = ws.team(2).await;
+    let mut s0 = team.agents[0].subscribe().await;
+    let mut s1 = team.agents[1].subscribe().await;
+    let c = start_chat(&ws, "default", json!({ "name": "Ada", "answers": { "topic": "Moving house" } })).await.unwrap();
+    let (first, second, mut first_sub, mut second_sub, offer) = tokio::select! {
+        o = next_offer(&mut s0) => (&team.agents[0], &team.agents[1], s0, s1, o),
+        o = next_offer(&mut s1) => (&team.agents[1], &team.agents[0], s1, s0, o),
+    };
+    let session = first.client.accept(offer.id).await.unwrap();
+    c.say("My new address is 12 Analytical Row").await;
+    next_message(&mut first_sub).await;
+    first.client.send_message(session.id, "I will pass you to our moving team.").await.unwrap();
+    first.client.transfer(session.id, &TransferRequest { to_queue: None, to_agent: Some(second.id), escalate: false }).await.unwrap();
+
+    let offer = next_offer(&mut second_sub).await;
+    assert_eq!(offer.scenario, Scenario::Transfer);
+    let waiting = c.wait(0, ChatState::Connected).await;
+    assert_eq!(waiting.state, ChatState::Waiting, "between agents the customer waits");
+    let next = second.client.accept(offer.id).await.unwrap();
+    assert_eq!(next.conversation, Some(c.chat.conversation), "the app keys the transcript by it");
+    let v = c.wait(0, ChatState::Waiting).await;
+    assert_eq!(v.agent_name.as_deref(), Some(second_name(&team, second.id)));
+
+    // The next agent reads what was said, and the customer talks on in the same chat.
+    let t = second.client.transcript(next.id).await.unwrap();
+    assert_eq!(t.messages.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(), ["My new address is 12 Analytical Row", "I will pass you to our moving team."]);
+    let (status, _) = c.say("Hello again").await;
+    assert_eq!(status, 201);
+    assert_eq!(next_message(&mut second_sub).await.body, "Hello again");
+    let reply = second.client.send_message(next.id, "Hi Ada, moving team here.").await.unwrap();
+    let last = t.messages.last().unwrap().id.0;
+    let lines = c.raw_view(&format!("after={last}")).await;
+    let names: Vec<&str> = lines["lines"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Ada", second_name(&team, second.id)]);
+    assert_eq!(lines["lines"][1]["id"], reply.id.0);
+}
+
+fn second_name(team: &Team, id: AgentId) -> &'static str {
+    if team.agents[0].id == id { "Agent 0" } else { "Agent 1" }
+}

@@ -111,6 +111,18 @@ pub struct WorkItem {
     /// Agents who rejected it or let it time out: never offered it again (R25).
     #[serde(default)]
     pub excluded: BTreeSet<AgentId>,
+    /// The conversation this item carries on (set on transfers and escalations, R6/R7): its
+    /// messages are that conversation's. Unset: the item starts its own conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "wire", ts(optional))]
+    pub conversation: Option<WorkItemId>,
+}
+
+impl WorkItem {
+    /// The conversation's id: the id of its first work item.
+    pub fn conversation_id(&self) -> WorkItemId {
+        self.conversation.unwrap_or(self.id)
+    }
 }
 
 /// What an agent can do with an offer.
@@ -251,9 +263,19 @@ pub struct Session {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "wire", ts(optional))]
     pub call: Option<CallState>,
+    /// Set when the work item carries on an earlier conversation (a transfer or escalation,
+    /// R6/R7): its messages have this as `work_item`. Unset: the session's own `work_item`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "wire", ts(optional))]
+    pub conversation: Option<WorkItemId>,
 }
 
 impl Session {
+    /// The conversation whose messages this session shows (`Message::work_item`).
+    pub fn conversation_id(&self) -> WorkItemId {
+        self.conversation.unwrap_or(self.work_item)
+    }
+
     pub fn counts_towards_max(&self) -> bool {
         match self.state {
             SessionState::Assigned | SessionState::Open => true,
@@ -310,12 +332,13 @@ pub struct Delivery {
     pub error: Option<String>,
 }
 
-/// One message of a conversation (R10). A conversation is a work item; its messages are
-/// ordered by id.
+/// One message of a conversation (R10). A conversation starts with a work item and carries on
+/// through its transfers and escalations; its messages are ordered by id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wire", derive(ts_rs::TS, utoipa::ToSchema))]
 pub struct Message {
     pub id: MessageId,
+    /// The conversation: the id of its first work item (see [`WorkItem::conversation_id`]).
     pub work_item: WorkItemId,
     pub author: Author,
     /// The name shown with the message: the customer's name, the agent's display name, the

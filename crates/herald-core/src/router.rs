@@ -115,8 +115,9 @@ pub enum Input {
     Transfer { agent: AgentId, session: SessionId, to_queue: Option<QueueId>, to_agent: Option<AgentId>, escalate: bool },
     /// The customer left, or the call was cancelled.
     CloseWorkItem { item: WorkItemId },
-    /// The customer (or a bot, or the system) said something in a live conversation.
-    CustomerMessage { item: WorkItemId, message: NewMessage },
+    /// The customer (or a bot, or the system) said something in a live conversation (by its id:
+    /// the id of its first work item).
+    CustomerMessage { conversation: WorkItemId, message: NewMessage },
     /// The agent said something in their open session; `delivery` when the channel delivers
     /// it separately (SMS).
     AgentMessage { agent: AgentId, session: SessionId, body: String, delivery: Option<Delivery> },
@@ -303,7 +304,7 @@ impl Router {
                 self.transfer(now, agent, session, to_queue, to_agent, escalate)?
             }
             Input::CloseWorkItem { item } => self.close_work_item(now, item)?,
-            Input::CustomerMessage { item, message } => self.customer_message(now, item, message)?,
+            Input::CustomerMessage { conversation, message } => self.customer_message(now, conversation, message)?,
             Input::AgentMessage { agent, session, body, delivery } => {
                 self.agent_message(now, agent, session, &body, delivery)?
             }
@@ -742,6 +743,7 @@ impl Router {
     fn start_session(&mut self, now: Timestamp, o: &Offer, state: SessionState) -> SessionId {
         let id = SessionId(self.alloc());
         let context = self.items.get(&o.work_item).map(|i| i.context.clone()).unwrap_or_default();
+        let conversation = self.items.get(&o.work_item).and_then(|i| i.conversation);
         let session = Session {
             id,
             work_item: o.work_item,
@@ -756,6 +758,7 @@ impl Router {
             opened_at: (state == SessionState::Open).then_some(now),
             closed_at: None,
             call: o.scenario.is_voice().then_some(CallState::Connected),
+            conversation,
         };
         if let Some(i) = self.items.get_mut(&o.work_item) {
             i.state = WorkItemState::Assigned { session: id, agent: o.agent };
@@ -894,13 +897,14 @@ impl Router {
         let mut context = source.context.clone();
         context.insert("fromAgent".into(), from_name);
         let customer = source.customer.clone();
+        let conversation = Some(source.conversation_id());
         let scenario = if escalate { Scenario::Escalation } else { Scenario::Transfer };
         if !escalate {
             self.end_session(now, session, CloseReason::Transferred);
         }
         let mut excluded = BTreeSet::new();
         excluded.insert(agent);
-        let id = self.create_item(now, scenario, queue, customer, context, to_agent, excluded);
+        let id = self.create_item(now, scenario, queue, customer, context, to_agent, excluded, conversation);
         self.drain_for(now, agent);
         Ok(Reply::WorkItem(id))
     }
@@ -924,25 +928,44 @@ impl Router {
 
     // ----- messages -----
 
-    /// The agent holding the item's session, if an agent holds it.
-    fn holder(&self, item: WorkItemId) -> Option<AgentId> {
-        match self.items.get(&item)?.state {
-            WorkItemState::Assigned { agent, .. } => Some(agent),
-            WorkItemState::Queued | WorkItemState::Offered { .. } | WorkItemState::Closed { .. } => None,
-        }
+    /// The live items of a conversation (several while an escalation/consult runs, R7).
+    pub fn conversation_items(&self, conversation: WorkItemId) -> impl Iterator<Item = &WorkItem> {
+        self.items.values().filter(move |i| i.conversation_id() == conversation)
     }
 
-    /// Records a message of a live item and tells the agent holding it.
-    fn add_message(&mut self, now: Timestamp, item: WorkItemId, m: NewMessage) -> MessageId {
+    /// The agents holding a session of the conversation.
+    fn holders(&self, conversation: WorkItemId) -> BTreeSet<AgentId> {
+        self.conversation_items(conversation)
+            .filter_map(|i| match i.state {
+                WorkItemState::Assigned { agent, .. } => Some(agent),
+                WorkItemState::Queued | WorkItemState::Offered { .. } | WorkItemState::Closed { .. } => None,
+            })
+            .collect()
+    }
+
+    fn publish_message(&mut self, message: Message, updated: bool) {
+        for agent in self.holders(message.work_item) {
+            let event =
+                if updated { AgentEvent::MessageUpdated(message.clone()) } else { AgentEvent::MessageAdded(message.clone()) };
+            self.emit(agent, event);
+        }
+        self.out.saves.push(Saved::Message(message));
+    }
+
+    /// Records a message of a live conversation and tells the agents holding it.
+    fn add_message(&mut self, now: Timestamp, conversation: WorkItemId, m: NewMessage) -> MessageId {
         let id = MessageId(self.alloc());
         let default_name = match m.author {
-            Author::Customer => self.items.get(&item).map_or_else(|| "Customer".into(), |i| i.customer.name.clone()),
+            Author::Customer => self
+                .conversation_items(conversation)
+                .next()
+                .map_or_else(|| "Customer".into(), |i| i.customer.name.clone()),
             Author::Bot => "Bot".into(),
             Author::System | Author::Agent => "Herald".into(),
         };
         let message = Message {
             id,
-            work_item: item,
+            work_item: conversation,
             author: m.author,
             author_name: m.author_name.filter(|n| !n.trim().is_empty()).unwrap_or(default_name),
             body: m.body,
@@ -950,22 +973,19 @@ impl Router {
             delivery: None,
             external_id: m.external_id,
         };
-        if let Some(agent) = self.holder(item) {
-            self.emit(agent, AgentEvent::MessageAdded(message.clone()));
-        }
-        self.out.saves.push(Saved::Message(message));
+        self.publish_message(message, false);
         id
     }
 
-    fn customer_message(&mut self, now: Timestamp, item: WorkItemId, m: NewMessage) -> Result<Reply, CoreError> {
-        if !self.items.contains_key(&item) {
-            return Err(CoreError::UnknownWorkItem(item));
+    fn customer_message(&mut self, now: Timestamp, conversation: WorkItemId, m: NewMessage) -> Result<Reply, CoreError> {
+        if self.conversation_items(conversation).next().is_none() {
+            return Err(CoreError::UnknownWorkItem(conversation));
         }
         if m.author == Author::Agent {
             return Err(Invalid::new("author", "agents write through their session").into());
         }
         let body = check_body(&m.body)?;
-        Ok(Reply::Message(self.add_message(now, item, NewMessage { body, ..m })))
+        Ok(Reply::Message(self.add_message(now, conversation, NewMessage { body, ..m })))
     }
 
     fn agent_message(
@@ -980,14 +1000,21 @@ impl Router {
         if s.state != SessionState::Open {
             return Err(CoreError::WrongState(format!("{session} is not open")));
         }
-        let item = s.work_item;
+        let conversation = self.items.get(&s.work_item).map_or(s.work_item, WorkItem::conversation_id);
         let body = check_body(body)?;
         let id = MessageId(self.alloc());
         let author_name = self.agent_ref(agent)?.name.clone();
-        let message =
-            Message { id, work_item: item, author: Author::Agent, author_name, body, at: now, delivery, external_id: None };
-        self.emit(agent, AgentEvent::MessageAdded(message.clone()));
-        self.out.saves.push(Saved::Message(message));
+        let message = Message {
+            id,
+            work_item: conversation,
+            author: Author::Agent,
+            author_name,
+            body,
+            at: now,
+            delivery,
+            external_id: None,
+        };
+        self.publish_message(message, false);
         Ok(Reply::Message(id))
     }
 
@@ -995,10 +1022,7 @@ impl Router {
         if m.delivery.is_none() {
             return Err(Invalid::new("delivery", "a delivery update needs a delivery").into());
         }
-        if let Some(agent) = self.holder(m.work_item) {
-            self.emit(agent, AgentEvent::MessageUpdated(m.clone()));
-        }
-        self.out.saves.push(Saved::Message(m));
+        self.publish_message(m, true);
         Ok(Reply::Done)
     }
 
@@ -1024,7 +1048,7 @@ impl Router {
             return Err(Invalid::new("messages.author", "agents write through their session").into());
         }
         let id =
-            self.create_item(now, req.scenario, req.queue, customer, req.context, req.target_agent, BTreeSet::new());
+            self.create_item(now, req.scenario, req.queue, customer, req.context, req.target_agent, BTreeSet::new(), None);
         for (m, body) in req.messages.into_iter().zip(bodies) {
             self.add_message(now, id, NewMessage { body, ..m });
         }
@@ -1041,6 +1065,7 @@ impl Router {
         context: BTreeMap<String, String>,
         target_agent: Option<AgentId>,
         excluded: BTreeSet<AgentId>,
+        conversation: Option<WorkItemId>,
     ) -> WorkItemId {
         let id = WorkItemId(self.alloc());
         let item = WorkItem {
@@ -1053,6 +1078,7 @@ impl Router {
             created_at: now,
             state: WorkItemState::Queued,
             excluded,
+            conversation,
         };
         self.items.insert(id, item);
         self.dirty.insert(Key::Item(id));

@@ -553,7 +553,7 @@ fn messages_of(w: &World, agent: AgentId) -> Vec<Message> {
 
 fn say(w: &mut World, item: WorkItemId, body: &str) -> Result<Reply, CoreError> {
     w.try_handle(Input::CustomerMessage {
-        item,
+        conversation: item,
         message: NewMessage { author: Author::Customer, author_name: None, body: body.into(), external_id: None },
     })
 }
@@ -643,4 +643,38 @@ fn delivery_updates_reach_the_holder() {
     m.delivery.as_mut().unwrap().state = DeliveryState::Failed;
     w.ok(Input::MessageDelivery(m.clone()));
     assert!(w.events_of(a).iter().any(|e| matches!(e, AgentEvent::MessageUpdated(x) if *x == m)));
+}
+
+#[test]
+fn a_transferred_conversation_keeps_its_messages_and_its_customer() {
+    // R6, R7, R10: the conversation carries on with the next agent; a consult hears it too.
+    let mut w = World::new(2);
+    let item = w.request(Scenario::Chat, "Ada");
+    let first = w.offer_for(item).unwrap().agent;
+    let second = if first == w.agents[0] { w.agents[1] } else { w.agents[0] };
+    let s1 = w.accept(item);
+    say(&mut w, item, "hello").unwrap();
+    // R7: consult — both hold it, both hear the customer.
+    let consult = match w.ok(Input::Transfer { agent: first, session: s1, to_queue: None, to_agent: Some(second), escalate: true }) {
+        Reply::WorkItem(id) => id,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(w.router.work_item(consult).unwrap().conversation_id(), item);
+    let s2 = w.accept(consult);
+    assert_eq!(w.router.session(s2).unwrap().conversation_id(), item, "the session says which transcript it shows");
+    say(&mut w, item, "are you both there?").unwrap();
+    for a in [first, second] {
+        assert!(messages_of(&w, a).iter().any(|m| m.body == "are you both there?"), "{a}");
+    }
+    w.ok(Input::CloseSession { agent: second, session: s2 });
+    // R6: a transfer closes the first session; the customer talks on with the next agent.
+    match w.ok(Input::Transfer { agent: first, session: s1, to_queue: None, to_agent: Some(second), escalate: false }) {
+        Reply::WorkItem(next) => {
+            w.accept(next);
+        }
+        other => panic!("{other:?}"),
+    }
+    say(&mut w, item, "still me").unwrap();
+    let got = messages_of(&w, second);
+    assert_eq!(got.last().map(|m| (m.work_item, m.body.as_str())), Some((item, "still me")));
 }

@@ -6,10 +6,14 @@ import type { Timestamp } from "./Timestamp";
 import type { WorkItemId } from "./WorkItemId";
 
 /**
- * One message of a conversation (R10). A conversation is a work item; its messages are
- * ordered by id.
+ * One message of a conversation (R10). A conversation starts with a work item and carries on
+ * through its transfers and escalations; its messages are ordered by id.
  */
-export type Message = { id: MessageId, work_item: WorkItemId, author: Author, 
+export type Message = { id: MessageId, 
+/**
+ * The conversation: the id of its first work item (see [`WorkItem::conversation_id`]).
+ */
+work_item: WorkItemId, author: Author, 
 /**
  * The name shown with the message: the customer's name, the agent's display name, the
  * bot's name.

@@ -21,4 +21,9 @@ title: string, fields: Array<OfferField>, context: { [key in string]: string }, 
 /**
  * Voice sessions only (R21).
  */
-call?: CallState, };
+call?: CallState, 
+/**
+ * Set when the work item carries on an earlier conversation (a transfer or escalation,
+ * R6/R7): its messages have this as `work_item`. Unset: the session's own `work_item`.
+ */
+conversation?: WorkItemId, };

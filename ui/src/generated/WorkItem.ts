@@ -23,4 +23,9 @@ target_agent?: AgentId, created_at: Timestamp, state: WorkItemState,
 /**
  * Agents who rejected it or let it time out: never offered it again (R25).
  */
-excluded: Array<AgentId>, };
+excluded: Array<AgentId>, 
+/**
+ * The conversation this item carries on (set on transfers and escalations, R6/R7): its
+ * messages are that conversation's. Unset: the item starts its own conversation.
+ */
+conversation?: WorkItemId, };

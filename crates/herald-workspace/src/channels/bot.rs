@@ -167,7 +167,7 @@ pub async fn relay(
 ) -> Result<(StatusCode, Json<Message>), AppError> {
     let item = own(&s, &bot, &id).await?;
     let message = NewMessage { author: Author::Customer, author_name: None, body: req.body, external_id: None };
-    let id = match s.engine.apply(Input::CustomerMessage { item: item.id, message }).await {
+    let id = match s.engine.apply(Input::CustomerMessage { conversation: item.id, message }).await {
         Ok(Reply::Message(id)) => id,
         Ok(other) => return Err(AppError::internal(format!("a relayed message replied {other:?}"))),
         Err(EngineError::Core(CoreError::UnknownWorkItem(_))) => {

@@ -32,8 +32,8 @@ pub mod twilio;
 pub mod voice;
 pub mod webchat;
 
-use crate::engine::Engine;
-use herald_core::{Delivery, DeliveryState, QueueId, SessionId};
+use crate::engine::{Engine, EngineError};
+use herald_core::{CoreError, Delivery, DeliveryState, Input, NewMessage, QueueId, SessionId, WorkItemId};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::{Mutex, Notify};
@@ -155,4 +155,24 @@ impl Channels {
         let pq = uri.path_and_query().map_or_else(|| uri.path().to_string(), |pq| pq.as_str().to_string());
         format!("{base}{pq}")
     }
+}
+
+/// The customer's side ended a conversation (left the chat, hung up): `note` goes into the
+/// transcript, then every live item of the conversation closes (offers are withdrawn, sessions
+/// close). Nothing happens when it already ended.
+pub async fn end_conversation(engine: &Engine, conversation: WorkItemId, note: NewMessage) -> Result<(), EngineError> {
+    let items: Vec<WorkItemId> = engine.read(|r, _| r.conversation_items(conversation).map(|i| i.id).collect()).await;
+    if items.is_empty() {
+        return Ok(());
+    }
+    let inputs = std::iter::once(Input::CustomerMessage { conversation, message: note })
+        .chain(items.into_iter().map(|item| Input::CloseWorkItem { item }));
+    for input in inputs {
+        match engine.apply(input).await {
+            // Closed meanwhile (an agent ended it): nothing left to do for it.
+            Ok(_) | Err(EngineError::Core(CoreError::UnknownWorkItem(_))) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }

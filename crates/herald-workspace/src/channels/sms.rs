@@ -95,8 +95,8 @@ pub async fn inbound(State(s): State<AppState>, headers: HeaderMap, uri: Uri, bo
         return Ok(twiml(EMPTY_TWIML.into()));
     }
     let message = NewMessage { author: Author::Customer, author_name: None, body: text.clone(), external_id: Some(sid) };
-    if let Some(item) = open_conversation(&s.engine, &from).await {
-        match s.engine.apply(Input::CustomerMessage { item, message: message.clone() }).await {
+    if let Some(conversation) = open_conversation(&s.engine, &from).await {
+        match s.engine.apply(Input::CustomerMessage { conversation, message: message.clone() }).await {
             Ok(_) => return Ok(twiml(EMPTY_TWIML.into())),
             // It closed just now: this message starts a new conversation.
             Err(EngineError::Core(CoreError::UnknownWorkItem(_))) => {}
@@ -125,15 +125,15 @@ pub async fn inbound(State(s): State<AppState>, headers: HeaderMap, uri: Uri, bo
     Ok(twiml(EMPTY_TWIML.into()))
 }
 
-/// The live SMS conversation with this number, newest first.
+/// The live SMS conversation with this number (the newest, should there be several).
 async fn open_conversation(engine: &Engine, from: &PhoneNumber) -> Option<WorkItemId> {
     engine
         .read(|r, _| {
             r.work_items()
                 .filter(|i| i.customer.phone.as_ref() == Some(from))
                 .filter(|i| i.context.get(CHANNEL_KEY).map(String::as_str) == Some(CHANNEL_SMS))
-                .map(|i| i.id)
-                .max()
+                .max_by_key(|i| i.id)
+                .map(|i| i.conversation_id())
         })
         .await
 }

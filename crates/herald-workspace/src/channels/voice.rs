@@ -16,14 +16,14 @@
 use super::sms::{param, queue_for, required, twiml, verify};
 use super::twilio::{xml_escape, EMPTY_TWIML};
 use super::CHANNEL_KEY;
-use crate::engine::{Engine, EngineError};
+use crate::engine::Engine;
 use crate::http::error::AppError;
 use crate::http::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
-use herald_core::{Author, CoreError, Input, NewMessage, NewWorkItem, PhoneNumber, Reply, Scenario, WorkItemId};
+use herald_core::{Author, Input, NewMessage, NewWorkItem, PhoneNumber, Reply, Scenario, WorkItemId};
 use std::collections::BTreeMap;
 
 pub const CHANNEL_VOICE: &str = "voice";
@@ -35,7 +35,7 @@ fn gathered_id(call: &str) -> String {
     format!("{call}:gathered")
 }
 
-/// The live work item of a call, if the bot step created one.
+/// The conversation of a call, if the bot step created one.
 async fn item_of(engine: &Engine, call: &str) -> Result<Option<WorkItemId>, AppError> {
     Ok(engine.store().message_by_external_id(&gathered_id(call)).await?.map(|m| m.work_item))
 }
@@ -171,16 +171,7 @@ pub async fn status(State(s): State<AppState>, headers: HeaderMap, uri: Uri, bod
         // The caller hung up during the bot step: nothing was routed.
         return Ok(twiml(EMPTY_TWIML.into()));
     };
-    if s.engine.read(|r, _| r.work_item(item).is_none()).await {
-        // Already closed (an agent ended it, or Twilio retried the callback).
-        return Ok(twiml(EMPTY_TWIML.into()));
-    }
     let note = NewMessage { author: Author::System, author_name: None, body: format!("The call ended ({status})."), external_id: None };
-    for input in [Input::CustomerMessage { item, message: note }, Input::CloseWorkItem { item }] {
-        match s.engine.apply(input).await {
-            Ok(_) | Err(EngineError::Core(CoreError::UnknownWorkItem(_))) => {}
-            Err(e) => return Err(AppError::internal(e)),
-        }
-    }
+    super::end_conversation(&s.engine, item, note).await.map_err(AppError::internal)?;
     Ok(twiml(EMPTY_TWIML.into()))
 }

@@ -223,17 +223,30 @@ fn line(m: Message) -> ChatLine {
 }
 
 async fn view(engine: &Engine, item: WorkItemId, after: u64) -> Result<ChatView, AppError> {
+    // The conversation may have moved on to other work items (transfers, R6/R7): connected
+    // while any agent has it open, waiting while any item of it is live, else ended.
     let (state, agent_name) = engine
-        .read(|r, _| match r.work_item(item).map(|i| &i.state) {
-            Some(WorkItemState::Assigned { session, agent }) => {
-                if r.session(*session).is_some_and(|s| s.state == SessionState::Open) {
-                    (ChatState::Connected, r.agent(*agent).map(|a| a.name.clone()))
-                } else {
-                    (ChatState::Waiting, None)
+        .read(|r, _| {
+            let mut state = (ChatState::Ended, None);
+            for i in r.conversation_items(item) {
+                match &i.state {
+                    WorkItemState::Assigned { session, agent }
+                        if r.session(*session).is_some_and(|s| s.state == SessionState::Open) =>
+                    {
+                        state = (ChatState::Connected, r.agent(*agent).map(|a| a.name.clone()));
+                    }
+                    WorkItemState::Assigned { .. } | WorkItemState::Queued | WorkItemState::Offered { .. }
+                        if state.0 == ChatState::Ended =>
+                    {
+                        state = (ChatState::Waiting, None);
+                    }
+                    WorkItemState::Assigned { .. }
+                    | WorkItemState::Queued
+                    | WorkItemState::Offered { .. }
+                    | WorkItemState::Closed { .. } => {}
                 }
             }
-            Some(WorkItemState::Queued | WorkItemState::Offered { .. }) => (ChatState::Waiting, None),
-            Some(WorkItemState::Closed { .. }) | None => (ChatState::Ended, None),
+            state
         })
         .await;
     let lines = engine.store().messages_after(item, after).await?.into_iter().map(line).collect();
@@ -300,7 +313,7 @@ pub async fn say(
 ) -> Result<(StatusCode, Json<ChatLine>), AppError> {
     let item = customer(&s, &headers, &id).await?;
     let message = NewMessage { author: Author::Customer, author_name: None, body: req.body, external_id: None };
-    let id = match s.engine.apply(Input::CustomerMessage { item, message }).await {
+    let id = match s.engine.apply(Input::CustomerMessage { conversation: item, message }).await {
         Ok(Reply::Message(id)) => id,
         Ok(other) => return Err(AppError::internal(format!("a customer message replied {other:?}"))),
         Err(crate::engine::EngineError::Core(herald_core::CoreError::UnknownWorkItem(_))) => {
@@ -322,15 +335,10 @@ pub async fn say(
     responses((status = 204), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn leave(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Result<StatusCode, AppError> {
     let item = customer(&s, &headers, &id).await?;
-    let name = s.engine.read(|r, _| r.work_item(item).map(|i| i.customer.name.clone())).await;
+    let name = s.engine.read(|r, _| r.conversation_items(item).next().map(|i| i.customer.name.clone())).await;
     let Some(name) = name else { return Ok(StatusCode::NO_CONTENT) };
     let note = NewMessage { author: Author::System, author_name: None, body: format!("{name} left the chat."), external_id: None };
-    for input in [Input::CustomerMessage { item, message: note }, Input::CloseWorkItem { item }] {
-        match s.engine.apply(input).await {
-            Ok(_) | Err(crate::engine::EngineError::Core(herald_core::CoreError::UnknownWorkItem(_))) => {}
-            Err(e) => return Err(AppError::internal(e)),
-        }
-    }
+    super::end_conversation(&s.engine, item, note).await.map_err(AppError::internal)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -176,7 +176,7 @@ pub async fn transcript(State(s): State<AppState>, caller: Caller, Path(id): Pat
     if session.agent != caller.agent && !caller.role.supervises() {
         return Err(AppError::forbidden(format!("{id} is another agent's session")));
     }
-    let messages = s.engine.store().messages_of(session.work_item).await?;
+    let messages = s.engine.store().messages_of(session.conversation_id()).await?;
     Ok(Json(Transcript { session, messages }))
 }
 
