@@ -49,3 +49,32 @@ async fn demo_restarts_with_the_same_team_and_fresh_tokens() {
     assert_eq!(ws.admin.queues().await.unwrap().len(), 1, "not seeded twice");
     running.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn r10_demo_customers_say_something_and_answer_the_person() {
+    let ws = TestWorkspace::start_with(|c| c.demo = Some(DemoConfig { colleagues: 1, per_minute: 120.0, ..Default::default() })).await;
+    let demo = ws.demo().expect("demo seeded").clone();
+    let me = ws.client(&demo.me_token);
+    let mut sub = me.subscribe(0, Default::default());
+    let offer = loop {
+        let o = next_offer(&mut sub).await;
+        let talks = matches!(o.scenario, Scenario::Chat | Scenario::Sms | Scenario::Voice);
+        if talks && o.state == OfferState::Pending && o.actions.contains(&OfferAction::Accept) {
+            break o;
+        }
+        if o.state == OfferState::Pending && o.actions.contains(&OfferAction::Reject) {
+            me.reject(o.id).await.unwrap();
+            me.reset_my_presence().await.unwrap();
+        }
+    };
+    let session = me.accept(offer.id).await.unwrap();
+    let t = me.transcript(session.id).await.unwrap();
+    assert!(t.messages.iter().any(|m| m.author == Author::Customer), "the customer said something: {:?}", t.messages);
+    me.send_message(session.id, "Hello! How can I help?").await.unwrap();
+    let answer = next_where(&mut sub, |e| match e {
+        AgentEvent::MessageAdded(m) if m.author == Author::Customer && m.work_item == session.conversation_id() => Some(m.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(answer.body, "Thanks! It is order 4711.");
+}

@@ -1,13 +1,16 @@
 //! Demo traffic: a team (an agent for the person at the keyboard, simulated colleagues and a
 //! supervisor), a workstream and queue, a few contacts, and a stream of mixed customer requests.
 //! Simulated colleagues accept most offers after a moment, let some time out, and close their
-//! sessions after a while, so the queue moves the way a real one does.
+//! sessions after a while, so the queue moves the way a real one does. Chats, SMS and calls come
+//! with what the customer (or the voice bot) said, and simulated customers answer the demo agent's
+//! messages a couple of seconds later.
 
 use crate::auth::Tokens;
 use crate::engine::{now, Engine};
 use herald_core::{
-    AgentId, AgentSpec, BasePresence, Contact, ContactId, Input, NewWorkItem, OfferAction, PhoneNumber, Presence,
-    Queue, QueueId, Reply, Role, RoutingMode, Scenario, Workstream, WorkstreamId,
+    AgentEvent, AgentId, AgentSpec, Author, BasePresence, Contact, ContactId, Input, NewMessage, NewWorkItem,
+    OfferAction, PhoneNumber, Presence, Queue, QueueId, Reply, Role, RoutingMode, Scenario, WorkItemId, Workstream,
+    WorkstreamId,
 };
 use rand::Rng;
 use std::collections::BTreeMap;
@@ -153,10 +156,14 @@ pub fn random_request(rng: &mut impl Rng, queue: QueueId) -> NewWorkItem {
     let mut context = BTreeMap::new();
     let mut phone = None;
     let mut name = NAMES[who].to_string();
+    let mut messages = Vec::new();
+    let said = |author: Author, body: &str| NewMessage { author, author_name: None, body: body.into(), external_id: None };
     match scenario {
         Scenario::Chat => {
+            let topic = ["Billing", "Delivery", "Returns", "Login"][who % 4];
             context.insert("email".into(), format!("{}@example.org", name.split(' ').next().unwrap_or("x").to_lowercase()));
-            context.insert("topic".into(), ["Billing", "Delivery", "Returns", "Login"][who % 4].into());
+            context.insert("topic".into(), topic.into());
+            messages.push(said(Author::Customer, &format!("Hi, I have a question about {}.", topic.to_lowercase())));
         }
         Scenario::Sms | Scenario::Voice => {
             // The first four are contacts: their name comes from the contact record (R22).
@@ -166,6 +173,12 @@ pub fn random_request(rng: &mut impl Rng, queue: QueueId) -> NewWorkItem {
             }
             context.insert("message".into(), "Hi, where is my order?".into());
             context.insert("botSummary".into(), "Order status question; order #4711".into());
+            if scenario == Scenario::Voice {
+                messages.push(said(Author::Bot, "Thanks for calling. In a few words, what is your call about?"));
+                messages.push(said(Author::Customer, "Where is my order? It is order 4711."));
+            } else {
+                messages.push(said(Author::Customer, "Hi, where is my order?"));
+            }
         }
         Scenario::Case => {
             context.insert("caseId".into(), format!("CAS-{:05}", rng.random_range(0..100_000)));
@@ -173,8 +186,16 @@ pub fn random_request(rng: &mut impl Rng, queue: QueueId) -> NewWorkItem {
         }
         _ => {}
     }
-    NewWorkItem { scenario, queue, customer_name: name, phone, context, target_agent: None, messages: Vec::new() }
+    NewWorkItem { scenario, queue, customer_name: name, phone, context, target_agent: None, messages }
 }
+
+/// What simulated customers answer, in turn.
+const ANSWERS: [&str; 4] = [
+    "Thanks! It is order 4711.",
+    "I ordered it two weeks ago and it still says \"processing\".",
+    "OK, that helps.",
+    "Great, thank you. Have a nice day!",
+];
 
 /// Generates traffic and plays the colleagues until `shutdown`.
 pub async fn run(engine: Arc<Engine>, seeded: Seeded, cfg: DemoConfig, shutdown: impl std::future::Future<Output = ()>) {
@@ -186,10 +207,30 @@ pub async fn run(engine: Arc<Engine>, seeded: Seeded, cfg: DemoConfig, shutdown:
     let every = Duration::from_secs_f64(60.0 / cfg.per_minute.max(0.1));
     let mut traffic = tokio::time::interval(every);
     let mut play = tokio::time::interval(Duration::from_millis(500));
+    // The demo agent's log: simulated customers answer what the person writes.
+    let mut mine = engine.hub().subscribe(seeded.me);
+    let mut answers: Vec<(tokio::time::Instant, WorkItemId, usize)> = Vec::new();
+    let mut said: std::collections::HashMap<WorkItemId, usize> = std::collections::HashMap::new();
     tracing::info!(per_minute = cfg.per_minute, colleagues = cfg.colleagues, "demo traffic running");
     loop {
         tokio::select! {
             () = &mut shutdown => return,
+            e = mine.recv() => match e {
+                Ok(e) => {
+                    if let AgentEvent::MessageAdded(m) = &e.event {
+                        if m.author == Author::Agent {
+                            let n = said.entry(m.work_item).or_insert(0);
+                            if *n < ANSWERS.len() {
+                                let wait = Duration::from_millis(rand::rng().random_range(1_500..4_000));
+                                answers.push((tokio::time::Instant::now() + wait, m.work_item, *n));
+                                *n += 1;
+                            }
+                        }
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => mine = engine.hub().subscribe(seeded.me),
+            },
             _ = traffic.tick() => {
                 if !cfg.traffic.is_on() {
                     continue;
@@ -199,7 +240,17 @@ pub async fn run(engine: Arc<Engine>, seeded: Seeded, cfg: DemoConfig, shutdown:
                     tracing::warn!(error = %e, "demo request refused");
                 }
             }
-            _ = play.tick() => play_colleagues(&engine, &seeded.colleagues).await,
+            _ = play.tick() => {
+                play_colleagues(&engine, &seeded.colleagues).await;
+                let now = tokio::time::Instant::now();
+                let (due, later): (Vec<_>, Vec<_>) = answers.drain(..).partition(|(at, _, _)| *at <= now);
+                answers = later;
+                for (_, conversation, n) in due {
+                    let message = NewMessage { author: Author::Customer, author_name: None, body: ANSWERS[n].into(), external_id: None };
+                    // The conversation may have ended meanwhile; then nobody answers.
+                    let _ = engine.apply(Input::CustomerMessage { conversation, message }).await;
+                }
+            }
         }
     }
 }
