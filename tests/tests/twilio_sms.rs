@@ -249,3 +249,43 @@ async fn r02_failed_sends_are_retried_and_the_agent_sees_each_step() {
     assert_eq!((failed.state, failed.attempts), (DeliveryState::Failed, 1), "a 4xx is not retried");
     assert!(failed.error.unwrap().contains("400"));
 }
+
+#[tokio::test]
+async fn r02_a_pending_reply_survives_a_restart_and_goes_out_after_it() {
+    // Twilio is down for the first attempt; the next retry would be a minute away, but the
+    // workspace restarts first: the delivery is in the store and goes out on start.
+    let mut fake = FakeTwilio::start(vec![503]).await;
+    let mut ws = TestWorkspace::start_with_channels(ChannelsConfig {
+        public_url: Some(PUBLIC.into()),
+        twilio: Some(TwilioConfig {
+            account_sid: "ACtest".into(),
+            auth_token: TOKEN.into(),
+            shared_keys: Default::default(),
+            api_base: fake.base.clone(),
+        }),
+        retry: RetryPolicy { max_attempts: 5, first_delay: Duration::from_secs(60), max_delay: Duration::from_secs(60) },
+        ..Default::default()
+    })
+    .await;
+    let team = ws.team(1).await;
+    let a = &team.agents[0];
+    let mut sub = a.subscribe().await;
+    post_signed(&ws, &sms("SM0400", ADA, "Hi")).await;
+    let session = a.client.accept(next_offer(&mut sub).await.id).await.unwrap();
+    let reply = a.client.send_message(session.id, "Back in a minute").await.unwrap();
+    let first = next_update(&mut sub).await.delivery.unwrap();
+    assert_eq!((first.state, first.attempts), (DeliveryState::Pending, 1));
+    drop(sub);
+
+    ws.restart().await;
+    let mut sub = a.subscribe().await;
+    let sent = loop {
+        let m = next_update(&mut sub).await;
+        let d = m.delivery.clone().unwrap();
+        if m.id == reply.id && d.state != DeliveryState::Pending {
+            break d;
+        }
+    };
+    assert_eq!((sent.state, sent.attempts), (DeliveryState::Sent, 2));
+    assert_eq!(fake.wait_for(2).await.len(), 2, "one failed attempt before the restart, one after");
+}
