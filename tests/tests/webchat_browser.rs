@@ -92,7 +92,7 @@ async fn r01_r10_a_customer_in_a_real_browser_chats_with_an_agent() {
 
     let status = tokio::time::timeout(WAIT * 2, customer.wait()).await.expect("the customer finishes").unwrap();
     assert!(status.success(), "the customer's browser story failed");
-    for shot in ["1-prechat", "2-waiting", "3-chatting", "4-ended"] {
+    for shot in ["1-prechat", "2-waiting", "3-chatting", "4-ended", "5-embedded"] {
         assert!(artifacts.join(format!("{shot}.png")).exists(), "{shot}.png");
     }
     let t = a.client.transcript(session.id).await.unwrap();

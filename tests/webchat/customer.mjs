@@ -54,6 +54,14 @@ try {
     if (text.includes(leak)) throw new Error(`the page shows ${leak}`);
   }
   await shot("4-ended");
+
+  // The embeddable script on someone else's page: a button that opens the chat in a panel.
+  const host = await browser.newPage({ viewport: { width: 900, height: 700 } });
+  host.setDefaultTimeout(15000);
+  await host.setContent(`<h1>Example shop</h1><script src="${url}/webchat/embed.js" data-widget="default"></script>`);
+  await host.getByRole("button", { name: "Chat with us" }).click();
+  await host.frameLocator('iframe[title="Chat"]').getByLabel("Your name").waitFor();
+  await host.screenshot({ path: `${out}/5-embedded.png` });
   step("done");
 } finally {
   await browser.close();
