@@ -17,13 +17,22 @@
 //!   failed) reaches the agent as a `message_updated` event. Pending deliveries survive a
 //!   restart (the task scans the store).
 //!
-//! A conversation's channel is recorded in its work item's context (`channel = sms`, `smsTo` =
-//! our number), so it survives transfers, and templates can show it.
+//! A conversation's channel is recorded in its work item's context (`channel` = `sms`, `voice`,
+//! `webchat` or `bot`; `smsTo` = our number), so it survives transfers, and templates can show
+//! it. A conversation is addressed by its first work item's id; transfers and escalations carry
+//! it on (`WorkItem::conversation`), so the customer keeps talking in the same conversation.
+//!
+//! Authentication differs per caller and never mixes: Twilio by its signature, a web chat
+//! customer by the conversation's token, a bot by an integration token; staff bearer tokens open
+//! none of these.
 //!
 //! # Not here
-//! TLS: the workspace's reqwest has no TLS backend, so the sender speaks plain HTTP to
-//! `HERALD_TWILIO_API_BASE` (tests point it at a local recording server). Reaching
-//! `https://api.twilio.com` needs a TLS-terminating proxy in front, or a TLS backend compiled in.
+//! - TLS: the workspace's reqwest has no TLS backend, so the sender speaks plain HTTP to
+//!   `HERALD_TWILIO_API_BASE` (tests point it at a local recording server). Reaching
+//!   `https://api.twilio.com` needs a TLS-terminating proxy in front, or a TLS backend compiled in.
+//! - Media: calls are routed and their state kept; the audio stays with Twilio (the caller waits
+//!   in a Twilio `<Enqueue>`); MMS attachments are named, not shown.
+//! - Rate limits on the public web chat endpoints (put a proxy in front of an exposed workspace).
 
 pub mod bot;
 pub mod outbox;
