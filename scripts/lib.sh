@@ -6,10 +6,10 @@ sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # To build everything, the Tauri app included (WebKitGTK, GTK, appindicator for the tray).
 APT_BUILD=(build-essential pkg-config curl ca-certificates libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
-# A real desktop for the tests: X server, window manager, tray host, session bus, a notification
+# A real desktop for the tests (and Python's venv for Twilio's SDK, which signs test webhooks): X server, window manager, tray host, session bus, a notification
 # daemon that draws action buttons, tools to look at and click on it, WebKitWebDriver, Chromium.
 APT_DESKTOP=(xvfb xauth dbus dbus-x11 openbox trayer xfce4-notifyd xdotool x11-utils wmctrl imagemagick
-  webkit2gtk-driver chromium)
+  webkit2gtk-driver chromium python3-venv)
 
 ensure_packages() {
   local missing=()

@@ -442,7 +442,7 @@ impl App {
             }
             m.state.me = Some(me.agent);
             m.state.sessions = me.sessions.into_iter().filter(|s| s.state != SessionState::Closed).collect();
-            let items: HashSet<_> = m.state.sessions.iter().map(|s| s.work_item).collect();
+            let items: HashSet<_> = m.state.sessions.iter().map(|s| s.conversation_id()).collect();
             m.state.transcripts.retain(|t| items.contains(&t.work_item));
             fx.extend(m.state.sessions.iter().map(|s| Effect::Transcript(s.id)));
             if m.state.active_session.is_none_or(|a| !m.state.sessions.iter().any(|s| s.id == a)) {
@@ -939,8 +939,12 @@ fn merge_message(state: &mut DesktopState, msg: herald_protocol::Message) {
 }
 
 fn remove_session(state: &mut DesktopState, id: SessionId) {
-    if let Some(item) = state.sessions.iter().find(|s| s.id == id).map(|s| s.work_item) {
-        state.transcripts.retain(|t| t.work_item != item);
+    if let Some(conversation) = state.sessions.iter().find(|s| s.id == id).map(|s| s.conversation_id()) {
+        state.sessions.retain(|s| s.id != id);
+        // A consult keeps the same conversation open in another session.
+        if !state.sessions.iter().any(|s| s.conversation_id() == conversation) {
+            state.transcripts.retain(|t| t.work_item != conversation);
+        }
     }
     state.sessions.retain(|s| s.id != id);
     if state.active_session == Some(id) {

@@ -28,7 +28,7 @@ pub struct DesktopState {
     pub offers: Vec<OfferView>,
     /// Assigned and open sessions, side by side (R10).
     pub sessions: Vec<Session>,
-    /// The messages of the sessions' conversations (chat, SMS, bot hand-overs), by work item.
+    /// The messages of the sessions' conversations (chat, SMS, bot hand-overs), by conversation.
     pub transcripts: Vec<TranscriptView>,
     /// The session shown on the active conversation view.
     #[ts(optional)]
@@ -50,6 +50,7 @@ pub struct DesktopState {
 /// One conversation's messages, oldest first (merged by id from the transcript and events).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct TranscriptView {
+    /// The conversation: its first work item (`Session::conversation_id`, `Message::work_item`).
     pub work_item: WorkItemId,
     pub messages: Vec<Message>,
 }

@@ -449,7 +449,7 @@ async fn r10_the_chat_session_shows_the_transcript_and_sends_messages() {
     r.app.command(Command::SendMessage { session: session.id, body: "Let me look.".into() }).await.unwrap();
     let s = r
         .host
-        .wait("two messages", |s| s.transcripts.iter().any(|t| t.work_item == session.work_item && t.messages.len() == 2))
+        .wait("two messages", |s| s.transcripts.iter().any(|t| t.work_item == session.conversation_id() && t.messages.len() == 2))
         .await;
     let t = s.transcripts.iter().find(|t| t.work_item == session.work_item).unwrap();
     assert_eq!(t.messages[0].body, "Hello Ada, how can I help?");
@@ -466,4 +466,32 @@ async fn r10_the_chat_session_shows_the_transcript_and_sends_messages() {
     r.app.command(Command::CloseSession { session: session.id }).await.unwrap();
     let s = r.host.wait("closed", |s| s.sessions.is_empty()).await;
     assert!(s.transcripts.is_empty());
+}
+
+#[tokio::test]
+async fn r06_r10_a_transferred_conversation_brings_its_messages_to_the_next_agent() {
+    let ws = TestWorkspace::start().await;
+    let team = ws.team(2).await;
+    let (a, b) = (&team.agents[0], &team.agents[1]);
+    let rb = rig(&ws, &b.token, NotificationMode::Off).await;
+    rb.app.command(Command::SetPresence { presence: Presence { base: BasePresence::Busy, custom: None } }).await.unwrap();
+    let ra = rig(&ws, &a.token, NotificationMode::Off).await;
+    ws.request(team.queue, Scenario::Chat, "Ada").await;
+    let s = ra.host.wait("a chat", |s| s.offers.len() == 1).await;
+    ra.app.command(Command::AcceptOffer { offer: s.offers[0].offer.id }).await.unwrap();
+    let s = ra.host.wait("the session", |s| s.sessions.len() == 1).await;
+    let first = s.sessions[0].clone();
+    ra.app.command(Command::SendMessage { session: first.id, body: "I'll pass you to a colleague.".into() }).await.unwrap();
+    rb.app.command(Command::SetPresence { presence: Presence { base: BasePresence::Available, custom: None } }).await.unwrap();
+    a.client.transfer(first.id, &TransferRequest { to_queue: None, to_agent: Some(b.id), escalate: false }).await.unwrap();
+    let s = rb.host.wait("the transfer", |s| s.offers.len() == 1).await;
+    rb.app.command(Command::AcceptOffer { offer: s.offers[0].offer.id }).await.unwrap();
+    let s = rb
+        .host
+        .wait("the conversation's messages", |s| {
+            s.sessions.len() == 1 && s.transcripts.iter().any(|t| t.messages.iter().any(|m| m.body.contains("colleague")))
+        })
+        .await;
+    assert_eq!(s.sessions[0].conversation_id(), first.conversation_id(), "the same conversation goes on");
+    assert_ne!(s.sessions[0].work_item, first.work_item, "in a new work item");
 }

@@ -31,7 +31,7 @@ offers: Array<OfferView>,
  */
 sessions: Array<Session>, 
 /**
- * The messages of the sessions' conversations (chat, SMS, bot hand-overs), by work item.
+ * The messages of the sessions' conversations (chat, SMS, bot hand-overs), by conversation.
  */
 transcripts: Array<TranscriptView>, 
 /**

@@ -5,4 +5,8 @@ import type { WorkItemId } from "./WorkItemId";
 /**
  * One conversation's messages, oldest first (merged by id from the transcript and events).
  */
-export type TranscriptView = { work_item: WorkItemId, messages: Array<Message>, };
+export type TranscriptView = { 
+/**
+ * The conversation: its first work item (`Session::conversation_id`, `Message::work_item`).
+ */
+work_item: WorkItemId, messages: Array<Message>, };
