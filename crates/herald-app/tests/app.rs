@@ -495,3 +495,48 @@ async fn r06_r10_a_transferred_conversation_brings_its_messages_to_the_next_agen
     assert_eq!(s.sessions[0].conversation_id(), first.conversation_id(), "the same conversation goes on");
     assert_ne!(s.sessions[0].work_item, first.work_item, "in a new work item");
 }
+
+#[tokio::test]
+async fn r01_r10_the_agent_app_and_a_web_chat_customer_exchange_messages() {
+    let ws = TestWorkspace::start().await;
+    let team = ws.team(1).await;
+    let r = rig(&ws, &team.agents[0].token, NotificationMode::Off).await;
+    // The customer, speaking to the workspace's web chat API like the chat page does.
+    let http = reqwest::Client::new();
+    let res = http
+        .post(format!("{}/webchat/default/conversations", ws.url))
+        .json(&serde_json::json!({ "name": "Ada", "answers": { "topic": "My bill", "email": "ada@example.org" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let chat: ChatStarted = res.json().await.unwrap();
+    let s = r.host.wait("the chat offer", |s| s.offers.len() == 1).await;
+    r.app.command(Command::AcceptOffer { offer: s.offers[0].offer.id }).await.unwrap();
+    let s = r.host.wait("the session", |s| s.sessions.len() == 1).await;
+    let session = s.sessions[0].clone();
+    let said = http
+        .post(format!("{}/webchat/conversations/{}/messages", ws.url, chat.conversation.0))
+        .bearer_auth(&chat.token)
+        .json(&serde_json::json!({ "body": "Hi, I was charged twice" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(said.status(), 201);
+    r.host
+        .wait("the customer's message in the app", |s| {
+            s.transcripts.iter().any(|t| t.messages.iter().any(|m| m.author == Author::Customer && m.body == "Hi, I was charged twice"))
+        })
+        .await;
+    r.app.command(Command::SendMessage { session: session.id, body: "Sorry, Ada. Let me look.".into() }).await.unwrap();
+    let view: ChatView = http
+        .get(format!("{}/webchat/conversations/{}?after=0", ws.url, chat.conversation.0))
+        .bearer_auth(&chat.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(view.lines.iter().any(|l| l.from == ChatParty::Agent && l.body == "Sorry, Ada. Let me look."), "{view:?}");
+}
