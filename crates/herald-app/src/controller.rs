@@ -93,6 +93,8 @@ struct Model {
     next_notice: u64,
     /// Best clock-offset sample of this link (see `DesktopState::clock_offset_ms`).
     offset: Option<i64>,
+    /// The configured workspace URL of the current link (empty: embedded).
+    linked_to: Option<String>,
 }
 
 /// Work decided under the model lock, carried out after it.
@@ -198,6 +200,7 @@ impl App {
                 receipted: HashSet::new(),
                 next_notice: 1,
                 offset: None,
+                linked_to: None,
             }),
             link: tokio::sync::Mutex::new(Link::default()),
             focus: Mutex::new(FocusTracker::new()),
@@ -264,9 +267,23 @@ impl App {
         if let Some(t) = link.task.take() {
             t.abort();
         }
+        let mut withdraw = Vec::new();
         let (settings, generation) = {
             let mut m = self.lock();
             m.generation += 1;
+            let configured = m.state.settings.workspace_url.clone();
+            if m.linked_to.as_ref().is_some_and(|l| *l != configured) {
+                // Another workspace: its ids mean other things. Start from nothing.
+                withdraw = m.state.offers.iter().filter(|v| v.toasted).map(|v| Effect::Withdraw(v.offer.id.0)).collect();
+                m.state.offers.clear();
+                m.state.sessions.clear();
+                m.state.transcripts.clear();
+                m.state.active_session = None;
+                m.state.focused_offer = None;
+                m.toasted.clear();
+                m.receipted.clear();
+            }
+            m.linked_to = Some(configured);
             m.client = None;
             m.offset = None;
             m.state.me = None;
@@ -279,6 +296,7 @@ impl App {
             (m.state.settings.clone(), m.generation)
         };
         self.publish();
+        self.carry_out(withdraw).await;
         let (url, token) = if settings.workspace_url.is_empty() {
             if link.embedded.is_none() {
                 match Embedded::start(&self.0.data_dir, settings.demo_traffic, self.0.demo_rate).await {

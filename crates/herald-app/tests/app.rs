@@ -540,3 +540,23 @@ async fn r01_r10_the_agent_app_and_a_web_chat_customer_exchange_messages() {
         .unwrap();
     assert!(view.lines.iter().any(|l| l.from == ChatParty::Agent && l.body == "Sorry, Ada. Let me look."), "{view:?}");
 }
+
+#[tokio::test]
+async fn switching_workspaces_starts_from_nothing_and_closes_the_old_toasts() {
+    let one = TestWorkspace::start().await;
+    let two = TestWorkspace::start().await;
+    let team1 = one.team(1).await;
+    let team2 = two.team(1).await;
+    let r = rig(&one, &team1.agents[0].token, NotificationMode::Always).await;
+    one.request(team1.queue, Scenario::Chat, "From one").await;
+    let key = toast_count(&r.toasts, 1).await.shown[0].key;
+    let settings = DesktopSettings { workspace_url: two.url.clone(), ..r.app.state().settings };
+    r.app.command(Command::SaveSettings(SettingsInput { settings, token: Some(team2.agents[0].token.clone()) })).await.unwrap();
+    r.toasts.wait_for(|l| l.withdrawn.contains(&key)).await;
+    let s = r.host.wait("linked to the second workspace", |s| s.connection.status == ConnectionStatus::Live && s.me.is_some()).await;
+    assert!(s.offers.is_empty() && s.sessions.is_empty(), "nothing of the first workspace remains");
+    // The second workspace's first offer may carry the same id as the first one's: it still toasts.
+    two.request(team2.queue, Scenario::Chat, "From two").await;
+    let log = toast_count(&r.toasts, 2).await;
+    assert!(log.shown[1].body_text().contains("From two"), "{:?}", log.shown[1]);
+}
