@@ -4,7 +4,7 @@
 # window shown, and hidden again after the window was closed (the webview is released).
 # Runs on a private Xvfb desktop with a notification daemon; the embedded workspace without demo
 # traffic, so nothing changes while measuring. Figures are printed as MB and as ratios against
-# the first hidden reading taken in the same run.
+# the first hidden reading taken in the same run. Also the CPU the tree uses idling in the tray.
 #   scripts/memory.sh            debug build (as the tests use)
 #   PROFILE=release scripts/memory.sh
 set -euo pipefail
@@ -36,14 +36,16 @@ tree_pids() { # the app and all its descendants
   done
   echo "${all[@]}"
 }
-pss_kb() { # sum of PSS over the tree
-  local total=0
+tree_sum() { # /proc/PID/<file>, awk program printing one number: summed over the tree
+  local total=0 p v
   for p in $(tree_pids "$APP"); do
-    local kb; kb=$(awk '/^Pss:/ {print $2}' /proc/"$p"/smaps_rollup 2>/dev/null || echo 0)
-    total=$((total + ${kb:-0}))
+    v=$(awk "$2" /proc/"$p"/"$1" 2>/dev/null || echo 0)
+    total=$((total + ${v:-0}))
   done
   echo $total
 }
+pss_kb() { tree_sum smaps_rollup '/^Pss:/ {print $2}'; }
+cpu_ticks() { tree_sum stat '{print $14 + $15}'; } # user + system clock ticks
 settled_pss() { # wait until two readings 1 s apart differ by < 1 %, then report the last
   local prev=0 cur
   for _ in $(seq 30); do
@@ -62,6 +64,9 @@ webkit_running() { for p in $(tree_pids "$APP"); do grep -q WebKitWebProcess /pr
 
 wait_for "the app to start" grep -q "running in the tray" "$DESKTOP_DIR/app.log"
 hidden=$(settled_pss)
+# Idle CPU while hidden: ticks used over 10 s, against the 10 s of one core.
+t0=$(cpu_ticks); sleep 10; t1=$(cpu_ticks)
+idle_cpu=$(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f %% of one core", 100 * t / hz / 10 }')
 "$BIN" --show >/dev/null 2>&1          # a second start shows the window of the running one
 wait_for "the window" xdotool search --onlyvisible --name '^Herald$'
 wait_for "the webview" webkit_running
@@ -79,3 +84,4 @@ step "Herald process tree PSS ($PROFILE build)"
 printf '  hidden in the tray (start)      %8s  %s\n' "$(mb "$hidden")" "$(ratio "$hidden" "$hidden")"
 printf '  window shown                    %8s  %s\n' "$(mb "$shown")" "$(ratio "$shown" "$hidden")"
 printf '  hidden again (window closed)    %8s  %s\n' "$(mb "$closed")" "$(ratio "$closed" "$hidden")"
+printf '  CPU while idle in the tray      %s (10 s, no demo traffic)\n' "$idle_cpu"
