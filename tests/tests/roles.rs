@@ -23,6 +23,7 @@ const ENDPOINTS: &[(&str, &str, Option<&str>, Option<Role>)] = &[
     ("POST", "/v1/offers/999999/reject", None, Some(Role::Agent)),
     ("POST", "/v1/offers/999999/displayed", None, Some(Role::Agent)),
     ("POST", "/v1/sessions/999999/close", None, Some(Role::Agent)),
+    ("POST", "/v1/sessions/999999/open", None, Some(Role::Agent)),
     ("GET", "/v1/sessions/999999/messages", None, Some(Role::Agent)),
     ("POST", "/v1/sessions/999999/messages", Some(r#"{"body":"hi"}"#), Some(Role::Agent)),
     ("POST", "/v1/sessions/999999/call", Some(r#"{"action":"hold"}"#), Some(Role::Agent)),

@@ -159,6 +159,12 @@ async fn r19_case_assigned_whatever_the_timeout() {
     let me = a.client.me().await.unwrap();
     assert_eq!(me.sessions.iter().map(|s| s.work_item).collect::<Vec<_>>(), [item.id], "still assigned");
     assert_eq!(me.agent.presence.base, BasePresence::Available, "not counted as missed");
+    // The agent opens it later, from the session itself.
+    let opened = a.client.open_session(me.sessions[0].id).await.unwrap();
+    assert_eq!(opened.state, SessionState::Open);
+    let other = ws.person("Other", Role::Agent).await;
+    let err = other.client.open_session(me.sessions[0].id).await.unwrap_err();
+    assert_eq!(err.status(), Some(403));
     // A case without its id is refused, naming the field.
     let err = ws.admin.new_conversation(&conv(team.queue, Scenario::Case, "Ada", &[], None)).await.unwrap_err();
     assert!(matches!(err, herald_client::ClientError::Api { status: 400, ref error } if error.field.as_deref() == Some("context.caseId")));

@@ -804,6 +804,17 @@ impl App {
                 self.publish();
                 Ok(())
             }
+            Command::OpenSession { session } => {
+                let (client, url) = self.client()?;
+                let s = client.open_session(session).await.map_err(|e| command_error(&e, &url))?;
+                {
+                    let mut m = self.lock();
+                    m.state.active_session = Some(s.id);
+                    upsert_session(&mut m.state, s);
+                }
+                self.publish();
+                Ok(())
+            }
             Command::CallControl { session, action } => {
                 let (client, url) = self.client()?;
                 let s = client.call_control(session, action).await.map_err(|e| command_error(&e, &url))?;

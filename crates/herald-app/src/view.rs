@@ -211,6 +211,8 @@ pub enum Command {
     RejectOffer { offer: OfferId },
     SelectSession { session: Option<SessionId> },
     CloseSession { session: SessionId },
+    /// R19: open a session assigned to the agent (a case), also after its notification ended.
+    OpenSession { session: SessionId },
     CallControl { session: SessionId, action: CallAction },
     /// R10: write to the customer in a chat or SMS session.
     SendMessage { session: SessionId, body: String },

@@ -241,6 +241,30 @@ async fn r19_a_case_toast_only_opens_the_item_and_opening_it_opens_the_session()
 }
 
 #[tokio::test]
+async fn r19_a_case_whose_notification_timed_out_is_opened_from_the_session() {
+    let ws = TestWorkspace::start().await;
+    let team = ws.team(1).await;
+    ws.template(Scenario::Case, |t| t.timeout_secs = TimeoutSecs::parse(1).unwrap()).await;
+    let r = rig(&ws, &team.agents[0].token, NotificationMode::Off).await;
+    ws.admin
+        .new_conversation(&NewConversation {
+            scenario: Scenario::Case,
+            queue: team.queue,
+            customer_name: "Ada".into(),
+            phone: None,
+            context: [("caseId".to_string(), "CAS-9".to_string())].into(),
+            target_agent: None,
+        })
+        .await
+        .unwrap();
+    let s = r.host.wait("the case, its notification gone", |s| s.sessions.len() == 1 && s.offers.is_empty()).await;
+    assert_eq!(s.sessions[0].state, SessionState::Assigned);
+    r.app.command(Command::OpenSession { session: s.sessions[0].id }).await.unwrap();
+    let s = r.host.wait("the open case", |s| s.sessions.len() == 1 && s.sessions[0].state == SessionState::Open).await;
+    assert_eq!(s.active_session, Some(s.sessions[0].id));
+}
+
+#[tokio::test]
 async fn a_stale_accept_is_explained_in_words_and_the_offer_leaves_the_view() {
     let ws = TestWorkspace::start().await;
     let team = ws.team(1).await;

@@ -182,6 +182,11 @@ impl Client {
         self.post::<(), ()>(&format!("/v1/sessions/{}/close", session.0), None).await
     }
 
+    /// R19: opens a session assigned to this agent (also after its "Open item" offer timed out).
+    pub async fn open_session(&self, session: SessionId) -> Result<Session> {
+        self.post::<(), Session>(&format!("/v1/sessions/{}/open", session.0), None).await
+    }
+
     /// The session and its conversation's messages, oldest first (R10). Later messages arrive as
     /// `message_added` events; merge by id.
     pub async fn transcript(&self, session: SessionId) -> Result<Transcript> {

@@ -110,6 +110,9 @@ pub enum Input {
     /// The agent app showed the offer (toast or in-app).
     Displayed { agent: AgentId, offer: OfferId },
     CloseSession { agent: AgentId, session: SessionId },
+    /// R19, R18 auto-assign: the agent opens a session assigned to them, whether or not its
+    /// "Open item" offer is still pending (it is accepted) or already timed out.
+    OpenSession { agent: AgentId, session: SessionId },
     CallControl { agent: AgentId, session: SessionId, action: CallAction },
     /// R6 (`escalate` false: the source session closes) and R7 (`escalate` true: it stays open).
     Transfer { agent: AgentId, session: SessionId, to_queue: Option<QueueId>, to_agent: Option<AgentId>, escalate: bool },
@@ -299,6 +302,7 @@ impl Router {
             Input::Reject { agent, offer } => self.reject(now, agent, offer)?,
             Input::Displayed { agent, offer } => self.displayed(now, agent, offer)?,
             Input::CloseSession { agent, session } => self.close_session(now, agent, session)?,
+            Input::OpenSession { agent, session } => self.open_session(now, agent, session)?,
             Input::CallControl { agent, session, action } => self.call_control(agent, session, action)?,
             Input::Transfer { agent, session, to_queue, to_agent, escalate } => {
                 self.transfer(now, agent, session, to_queue, to_agent, escalate)?
@@ -809,6 +813,22 @@ impl Router {
         self.end_session(now, session, CloseReason::Resolved);
         self.drain_for(now, agent);
         Ok(Reply::Done)
+    }
+
+    fn open_session(&mut self, now: Timestamp, agent: AgentId, session: SessionId) -> Result<Reply, CoreError> {
+        let item = self.own_session(agent, session)?.work_item;
+        // Opening the item is what its "Open item" offer asked for.
+        let pending: Vec<OfferId> = self
+            .offers
+            .values()
+            .filter(|o| o.work_item == item && o.state == OfferState::Pending && o.is_assignment())
+            .map(|o| o.id)
+            .collect();
+        for o in pending {
+            self.end_offer(now, o, OfferState::Accepted);
+        }
+        self.open_assigned(now, session);
+        Ok(Reply::Session(session))
     }
 
     /// Closes a session and its work item; a pending "Open item" offer for it is withdrawn.

@@ -14,6 +14,7 @@ enum Op {
     Reject(u8),
     Displayed(u8),
     Close(u8),
+    Open(u8),
     Leave(u8),
     Connect(u8),
     Disconnect(u8),
@@ -31,6 +32,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => any::<u8>().prop_map(Op::Reject),
         2 => any::<u8>().prop_map(Op::Displayed),
         2 => any::<u8>().prop_map(Op::Close),
+        1 => any::<u8>().prop_map(Op::Open),
         1 => any::<u8>().prop_map(Op::Leave),
         1 => any::<u8>().prop_map(Op::Connect),
         1 => any::<u8>().prop_map(Op::Disconnect),
@@ -98,6 +100,10 @@ proptest! {
                 },
                 Op::Close(i) => match pick(&sessions, i) {
                     Some((agent, session)) => w.try_handle(Input::CloseSession { agent, session }),
+                    None => continue,
+                },
+                Op::Open(i) => match pick(&sessions, i) {
+                    Some((agent, session)) => w.try_handle(Input::OpenSession { agent, session }),
                     None => continue,
                 },
                 Op::Leave(i) => match pick(&items, i) {

@@ -158,6 +158,31 @@ fn case_is_assigned_whatever_the_timeout() {
         .events_of(o.agent)
         .iter()
         .any(|e| matches!(e, AgentEvent::OfferEnded { state: OfferState::TimedOut, .. })));
+    // The agent opens the assigned case later, without its notification.
+    let WorkItemState::Assigned { session, .. } = *state else { unreachable!() };
+    assert_eq!(w.router.session(session).unwrap().state, SessionState::Assigned);
+    let other = w.agents.iter().copied().find(|a| *a != o.agent).unwrap();
+    assert!(matches!(w.try_handle(Input::OpenSession { agent: other, session }), Err(CoreError::NotYours(_))));
+    w.ok(Input::OpenSession { agent: o.agent, session });
+    assert_eq!(w.router.session(session).unwrap().state, SessionState::Open);
+    w.ok(Input::OpenSession { agent: o.agent, session });
+    assert_eq!(w.router.session(session).unwrap().state, SessionState::Open, "opening an open session changes nothing");
+}
+
+#[test]
+fn opening_an_assigned_case_accepts_its_pending_open_item_offer() {
+    // R19
+    let mut w = World::new(1);
+    let item = w.request_with(Scenario::Case, "Ada", ctx(&[("caseId", "CAS-43")]), None);
+    let o = w.offer_for(item).unwrap();
+    let WorkItemState::Assigned { session, .. } = w.router.work_item(item).unwrap().state else { panic!("assigned") };
+    w.ok(Input::OpenSession { agent: o.agent, session });
+    assert!(w.offer_for(item).is_none(), "the notification is done");
+    assert!(w
+        .events_of(o.agent)
+        .iter()
+        .any(|e| matches!(e, AgentEvent::OfferEnded { offer, state: OfferState::Accepted, .. } if *offer == o.id)));
+    assert_eq!(w.router.session(session).unwrap().state, SessionState::Open);
 }
 
 #[test]

@@ -325,6 +325,18 @@ describe('sessions', () => {
     await h.shot('10-chat-transcript');
   });
 
+  test('an assigned case opens from its session with "Open item" (R19)', async () => {
+    const now = Date.now();
+    const c = session({ id: 6, scenario: 'case', state: 'assigned', opened_at: undefined, title: 'Case assigned: CAS-9' }, now);
+    const h = await open(state({ sessions: [c], active_session: 6 }));
+    await h.page.getByTestId('open-session').click();
+    expect((await h.waitForCommand('open_session')).data).toEqual({ session: 6 });
+    await h.push(state({ sessions: [{ ...c, state: 'open', opened_at: now }], active_session: 6, revision: 2 }));
+    await h.page.waitForSelector('[data-testid="session-view"][data-state="open"]');
+    await expect(h.page.getByTestId('open-session').count()).resolves.toBe(0);
+    await h.shot('11-case-opened');
+  });
+
   test('with no session, an empty state says what to expect', async () => {
     const h = await open(state());
     const empty = h.page.getByTestId('no-session');

@@ -133,6 +133,18 @@ pub async fn close_session(State(s): State<AppState>, caller: Caller, Path(id): 
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/v1/sessions/{id}/open", tag = "agent", security(("bearer" = [])),
+    params(("id" = u64, Path, description = "session id")),
+    responses((status = 200, body = Session), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+/// R19: opens a session assigned to the caller (a case, an auto-assigned item), also after its
+/// "Open item" notification timed out. Opening an open session changes nothing.
+pub async fn open_session(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Session>> {
+    let session = SessionId(parse_id(&id, "id")?);
+    let input = Input::OpenSession { agent: caller.agent, session };
+    let s = run_then(&s.engine, &caller, input, |r, _| r.session(session).cloned()).await?;
+    s.map(Json).ok_or_else(|| AppError::internal("session vanished"))
+}
+
 #[utoipa::path(post, path = "/v1/sessions/{id}/call", tag = "agent", security(("bearer" = [])), request_body = CallControlRequest,
     params(("id" = u64, Path, description = "session id")),
     responses((status = 200, body = Session), (status = 409, body = ApiError)))]

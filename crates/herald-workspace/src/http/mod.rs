@@ -28,7 +28,7 @@ pub struct AppState {
     info(title = "Herald workspace API", description = "Routing, offers, presence and real-time events for Herald agent apps."),
     paths(
         api::healthz, api::me, api::set_presence, api::reset_my_presence, api::accept, api::reject, api::displayed,
-        api::close_session, api::transcript, api::send_message, api::call_control, api::transfer, api::sign_out, api::events, api::poll, api::team,
+        api::close_session, api::open_session, api::transcript, api::send_message, api::call_control, api::transfer, api::sign_out, api::events, api::poll, api::team,
         api::reset_agent_presence, api::new_conversation, api::close_conversation, api::list_agents,
         api::create_agent, api::update_agent, api::issue_token, api::revoke_token, api::list_templates,
         api::put_template, api::get_settings, api::put_settings, api::list_workstreams, api::create_workstream,
@@ -107,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/offers/{id}/reject", post(api::reject))
         .route("/v1/offers/{id}/displayed", post(api::displayed))
         .route("/v1/sessions/{id}/close", post(api::close_session))
+        .route("/v1/sessions/{id}/open", post(api::open_session))
         .route("/v1/sessions/{id}/messages", get(api::transcript).post(api::send_message))
         .route("/v1/sessions/{id}/call", post(api::call_control))
         .route("/v1/sessions/{id}/transfer", post(api::transfer))
