@@ -142,12 +142,24 @@ fn update_tray(handle: &AppHandle, state: &DesktopState) {
             let banner = me.banner.as_ref().map(|b| format!(" — {}", b.message)).unwrap_or_default();
             format!("{}: {}{banner}", me.name, presence_label(me.presence.base))
         }
-        None => format!("{:?}", state.connection.status).replace('_', " "),
+        None => connection_words(state.connection.status).to_string(),
     };
     let _ = tray.status.set_text(&status);
     let pending = state.offers.len();
     let tip = if pending > 0 { format!("Herald — {status} — {pending} waiting") } else { format!("Herald — {status}") };
     let _ = tray.icon.set_tooltip(Some(&tip));
+}
+
+fn connection_words(status: herald_app::view::ConnectionStatus) -> &'static str {
+    use herald_app::view::ConnectionStatus as C;
+    match status {
+        C::Connecting => "Connecting…",
+        C::Live => "Connected",
+        C::Polling => "Connected (polling)",
+        C::Reconnecting => "Reconnecting…",
+        C::Unauthorized => "Sign in again (Settings)",
+        C::NeedsToken => "Sign in (Settings)",
+    }
 }
 
 /// Shows the main window, creating it when it was released; unminimises and focuses it.
