@@ -264,6 +264,15 @@ pub async fn next_where<T>(sub: &mut Subscription, mut pick: impl FnMut(&AgentEv
 }
 
 /// The next offer created for this subscriber.
+/// The next `message_added` on `sub`.
+pub async fn next_message(sub: &mut Subscription) -> Message {
+    next_where(sub, |e| match e {
+        AgentEvent::MessageAdded(m) => Some(m.clone()),
+        _ => None,
+    })
+    .await
+}
+
 pub async fn next_offer(sub: &mut Subscription) -> Offer {
     next_where(sub, |e| match e {
         AgentEvent::OfferCreated(o) => Some(o.clone()),

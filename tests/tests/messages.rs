@@ -14,14 +14,6 @@ fn chat(queue: QueueId, name: &str) -> NewConversation {
     }
 }
 
-async fn next_message(sub: &mut herald_client::Subscription) -> Message {
-    next_where(sub, |e| match e {
-        AgentEvent::MessageAdded(m) => Some(m.clone()),
-        _ => None,
-    })
-    .await
-}
-
 #[tokio::test]
 async fn r10_the_agent_writes_in_the_session_and_the_transcript_keeps_it_in_order() {
     let ws = TestWorkspace::start().await;

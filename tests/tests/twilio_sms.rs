@@ -78,14 +78,6 @@ async fn post_signed(ws: &TestWorkspace, params: &[(&'static str, String)]) {
     assert!(body.contains("<Response/>"), "empty TwiML: {body}");
 }
 
-async fn next_message(sub: &mut herald_client::Subscription) -> Message {
-    next_where(sub, |e| match e {
-        AgentEvent::MessageAdded(m) => Some(m.clone()),
-        _ => None,
-    })
-    .await
-}
-
 async fn next_update(sub: &mut herald_client::Subscription) -> Message {
     next_where(sub, |e| match e {
         AgentEvent::MessageUpdated(m) => Some(m.clone()),

@@ -44,14 +44,6 @@ impl Customer {
     }
 }
 
-async fn next_message(sub: &mut herald_client::Subscription) -> Message {
-    next_where(sub, |e| match e {
-        AgentEvent::MessageAdded(m) => Some(m.clone()),
-        _ => None,
-    })
-    .await
-}
-
 #[tokio::test]
 async fn r01_r10_a_customer_chats_with_the_agent_who_accepted() {
     let ws = TestWorkspace::start().await;

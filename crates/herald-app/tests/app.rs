@@ -73,6 +73,22 @@ async fn rig(ws: &TestWorkspace, token: &str, mode: NotificationMode) -> Rig {
     Rig { app, host, toasts, _dir: dir }
 }
 
+/// R19: a case routed to the queue.
+async fn case(ws: &TestWorkspace, queue: QueueId, id: &str) {
+    let context = [("caseId".to_string(), id.to_string()), ("caseTitle".to_string(), "Broken order".to_string())];
+    ws.admin
+        .new_conversation(&NewConversation {
+            scenario: Scenario::Case,
+            queue,
+            customer_name: "Ada".into(),
+            phone: None,
+            context: context.into(),
+            target_agent: None,
+        })
+        .await
+        .unwrap();
+}
+
 async fn toast_count(toasts: &Recorder, n: usize) -> herald_notify::RecorderLog {
     tokio::time::timeout(WAIT, toasts.wait_for(|l| l.shown.len() >= n)).await.expect("toast")
 }
@@ -220,17 +236,7 @@ async fn r19_a_case_toast_only_opens_the_item_and_opening_it_opens_the_session()
     let ws = TestWorkspace::start().await;
     let team = ws.team(1).await;
     let r = rig(&ws, &team.agents[0].token, NotificationMode::Always).await;
-    ws.admin
-        .new_conversation(&NewConversation {
-            scenario: Scenario::Case,
-            queue: team.queue,
-            customer_name: "Ada".into(),
-            phone: None,
-            context: [("caseId".to_string(), "CAS-1234".to_string()), ("caseTitle".to_string(), "Broken order".to_string())].into(),
-            target_agent: None,
-        })
-        .await
-        .unwrap();
+    case(&ws, team.queue, "CAS-1234").await;
     let t = toast_count(&r.toasts, 1).await.shown[0].clone();
     assert_eq!(t.actions, vec![ToastAction::OpenItem]);
     let s = r.host.wait("the assigned case", |s| s.sessions.len() == 1).await;
@@ -246,17 +252,7 @@ async fn r19_a_case_whose_notification_timed_out_is_opened_from_the_session() {
     let team = ws.team(1).await;
     ws.template(Scenario::Case, |t| t.timeout_secs = TimeoutSecs::parse(1).unwrap()).await;
     let r = rig(&ws, &team.agents[0].token, NotificationMode::Off).await;
-    ws.admin
-        .new_conversation(&NewConversation {
-            scenario: Scenario::Case,
-            queue: team.queue,
-            customer_name: "Ada".into(),
-            phone: None,
-            context: [("caseId".to_string(), "CAS-9".to_string())].into(),
-            target_agent: None,
-        })
-        .await
-        .unwrap();
+    case(&ws, team.queue, "CAS-9").await;
     let s = r.host.wait("the case, its notification gone", |s| s.sessions.len() == 1 && s.offers.is_empty()).await;
     assert_eq!(s.sessions[0].state, SessionState::Assigned);
     r.app.command(Command::OpenSession { session: s.sessions[0].id }).await.unwrap();
