@@ -312,7 +312,11 @@ impl App {
             }
             let Some(e) = link.embedded.as_ref() else { return };
             e.set_traffic(settings.demo_traffic);
-            (e.url.clone(), Some(e.token.clone()))
+            let token = match settings.demo_as {
+                DemoRole::Agent => e.token.clone(),
+                DemoRole::Supervisor => e.supervisor_token.clone(),
+            };
+            (e.url.clone(), Some(token))
         } else {
             if let Some(e) = link.embedded.take() {
                 e.stop().await;
@@ -393,7 +397,7 @@ impl App {
             }
         };
         // The embedded demo: the person at the keyboard starts Available, so work arrives.
-        let me = if embedded && me.agent.presence.base == BasePresence::Offline {
+        let me = if embedded && me.agent.role == Role::Agent && me.agent.presence.base == BasePresence::Offline {
             match client.set_presence(Presence { base: BasePresence::Available, custom: None }).await {
                 Ok(agent) => Me { agent, ..me },
                 Err(e) => {
@@ -901,7 +905,9 @@ impl App {
             CommandError::app(format!("Could not save the settings in {}: {e}", self.0.data_dir.display()))
         })?;
         tracing::info!(?new, "settings saved");
-        let relink = new.workspace_url != old.workspace_url || token.is_some();
+        let relink = new.workspace_url != old.workspace_url
+            || token.is_some()
+            || (new.workspace_url.is_empty() && new.demo_as != old.demo_as);
         let traffic_changed = new.demo_traffic != old.demo_traffic;
         self.lock().state.settings = new.clone();
         self.publish();

@@ -11,6 +11,8 @@ pub struct Embedded {
     pub url: String,
     /// The demo agent's token, fresh on every start.
     pub token: String,
+    /// The demo supervisor's token, fresh on every start.
+    pub supervisor_token: String,
     pub database: String,
     traffic: DemoSwitch,
 }
@@ -30,10 +32,11 @@ impl Embedded {
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let running = herald_workspace::start(config, listener).await?;
-        let token = running.demo.as_ref().map(|d| d.me_token.clone()).ok_or_else(|| anyhow::anyhow!("no demo team"))?;
+        let team = running.demo.as_ref().ok_or_else(|| anyhow::anyhow!("no demo team"))?;
+        let (token, supervisor_token) = (team.me_token.clone(), team.supervisor_token.clone());
         let url = format!("http://{}", running.addr);
         tracing::info!(%url, database = %file.display(), demo_traffic, "embedded workspace started");
-        Ok(Self { running, url, token, database: file.display().to_string(), traffic })
+        Ok(Self { running, url, token, supervisor_token, database: file.display().to_string(), traffic })
     }
 
     pub fn set_traffic(&self, on: bool) {

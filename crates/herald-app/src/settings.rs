@@ -117,6 +117,7 @@ mod tests {
             sound: false,
             privacy: true,
             demo_traffic: false,
+            demo_as: crate::view::DemoRole::Supervisor,
             autostart: true,
         };
         save(&file_in(dir.path()), &s).unwrap();

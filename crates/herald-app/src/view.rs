@@ -121,6 +121,8 @@ pub struct DesktopSettings {
     pub privacy: bool,
     /// Embedded workspace only: generate demo customer traffic.
     pub demo_traffic: bool,
+    /// Embedded workspace only: whom the person signs in as (the supervisor sees the team pane).
+    pub demo_as: DemoRole,
     /// Start Herald when the person logs in.
     pub autostart: bool,
 }
@@ -133,9 +135,21 @@ impl Default for DesktopSettings {
             sound: true,
             privacy: false,
             demo_traffic: true,
+            demo_as: DemoRole::Agent,
             autostart: false,
         }
     }
+}
+
+/// Whom the person at the keyboard is in the embedded demo.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DemoRole {
+    /// "You (demo agent)", in the demo queue.
+    #[default]
+    Agent,
+    /// "Sam Supervisor": the team pane with the demo colleagues (R30, R34).
+    Supervisor,
 }
 
 /// `save_settings`: new settings, and a token when the person entered one.

@@ -450,6 +450,15 @@ async fn the_embedded_workspace_runs_the_demo_and_its_offers_toast() {
     app.command(Command::SaveSettings(SettingsInput { settings, token: None })).await.unwrap();
     assert!(!app.state().settings.demo_traffic);
     assert_eq!(app.state().connection.status, ConnectionStatus::Live);
+    // The person looks at the demo as its supervisor: the team pane fills (R30, R34).
+    let settings = DesktopSettings { demo_as: DemoRole::Supervisor, ..app.state().settings };
+    app.command(Command::SaveSettings(SettingsInput { settings, token: None })).await.unwrap();
+    let s = host
+        .wait("the supervisor's team", |s| {
+            s.me.as_ref().is_some_and(|m| m.role == Role::Supervisor) && s.team.iter().any(|a| a.name == "You (demo agent)")
+        })
+        .await;
+    assert!(s.connection.embedded);
     app.shutdown().await;
 }
 

@@ -335,6 +335,7 @@ export function settingsEqual(a: DesktopSettings, b: DesktopSettings): boolean {
     a.sound === b.sound &&
     a.privacy === b.privacy &&
     a.demo_traffic === b.demo_traffic &&
+    a.demo_as === b.demo_as &&
     a.autostart === b.autostart
   );
 }

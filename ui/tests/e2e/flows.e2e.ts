@@ -416,6 +416,7 @@ describe('settings', () => {
         sound: true,
         privacy: true,
         demo_traffic: true,
+        demo_as: 'agent',
         autostart: true,
       },
       token: 's3cret-token',
@@ -437,10 +438,25 @@ describe('settings', () => {
           sound: true,
           privacy: true,
           demo_traffic: true,
+          demo_as: 'agent',
           autostart: true,
         },
       },
     });
+    await h.close();
+  });
+
+  test('the embedded demo can be seen as its supervisor (R34)', async () => {
+    const h = await open(state());
+    await h.page.getByTestId('open-settings').click();
+    const pane = h.page.getByTestId('settings-pane');
+    await pane.getByTestId('settings-demo-as').selectOption('supervisor');
+    await pane.getByTestId('settings-save').click();
+    const cmd = await h.waitForCommand('save_settings');
+    expect((cmd.data as { settings: { demo_as: string } }).settings.demo_as).toBe('supervisor');
+    // With a workspace URL the choice does not apply.
+    await pane.getByTestId('settings-url').fill('https://herald.example.org');
+    await expect(pane.getByTestId('settings-demo-as').isEnabled()).resolves.toBe(false);
     await h.close();
   });
 
