@@ -166,17 +166,7 @@ pub async fn relay(
     ApiJson(req): ApiJson<SendMessageRequest>,
 ) -> Result<(StatusCode, Json<Message>), AppError> {
     let item = own(&s, &bot, &id).await?;
-    let message = NewMessage { author: Author::Customer, author_name: None, body: req.body, external_id: None };
-    let id = match s.engine.apply(Input::CustomerMessage { conversation: item.id, message }).await {
-        Ok(Reply::Message(id)) => id,
-        Ok(other) => return Err(AppError::internal(format!("a relayed message replied {other:?}"))),
-        Err(EngineError::Core(CoreError::UnknownWorkItem(_))) => {
-            return Err(AppError::new(ErrorCode::WrongState, "the conversation has ended"));
-        }
-        Err(EngineError::Core(CoreError::Invalid(i))) => return Err(AppError::invalid(i.field.clone(), i.to_string())),
-        Err(e) => return Err(AppError::internal(e)),
-    };
-    let m = s.engine.store().message(id).await?.ok_or_else(|| AppError::internal("the new message is gone"))?;
+    let m = super::customer_says(&s, item.id, req.body, "the conversation has ended").await?;
     Ok((StatusCode::CREATED, Json(m)))
 }
 

@@ -185,3 +185,27 @@ pub async fn end_conversation(engine: &Engine, conversation: WorkItemId, note: N
     }
     Ok(())
 }
+
+/// The customer (through a channel or a bot relaying them) writes in a live conversation: the
+/// stored message, or the error for the caller — `ended` words the 409 when the conversation is over.
+pub(crate) async fn customer_says(
+    s: &crate::http::AppState,
+    conversation: herald_core::WorkItemId,
+    body: String,
+    ended: &str,
+) -> Result<herald_core::Message, crate::http::error::AppError> {
+    use crate::engine::EngineError;
+    use crate::http::error::AppError;
+    use herald_core::{Author, CoreError, Input, NewMessage, Reply};
+    let message = NewMessage { author: Author::Customer, author_name: None, body, external_id: None };
+    let id = match s.engine.apply(Input::CustomerMessage { conversation, message }).await {
+        Ok(Reply::Message(id)) => id,
+        Ok(other) => return Err(AppError::internal(format!("a customer message replied {other:?}"))),
+        Err(EngineError::Core(CoreError::UnknownWorkItem(_))) => {
+            return Err(AppError::new(herald_protocol::ErrorCode::WrongState, ended.to_string()));
+        }
+        Err(EngineError::Core(CoreError::Invalid(i))) => return Err(AppError::invalid(i.field.clone(), i.to_string())),
+        Err(e) => return Err(AppError::internal(e)),
+    };
+    s.engine.store().message(id).await?.ok_or_else(|| AppError::internal("the new message is gone"))
+}

@@ -312,19 +312,7 @@ pub async fn say(
     ApiJson(req): ApiJson<ChatSay>,
 ) -> Result<(StatusCode, Json<ChatLine>), AppError> {
     let item = customer(&s, &headers, &id).await?;
-    let message = NewMessage { author: Author::Customer, author_name: None, body: req.body, external_id: None };
-    let id = match s.engine.apply(Input::CustomerMessage { conversation: item, message }).await {
-        Ok(Reply::Message(id)) => id,
-        Ok(other) => return Err(AppError::internal(format!("a customer message replied {other:?}"))),
-        Err(crate::engine::EngineError::Core(herald_core::CoreError::UnknownWorkItem(_))) => {
-            return Err(AppError::new(ErrorCode::WrongState, "this chat has ended"));
-        }
-        Err(crate::engine::EngineError::Core(herald_core::CoreError::Invalid(i))) => {
-            return Err(AppError::invalid(i.field.clone(), i.to_string()));
-        }
-        Err(e) => return Err(AppError::internal(e)),
-    };
-    let m = s.engine.store().message(id).await?.ok_or_else(|| AppError::internal("the new message is gone"))?;
+    let m = super::customer_says(&s, item, req.body, "this chat has ended").await?;
     Ok((StatusCode::CREATED, Json(line(m))))
 }
 
