@@ -86,6 +86,48 @@ struct Tray {
     icon: TrayIcon,
     presences: Vec<(BasePresence, CheckMenuItem<tauri::Wry>)>,
     status: MenuItem<tauri::Wry>,
+    /// The icon without a presence badge.
+    plain: Image<'static>,
+    /// The presence whose badge the icon shows (`None`: no badge, not signed in).
+    badge: Option<BasePresence>,
+}
+
+/// The colour of a presence's badge (the conventions of Teams and Dynamics 365).
+fn badge_colour(p: BasePresence) -> [u8; 3] {
+    match p {
+        BasePresence::Available => [0x2e, 0xa0, 0x43],
+        BasePresence::Busy | BasePresence::BusyDnd => [0xd1, 0x34, 0x38],
+        BasePresence::Away | BasePresence::Inactive => [0xf0, 0xa3, 0x0a],
+        BasePresence::Offline => [0x8a, 0x8a, 0x8a],
+    }
+}
+
+/// The tray icon with a presence dot in its lower right corner, outlined so it shows on light
+/// and dark panels; Do Not Disturb has a white bar across its dot.
+pub fn badged(plain: &Image<'_>, presence: BasePresence) -> Image<'static> {
+    let (w, h) = (plain.width(), plain.height());
+    let mut rgba = plain.rgba().to_vec();
+    let size = w.min(h) as f32;
+    let r = size * 0.24;
+    let (cx, cy) = (w as f32 - r - 1.0, h as f32 - r - 1.0);
+    let [cr, cg, cb] = badge_colour(presence);
+    for y in 0..h {
+        for x in 0..w {
+            let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - cy);
+            let d = (dx * dx + dy * dy).sqrt();
+            let px = match () {
+                _ if d <= r - 1.5 => {
+                    let bar = presence == BasePresence::BusyDnd && dy.abs() <= r * 0.18 && dx.abs() <= r * 0.55;
+                    if bar { [0xff, 0xff, 0xff, 0xff] } else { [cr, cg, cb, 0xff] }
+                }
+                _ if d <= r => [0x20, 0x20, 0x20, 0xff],
+                _ => continue,
+            };
+            let i = ((y * w + x) * 4) as usize;
+            rgba[i..i + 4].copy_from_slice(&px);
+        }
+    }
+    Image::new_owned(rgba, w, h)
 }
 
 /// The app, once started, plus the tray.
@@ -130,9 +172,19 @@ impl Host for TauriHost {
 
 fn update_tray(handle: &AppHandle, state: &DesktopState) {
     let shell = handle.state::<Arc<Shell>>();
-    let Ok(tray) = shell.tray.lock() else { return };
-    let Some(tray) = tray.as_ref() else { return };
+    let Ok(mut tray) = shell.tray.lock() else { return };
+    let Some(tray) = tray.as_mut() else { return };
     let current = state.me.as_ref().map(|m| m.presence.base);
+    if tray.badge != current {
+        let icon = match current {
+            Some(p) => badged(&tray.plain, p),
+            None => tray.plain.clone(),
+        };
+        match tray.icon.set_icon(Some(icon)) {
+            Ok(()) => tray.badge = current,
+            Err(e) => tracing::warn!(error = %e, "could not change the tray icon"),
+        }
+    }
     for (p, item) in &tray.presences {
         let _ = item.set_checked(Some(*p) == current);
         let _ = item.set_enabled(state.me.is_some());
@@ -250,6 +302,7 @@ fn build_tray(handle: &AppHandle) -> tauri::Result<Tray> {
     } else {
         Image::from_bytes(include_bytes!("../../icons/tray-light.png"))?
     };
+    let plain = icon.clone();
     let icon = TrayIconBuilder::with_id("herald")
         .icon(icon)
         .tooltip("Herald")
@@ -265,7 +318,7 @@ fn build_tray(handle: &AppHandle) -> tauri::Result<Tray> {
             }
         })
         .build(handle)?;
-    Ok(Tray { icon, presences, status })
+    Ok(Tray { icon, presences, status, plain, badge: None })
 }
 
 fn focus_of(window: &tauri::Window, focused: Option<bool>) -> Focus {
@@ -418,6 +471,22 @@ mod tests {
         }
         assert_eq!(TrayAction::parse("presence:inactive"), None, "Inactive is the system's to set");
         assert_eq!(TrayAction::parse("status"), None);
+    }
+
+    #[test]
+    fn the_tray_icon_shows_the_presence_in_its_corner() {
+        // R32: the tray shows the presence.
+        let plain = Image::from_bytes(include_bytes!("../../icons/tray-dark.png")).unwrap();
+        let (w, h) = (plain.width(), plain.height());
+        let corner = |img: &Image<'_>| {
+            let (x, y) = (w - 1 - (w as f32 * 0.24) as u32, h - 1 - (h as f32 * 0.24) as u32);
+            let i = ((y * w + x) * 4) as usize;
+            [img.rgba()[i], img.rgba()[i + 1], img.rgba()[i + 2]]
+        };
+        assert_eq!(corner(&badged(&plain, BasePresence::Available)), badge_colour(BasePresence::Available));
+        assert_eq!(corner(&badged(&plain, BasePresence::Busy)), badge_colour(BasePresence::Busy));
+        assert_eq!(corner(&badged(&plain, BasePresence::BusyDnd)), [0xff, 0xff, 0xff], "DND: a white bar");
+        assert_eq!(plain.rgba()[..4], badged(&plain, BasePresence::Away).rgba()[..4], "the rest stays");
     }
 
     #[test]

@@ -178,6 +178,7 @@ impl App {
             transcripts: Vec::new(),
             active_session: None,
             focused_offer: None,
+            window: Focus::Hidden,
             team: Vec::new(),
             settings: loaded.settings,
             notices: Vec::new(),
@@ -669,14 +670,18 @@ impl App {
     /// in front gets its toast when Herald goes to the background, and its receipt once seen.
     async fn reconsider(&self) {
         let mut fx = Vec::new();
-        {
+        let moved = {
+            let focus = self.focus_now();
             let mut m = self.lock();
+            let moved = m.state.window != focus;
+            m.state.window = focus;
             let offers: Vec<Offer> = m.state.offers.iter().map(|v| v.offer.clone()).collect();
             for o in offers {
                 self.consider(&mut m, &o, &mut fx);
             }
-        }
-        if !fx.is_empty() {
+            moved
+        };
+        if moved || !fx.is_empty() {
             self.publish();
             self.carry_out(fx).await;
         }

@@ -3,12 +3,15 @@
 //! dialog takes focus for a moment); [`FocusTracker`] ignores changes between focused and
 //! unfocused that do not last [`DEBOUNCE`]. Minimising and hiding count at once.
 
+use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
+use ts_rs::TS;
 
 /// How long a focused/unfocused change must last to count.
 pub const DEBOUNCE: Duration = Duration::from_millis(250);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
 pub enum Focus {
     /// Herald is the window the person works in.
     Focused,

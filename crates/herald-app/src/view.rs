@@ -42,6 +42,9 @@ pub struct DesktopState {
     /// Messages for the person, newest last, until dismissed.
     pub notices: Vec<Notice>,
     pub toasts: ToastSupport,
+    /// Where Herald's window is for the person, as it counts for R11 (debounced): focused,
+    /// behind another window, minimised, or hidden in the tray.
+    pub window: crate::focus::Focus,
     /// Workspace clock minus local clock, in ms, to draw countdowns against offer deadlines.
     #[ts(type = "number")]
     pub clock_offset_ms: i64,

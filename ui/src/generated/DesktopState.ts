@@ -2,6 +2,7 @@
 import type { AgentSummary } from "./AgentSummary";
 import type { Connection } from "./Connection";
 import type { DesktopSettings } from "./DesktopSettings";
+import type { Focus } from "./Focus";
 import type { Notice } from "./Notice";
 import type { OfferId } from "./OfferId";
 import type { OfferView } from "./OfferView";
@@ -50,6 +51,11 @@ team: Array<AgentSummary>, settings: DesktopSettings,
  * Messages for the person, newest last, until dismissed.
  */
 notices: Array<Notice>, toasts: ToastSupport, 
+/**
+ * Where Herald's window is for the person, as it counts for R11 (debounced): focused,
+ * behind another window, minimised, or hidden in the tray.
+ */
+window: Focus, 
 /**
  * Workspace clock minus local clock, in ms, to draw countdowns against offer deadlines.
  */
