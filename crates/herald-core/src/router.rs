@@ -723,10 +723,13 @@ impl Router {
             };
             self.end_offer(now, offer, OfferState::Accepted);
             self.open_assigned(now, session);
+            // The agent has no offer pending any more: work that waited for them comes now.
+            self.drain_for(now, agent);
             Ok(Reply::Session(session))
         } else {
             let o = self.end_offer(now, offer, OfferState::Accepted).ok_or(CoreError::UnknownOffer(offer))?;
             let session = self.start_session(now, &o, SessionState::Open);
+            self.drain_for(now, agent);
             Ok(Reply::Session(session))
         }
     }

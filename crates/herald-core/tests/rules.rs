@@ -73,6 +73,20 @@ fn accept_opens_a_session_with_the_customer_context() {
 }
 
 #[test]
+fn work_waiting_for_an_agent_is_offered_when_they_accept_their_pending_offer() {
+    // R33 (found on the real desktop): an agent has one offer at a time; a request that came
+    // meanwhile waits in the queue and must be offered as soon as the agent answers.
+    let mut w = World::new(1);
+    let first = w.request(Scenario::Chat, "Ada");
+    let waiting = w.request(Scenario::Chat, "Bob");
+    assert!(w.offer_for(waiting).is_none(), "one offer at a time");
+    assert!(matches!(w.router.work_item(waiting).unwrap().state, WorkItemState::Queued));
+    w.accept(first);
+    let o = w.offer_for(waiting).expect("offered once the agent accepted the first");
+    assert_eq!(o.agent, w.agents[0]);
+}
+
+#[test]
 fn accept_only_where_reject_not_allowed_and_reject_refused() {
     // R12, R18
     let mut w = World::new(1);
