@@ -232,6 +232,23 @@ impl DesktopSession {
         Ok(())
     }
 
+    /// Waits until the program started as `name` ends, and returns how it ended.
+    pub async fn wait_exit(&self, name: &str, timeout: Duration) -> Result<std::process::ExitStatus> {
+        wait_for(timeout, || async {
+            let mut daemons = self.daemons();
+            let Some(d) = daemons.iter_mut().find(|d| d.name == name) else {
+                return Some(Err(anyhow!("no program named {name} was started")));
+            };
+            match d.child.try_wait() {
+                Ok(Some(status)) => Some(Ok(status)),
+                Ok(None) => None,
+                Err(e) => Some(Err(e.into())),
+            }
+        })
+        .await
+        .with_context(|| format!("{name} did not end; its log:\n{}", self.log(name)))?
+    }
+
     /// The output of a program started here.
     pub fn log(&self, name: &str) -> String {
         std::fs::read_to_string(self.path.join(format!("{name}.log"))).unwrap_or_default()

@@ -6,6 +6,7 @@
 //! always for an event, bounded by a timeout — never a sleep.
 
 pub mod desktop;
+pub mod herald;
 pub mod twilio;
 
 use herald_client::{Client, SubscribeOptions, Subscription};

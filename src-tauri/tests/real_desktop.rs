@@ -1,0 +1,392 @@
+//! The promises agents care about, proven on a real desktop: the real `herald-desktop` binary on
+//! Xvfb with openbox, trayer and xfce4-notifyd on a private session bus, signed in to a real
+//! `herald-workspace serve`, driven through tauri-driver + WebKitWebDriver and real pointer clicks
+//! on the toasts the daemon draws. See `herald_e2e::herald` for the harness.
+//!
+//! Each test is one scenario of issue 4, named with its requirement. Screenshots of every
+//! scenario go to `target/test-artifacts/desktop-app/<scenario>/`.
+
+use herald_app::focus::Focus;
+use herald_app::view::NotificationMode;
+use herald_e2e::herald::{AgentDesk, Launch, Stage, settings};
+use herald_protocol::*;
+use std::path::Path;
+use std::time::Duration;
+
+const APP: &str = env!("CARGO_BIN_EXE_herald-desktop");
+
+/// The badge colours of the tray icon (src-tauri `badge_colour`).
+const GREEN: [u8; 3] = [0x2e, 0xa0, 0x43];
+const RED: [u8; 3] = [0xd1, 0x34, 0x38];
+
+async fn desk(name: &str, stage: &Stage, agent: usize, mode: NotificationMode, launch: Launch) -> AgentDesk {
+    AgentDesk::start(name, Path::new(APP), &stage.ws, stage.agent(agent), settings(mode), launch).await
+}
+
+/// An agent that takes no work until the test says so.
+/// Chats may be rejected (the template's default is Accept only).
+async fn chats_may_be_rejected(stage: &Stage) {
+    stage.ws.template(Scenario::Chat, |t| t.reject_allowed = true).await;
+}
+
+async fn away(p: &herald_e2e::Person) {
+    p.client.set_presence(Presence { base: BasePresence::Away, custom: None }).await.unwrap();
+}
+
+async fn available(p: &herald_e2e::Person) {
+    p.client.set_presence(Presence { base: BasePresence::Available, custom: None }).await.unwrap();
+}
+
+/// The pending offer of the app for this work item, from its state.
+async fn app_offer(desk: &AgentDesk, item: &WorkItem) -> Offer {
+    desk.wait_state("has the offer", |s| s.offers.iter().any(|o| o.offer.work_item == item.id))
+        .await
+        .offers
+        .into_iter()
+        .find(|o| o.offer.work_item == item.id)
+        .unwrap()
+        .offer
+}
+
+// 1. R11: "Only in background", the window focused → the in-app alert, no OS toast.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r11_background_mode_with_the_window_focused_shows_the_alert_and_no_toast() {
+    let stage = Stage::start(1).await;
+    let desk = desk("r11-background-focused", &stage, 0, NotificationMode::Background, Launch::WebDriver).await;
+    let window = desk.wait_app_in_front().await;
+    desk.wait_state("the window counts as focused", |s| s.window == Focus::Focused).await;
+
+    let item = stage.request(Scenario::Chat, "Ada Lovelace", &[]).await;
+    let offer = app_offer(&desk, &item).await;
+    let alert = format!("[data-testid=offer-alert][data-offer-id='{}']", offer.id.0);
+    assert!(desk.text(&alert).await.contains("Ada Lovelace"), "the alert names the customer");
+    desk.shot("alert-in-app").await;
+    assert_eq!(desk.active_window().await, Some(window), "Herald stayed in front");
+    let state = desk.state().await.unwrap();
+    assert!(!state.offers.iter().any(|o| o.toasted), "the app decided against a toast: {state:#?}");
+
+    // Answering in the app is the end of it: still no toast was ever sent or drawn.
+    desk.press(&format!("{alert} [data-testid=accept]")).await;
+    assert!(desk.text("[data-testid=session-view] [data-testid=customer-name]").await.contains("Ada Lovelace"));
+    stage.wait_me(stage.agent(0), "the session is open", |m| m.sessions.iter().any(|s| s.work_item == item.id && s.state == SessionState::Open)).await;
+    assert!(desk.bus.toasts().is_empty(), "no Notify on the bus: {:#?}", desk.bus.toasts());
+    assert!(desk.desktop.notification_windows().await.unwrap().is_empty(), "no toast drawn");
+    desk.shot("accepted-in-app").await;
+    desk.finish().await;
+}
+
+// 2. R10, R12: "Only in background", hidden in the tray → a toast with Accept and Reject; a real
+// click on Accept brings the window up, active, with the customer's session open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r10_r12_hidden_in_the_tray_accept_on_the_toast_opens_the_session_in_front() {
+    let stage = Stage::start(1).await;
+    chats_may_be_rejected(&stage).await;
+    let desk = desk("r10-r12-accept-from-toast", &stage, 0, NotificationMode::Background, Launch::WebDriver).await;
+    desk.close_window().await;
+    desk.shot("hidden-in-tray").await;
+
+    let item = stage.request(Scenario::Chat, "Grace Hopper", &[]).await;
+    let toast = desk.bus.wait_toast("Grace Hopper").await;
+    assert_eq!(toast.actions, ["default", "accept", "reject"], "Accept and Reject (and the body): {toast:#?}");
+    let (_, buttons) = desk.toast_window(2).await;
+    desk.shot("toast").await;
+    desk.click(buttons[0].center()).await;
+
+    let window = desk.wait_app_in_front().await;
+    desk.bus.wait_for(toast.id, "Accept reached the app", |t| t.invoked == ["accept"]).await;
+    desk.attach().await;
+    let session = desk.find("[data-testid=session-view]").await;
+    assert_eq!(session.attr("data-state").await.unwrap().as_deref(), Some("open"));
+    assert!(desk.text("[data-testid=customer-name]").await.contains("Grace Hopper"));
+    assert!(desk.has("[data-testid=message-panel]").await, "a chat opens its message panel");
+    desk.shot("session-in-front").await;
+    let me = stage.wait_me(stage.agent(0), "the offer is accepted", |m| m.offers.is_empty() && m.sessions.iter().any(|s| s.work_item == item.id)).await;
+    assert_eq!(me.sessions[0].state, SessionState::Open);
+    assert_eq!(desk.active_window().await, Some(window));
+    desk.wait_no_toast_window().await;
+    desk.finish().await;
+}
+
+// 3. R11: "Always", the window focused → the toast is drawn as well as the alert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r11_always_mode_toasts_even_with_the_window_focused() {
+    let stage = Stage::start(1).await;
+    chats_may_be_rejected(&stage).await;
+    let desk = desk("r11-always-focused", &stage, 0, NotificationMode::Always, Launch::WebDriver).await;
+    let window = desk.wait_app_in_front().await;
+    desk.wait_state("the window counts as focused", |s| s.window == Focus::Focused).await;
+
+    let item = stage.request(Scenario::Chat, "Alan Turing", &[]).await;
+    let toast = desk.bus.wait_toast("Alan Turing").await;
+    let (toast_window, buttons) = desk.toast_window(2).await;
+    assert!(desk.desktop.wm_class(toast_window).await.unwrap().contains("xfce4-notifyd"));
+    assert!(buttons[0].x < buttons[1].x);
+    let offer = app_offer(&desk, &item).await;
+    desk.find(&format!("[data-testid=offer-alert][data-offer-id='{}']", offer.id.0)).await;
+    desk.shot("toast-and-alert").await;
+    assert_eq!(desk.active_window().await, Some(window), "the toast takes no focus");
+    assert_eq!(desk.bus.toasts_about("Alan Turing").len(), 1, "one toast: {toast:#?}");
+    desk.finish().await;
+}
+
+// 4. R28: Reject on the toast with agent reject enabled → rejected, DND banner, DND in the tray.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r28_reject_on_the_toast_sets_do_not_disturb_with_a_banner_and_in_the_tray() {
+    let stage = Stage::start(1).await;
+    stage.ws.settings(|s| s.agent_reject = true).await;
+    stage.ws.template(Scenario::Chat, |t| t.reject_allowed = true).await;
+    let desk = desk("r28-reject-from-toast", &stage, 0, NotificationMode::Always, Launch::WebDriver).await;
+    desk.wait_tray_badge("Available (green)", GREEN).await;
+
+    let item = stage.request(Scenario::Chat, "Edsger Dijkstra", &[]).await;
+    let toast = desk.bus.wait_toast("Edsger Dijkstra").await;
+    let (_, buttons) = desk.toast_window(2).await;
+    desk.click(buttons[1].center()).await;
+
+    desk.bus.wait_for(toast.id, "Reject reached the app", |t| t.invoked == ["reject"]).await;
+    let me = stage.wait_me(stage.agent(0), "rejected and DND", |m| m.agent.presence.base == BasePresence::BusyDnd).await;
+    assert!(me.offers.is_empty() && me.sessions.iter().all(|s| s.work_item != item.id), "the offer is gone: {me:#?}");
+    assert_eq!(me.agent.rejected_count, 1);
+    let banner = desk.find("[data-testid=banner]").await;
+    assert_eq!(banner.attr("data-reason").await.unwrap().as_deref(), Some("rejected"));
+    assert_eq!(desk.find("[data-testid=presence-select]").await.prop("value").await.unwrap().as_deref(), Some("busy_dnd"));
+    desk.wait_tray_badge("Do Not Disturb (red)", RED).await;
+    assert!(desk.tray_pixels_like(GREEN).await < 4, "no green left in the tray icon");
+    desk.shot("dnd-banner-and-tray").await;
+    desk.finish().await;
+}
+
+// 5. R14, R24, R25: show-timeout off, 5 s, missed notifications on, nobody answers → no countdown,
+// the toast closes at the deadline, Inactive banner, the work goes to the next agent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r14_r24_r25_an_unanswered_toast_closes_at_the_deadline_and_the_work_moves_on() {
+    let stage = Stage::start(2).await;
+    stage.ws.settings(|s| s.missed_notifications = true).await;
+    stage
+        .ws
+        .template(Scenario::Chat, |t| {
+            t.show_timeout = false;
+            t.reject_allowed = true;
+            t.timeout_secs = TimeoutSecs::parse(5).unwrap();
+        })
+        .await;
+    let next = stage.agent(1);
+    away(next).await;
+    let desk = desk("r14-r24-r25-missed", &stage, 0, NotificationMode::Always, Launch::WebDriver).await;
+
+    let item = stage.request(Scenario::Chat, "Barbara Liskov", &[]).await;
+    let toast = desk.bus.wait_toast("Barbara Liskov").await;
+    let offer = app_offer(&desk, &item).await;
+    let alert = format!("[data-testid=offer-alert][data-offer-id='{}']", offer.id.0);
+    desk.find(&alert).await;
+    desk.toast_window(2).await;
+    assert!(!desk.has(&format!("{alert} [data-testid=countdown]")).await, "R14: no countdown when show-timeout is off");
+    assert!((1..=5_000).contains(&toast.expire_timeout), "R14: the toast expires with the offer: {toast:#?}");
+    desk.shot("offer-without-countdown").await;
+    // The next agent becomes available while the offer waits.
+    let mut next_sub = next.subscribe().await;
+    available(next).await;
+
+    let closed = desk.bus.wait_for(toast.id, "closed by the app at the deadline", |t| t.close_called.is_some()).await;
+    let after = closed.close_called.unwrap() - closed.shown_at.unwrap();
+    assert!(after >= Duration::from_secs(4), "closed {after:?} after it was shown, not at the 5 s deadline");
+    desk.wait_no_toast_window().await;
+    let banner = desk.find("[data-testid=banner]").await;
+    assert_eq!(banner.attr("data-reason").await.unwrap().as_deref(), Some("missed"));
+    assert_eq!(desk.find("[data-testid=presence-select]").await.prop("value").await.unwrap().as_deref(), Some("inactive"));
+    desk.gone(&alert).await;
+    desk.shot("inactive-banner").await;
+    let rerouted = herald_e2e::next_offer(&mut next_sub).await;
+    assert_eq!(rerouted.work_item, item.id, "R25: the work item went to the next agent");
+    stage.wait_me(stage.agent(0), "Inactive", |m| m.agent.presence.base == BasePresence::Inactive && m.agent.missed_count == 1).await;
+    desk.finish().await;
+}
+
+// 6. R13: a click on the toast's body brings the app up with the offer in front; the agent
+// accepts it there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r13_clicking_the_toast_body_shows_the_offer_in_the_app() {
+    let stage = Stage::start(1).await;
+    chats_may_be_rejected(&stage).await;
+    let desk = desk("r13-toast-body", &stage, 0, NotificationMode::Background, Launch::WebDriver).await;
+    desk.close_window().await;
+
+    let item = stage.request(Scenario::Chat, "Margaret Hamilton", &[]).await;
+    desk.bus.wait_toast("Margaret Hamilton").await;
+    let (toast_window, _) = desk.toast_window(2).await;
+    desk.shot("toast").await;
+    let body = desk.desktop.toast_body_point(toast_window).await.unwrap();
+    desk.click(body).await;
+
+    desk.wait_app_in_front().await;
+    desk.attach().await;
+    let alert = desk.find("[data-testid=offer-alert][data-focused=true]").await;
+    assert!(alert.text().await.unwrap().contains("Margaret Hamilton"));
+    assert!(stage.agent(0).client.me().await.unwrap().sessions.is_empty(), "not accepted by the body click");
+    desk.shot("offer-in-app").await;
+    desk.press("[data-testid=offer-alert][data-focused=true] [data-testid=accept]").await;
+    assert!(desk.text("[data-testid=session-view] [data-testid=customer-name]").await.contains("Margaret Hamilton"));
+    stage.wait_me(stage.agent(0), "accepted", |m| m.sessions.iter().any(|s| s.work_item == item.id && s.state == SessionState::Open)).await;
+    desk.shot("accepted-in-app").await;
+    desk.finish().await;
+}
+
+// 7. R19: a case assignment offers "Open item" only, and is assigned even when ignored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r19_a_case_toast_offers_open_item_only_and_is_assigned_when_ignored() {
+    let stage = Stage::start(1).await;
+    stage.ws.template(Scenario::Case, |t| t.timeout_secs = TimeoutSecs::parse(3).unwrap()).await;
+    stage.ws.settings(|s| s.missed_notifications = true).await;
+    let desk = desk("r19-case-open-item", &stage, 0, NotificationMode::Background, Launch::WebDriver).await;
+    desk.close_window().await;
+
+    let item = stage.request(Scenario::Case, "Frances Allen", &[("caseId", "CAS-42"), ("caseTitle", "Refund")]).await;
+    let toast = desk.bus.wait_toast("Frances Allen").await;
+    assert_eq!(toast.actions, ["default", "open"], "Open item only: {toast:#?}");
+    let (_, buttons) = desk.toast_window(1).await;
+    assert_eq!(buttons.len(), 1);
+    desk.shot("open-item-toast").await;
+
+    // Ignored: the deadline passes, the toast goes, the case stays assigned.
+    desk.bus.wait_for(toast.id, "closed at the deadline", |t| t.close_called.is_some() || t.closed.is_some()).await;
+    desk.wait_no_toast_window().await;
+    let me = stage.wait_me(stage.agent(0), "the case is assigned", |m| m.offers.is_empty() && m.sessions.iter().any(|s| s.work_item == item.id)).await;
+    assert_eq!(me.sessions[0].state, SessionState::Assigned);
+    assert_eq!(me.agent.presence.base, BasePresence::Available, "a case is not a missed offer");
+    assert!(toast.invoked.is_empty());
+    desk.shot("after-the-deadline").await;
+    desk.finish().await;
+}
+
+// 8. R27: an eleventh work item while ten sessions are open → DND banner.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r27_an_eleventh_item_with_ten_sessions_open_sets_dnd_with_a_banner() {
+    let stage = Stage::start(1).await;
+    let agent = stage.agent(0);
+    let desk = desk("r27-max-sessions", &stage, 0, NotificationMode::Background, Launch::WebDriver).await;
+    desk.wait_state("the window counts as focused", |s| s.window == Focus::Focused).await;
+    let mut sub = agent.subscribe().await;
+    for i in 0..10 {
+        stage.request(Scenario::Chat, &format!("Customer {i}"), &[]).await;
+        let o = herald_e2e::next_offer(&mut sub).await;
+        agent.client.accept(o.id).await.unwrap();
+    }
+    desk.wait_state("ten sessions", |s| s.sessions.len() == 10).await;
+    assert_eq!(desk.text("[data-testid=session-count]").await.trim(), "10");
+    stage.request(Scenario::Chat, "Customer 10", &[]).await;
+
+    let banner = desk.find("[data-testid=banner]").await;
+    assert_eq!(banner.attr("data-reason").await.unwrap().as_deref(), Some("max_sessions"));
+    assert_eq!(desk.find("[data-testid=presence-select]").await.prop("value").await.unwrap().as_deref(), Some("busy_dnd"));
+    let me = stage.wait_me(agent, "DND", |m| m.agent.presence.base == BasePresence::BusyDnd).await;
+    assert_eq!((me.sessions.len(), me.offers.len()), (10, 0));
+    desk.shot("max-sessions-banner").await;
+    desk.finish().await;
+}
+
+// 9. R30 (R34): the supervisor resets the agent's presence from the Team pane of their own Herald;
+// the agent's Herald shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r30_a_supervisor_resets_the_agents_presence_from_the_team_pane() {
+    let stage = Stage::start(1).await;
+    stage.ws.settings(|s| s.agent_reject = true).await;
+    stage.ws.template(Scenario::Chat, |t| t.reject_allowed = true).await;
+    let agent = desk("r30-agent", &stage, 0, NotificationMode::Off, Launch::WebDriver).await;
+    let supervisor = AgentDesk::start("r30-supervisor", Path::new(APP), &stage.ws, &stage.team.supervisor, settings(NotificationMode::Off), Launch::WebDriver).await;
+
+    let item = stage.request(Scenario::Chat, "Ada Lovelace", &[]).await;
+    let offer = app_offer(&agent, &item).await;
+    agent.press(&format!("[data-testid=offer-alert][data-offer-id='{}'] [data-testid=reject]", offer.id.0)).await;
+    agent.find("[data-testid=banner][data-reason=rejected]").await;
+    agent.shot("agent-dnd").await;
+
+    supervisor.press("[data-testid=open-supervisor]").await;
+    let row = format!("[data-testid=team-row][data-agent-id='{}']", stage.agent(0).id.0);
+    supervisor.wait_text(&format!("{row} [data-testid=team-presence]"), |t| t.contains("Do Not Disturb")).await;
+    assert_ne!(supervisor.text(&format!("{row} [data-testid=team-banner]")).await.trim(), "—", "the team sees the banner");
+    supervisor.shot("team-pane-before").await;
+    supervisor.press(&format!("{row} [data-testid=reset-agent-presence]")).await;
+
+    agent.gone("[data-testid=banner]").await;
+    let presence = agent.find("[data-testid=presence-select]").await;
+    herald_e2e::desktop::wait_until(herald_e2e::herald::APP_WAIT, || async {
+        presence.prop("value").await.is_ok_and(|v| v.as_deref() == Some("available"))
+    })
+    .await
+    .expect("the agent's Herald shows Available");
+    agent.shot("agent-reset").await;
+    supervisor.wait_text(&format!("{row} [data-testid=team-banner]"), |t| t.trim() == "—").await;
+    supervisor.wait_text(&format!("{row} [data-testid=team-presence]"), |t| t.contains("Available")).await;
+    supervisor.shot("team-pane-after").await;
+    let me = stage.agent(0).client.me().await.unwrap();
+    assert_eq!((me.agent.presence.base, me.agent.banner.is_none()), (BasePresence::Available, true));
+    agent.finish().await;
+    supervisor.finish().await;
+}
+
+// 10. R33: the workspace is killed and restarted while an offer is pending, and a new request
+// arrives while the app is still away → after reconnecting, exactly one toast per offer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r33_a_workspace_restart_neither_loses_nor_repeats_a_toast() {
+    use herald_app::view::ConnectionStatus;
+    let mut stage = Stage::start(1).await;
+    chats_may_be_rejected(&stage).await;
+    stage.ws.template(Scenario::Chat, |t| t.timeout_secs = TimeoutSecs::parse(300).unwrap()).await;
+    let desk = desk("r33-workspace-restart", &stage, 0, NotificationMode::Always, Launch::WebDriver).await;
+
+    stage.request(Scenario::Chat, "Before Restart", &[]).await;
+    let first = desk.bus.wait_toast("Before Restart").await;
+    desk.toast_window(2).await;
+    stage.ws.kill().await;
+    desk.wait_state("reconnecting", |s| s.connection.status == ConnectionStatus::Reconnecting).await;
+    desk.find("[data-testid=connection][data-status=reconnecting]").await;
+    desk.shot("workspace-down").await;
+    stage.ws.restart().await;
+    // The agent has an offer pending, so the new request waits in the queue for them.
+    let during = stage.request(Scenario::Chat, "During Outage", &[]).await;
+    desk.wait_state("live again, the pending offer kept", |s| {
+        s.connection.status == ConnectionStatus::Live && s.offers.iter().any(|o| o.offer.work_item != during.id)
+    })
+    .await;
+    stage.wait_connected(stage.agent(0)).await;
+
+    // Accept the first on its toast (a real click); then the new request is offered.
+    let (_, buttons) = desk.toast_window(2).await;
+    desk.click(buttons[0].center()).await;
+    let second = desk.bus.wait_toast("During Outage").await;
+    desk.toast_window(2).await;
+    desk.shot("second-toast").await;
+    stage.wait_me(stage.agent(0), "the first accepted, the new one offered", |m| {
+        m.sessions.len() == 1 && m.offers.iter().any(|o| o.work_item == during.id)
+    })
+    .await;
+    let toasts = desk.bus.toasts();
+    assert_eq!(desk.bus.toasts_about("Before Restart").len(), 1, "the pending offer was not toasted again: {toasts:#?}");
+    assert_eq!(desk.bus.toasts_about("During Outage").len(), 1, "the new request was toasted once: {toasts:#?}");
+    assert_eq!(desk.bus.toasts_about("Before Restart")[0].invoked, ["accept"]);
+    assert_ne!(second.id, first.id);
+    desk.finish().await;
+}
+
+// 11. R32: the tray icon is shown by the tray host; a presence chosen in its menu reaches the
+// workspace; Quit ends the app cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r32_the_tray_shows_the_icon_changes_presence_and_quits() {
+    let stage = Stage::start(1).await;
+    let desk = desk("r32-tray", &stage, 0, NotificationMode::Always, Launch::Tray).await;
+    stage.wait_connected(stage.agent(0)).await;
+    desk.wait_tray_badge("Available (green)", GREEN).await;
+    assert!(desk.app_window().await.is_none(), "starts hidden in the tray");
+    desk.shot("tray-icon").await;
+
+    // Menu: Available, Busy, Busy – DND, Away, Offline, Open Herald, Settings…, Quit Herald.
+    desk.tray_menu_choose(2).await;
+    stage.wait_me(stage.agent(0), "Busy from the tray", |m| m.agent.presence.base == BasePresence::Busy).await;
+    desk.wait_tray_badge("Busy (red)", RED).await;
+    desk.shot("busy").await;
+
+    desk.tray_menu_choose(8).await;
+    let status = desk.desktop.wait_exit("herald", herald_e2e::herald::APP_WAIT).await.unwrap();
+    assert!(status.success(), "Quit ends the app cleanly: {status}; log:\n{}", desk.app_log());
+    assert!(desk.app_log().contains("Herald is running in the tray"));
+}
