@@ -39,6 +39,11 @@ ensure_rust_tools() {
     step "installing cargo-nextest"
     cargo install cargo-nextest --locked
   fi
+  # The real-desktop suite drives the app through tauri-driver (→ Debian's WebKitWebDriver).
+  if ! command -v tauri-driver >/dev/null 2>&1; then
+    step "installing tauri-driver"
+    cargo install tauri-driver --version '^2' --locked
+  fi
 }
 
 # Node.js ≥ 20.19 (Vite 8) and the UI's npm packages, exactly as locked.

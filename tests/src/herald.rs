@@ -271,7 +271,7 @@ impl AgentDesk {
     async fn try_start(name: &str, app: &Path, ws: &TestWorkspace, person: &Person, settings: &mut DesktopSettings, launch: Launch) -> Result<AgentDesk> {
         let desktop = DesktopSession::start().await?;
         let mut trayer = desktop.command("trayer");
-        trayer.args(["--edge", "top", "--align", "right", "--widthtype", "request", "--height", "32", "--SetDockType", "true", "--transparent", "false", "--tint", "0x303030"]);
+        trayer.args(["--edge", "top", "--align", "right", "--widthtype", "request", "--height", "32", "--SetDockType", "true", "--transparent", "false"]);
         desktop.spawn("trayer", trayer)?;
         wait_until(APP_WAIT, || async { desktop.windows_by_class("trayer").await.is_ok_and(|w| !w.is_empty()) }).await.context("trayer shows its panel")?;
         let bus = BusWatch::start(&desktop).await?;
@@ -293,7 +293,10 @@ impl AgentDesk {
             ("HERALD_SECRETS", "file".to_string()),
             ("RUST_LOG", "info,herald_app=debug,herald_notify=debug".to_string()),
             ("NO_COLOR", "1".to_string()),
-            ("HERALD_TRAY_THEME", "dark".to_string()),
+            // trayer's panel is light grey.
+            ("HERALD_TRAY_THEME", "light".to_string()),
+            // Xvfb has no GPU: without this, WebKit's accelerated compositing leaves the X
+            // window showing its first paint, and screenshots do not show what WebDriver sees.
             ("WEBKIT_DISABLE_COMPOSITING_MODE", "1".to_string()),
         ];
         let driver = match launch {
@@ -332,9 +335,9 @@ impl AgentDesk {
         Ok(desk)
     }
 
-    /// The app's log so far (for failure messages).
+    /// The app's log so far (its log file: under WebDriver its output goes nowhere).
     pub fn app_log(&self) -> String {
-        self.desktop.log(if self.driver.is_some() { DRIVER } else { APP })
+        std::fs::read_to_string(self.data_dir.join("logs").join("herald.log")).unwrap_or_default()
     }
 
     /// Saves a screenshot of the whole screen as the next artefact of this scenario.
@@ -567,6 +570,18 @@ impl AgentDesk {
     /// Clicks the element with this CSS selector (a WebDriver click inside the page).
     pub async fn press(&self, css: &str) {
         self.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+}
+
+impl Drop for AgentDesk {
+    fn drop(&mut self) {
+        // A failing scenario leaves a picture of the screen as it was (the desk's directory with
+        // every program's log is kept by the desktop session).
+        if std::thread::panicking() {
+            let path = self.artifacts.join("failure.png");
+            let _ = self.desktop.command("import").args(["-window", "root"]).arg(&path).status();
+            eprintln!("screen at the failure: {}", path.display());
+        }
     }
 }
 
