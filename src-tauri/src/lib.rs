@@ -90,6 +90,9 @@ struct Tray {
     plain: Image<'static>,
     /// The presence whose badge the icon shows (`None`: no badge, not signed in).
     badge: Option<BasePresence>,
+    /// The revision of the state shown: states are published from several threads and may
+    /// arrive out of order; an older one must not undo a newer one.
+    revision: u64,
 }
 
 /// The colour of a presence's badge (the conventions of Teams and Dynamics 365).
@@ -170,36 +173,68 @@ impl Host for TauriHost {
     }
 }
 
+/// What the tray shows of a state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct TrayView {
+    revision: u64,
+    presence: Option<BasePresence>,
+    status: String,
+    tooltip: String,
+}
+
+impl TrayView {
+    fn of(state: &DesktopState) -> TrayView {
+        let status = match &state.me {
+            Some(me) => {
+                let banner = me.banner.as_ref().map(|b| format!(" — {}", b.message)).unwrap_or_default();
+                format!("{}: {}{banner}", me.name, presence_label(me.presence.base))
+            }
+            None => connection_words(state.connection.status).to_string(),
+        };
+        let pending = state.offers.len();
+        let tooltip = if pending > 0 { format!("Herald — {status} — {pending} waiting") } else { format!("Herald — {status}") };
+        TrayView { revision: state.revision, presence: state.me.as_ref().map(|m| m.presence.base), status, tooltip }
+    }
+}
+
+/// Shows the state in the tray. The tray's widgets live on the main thread, and changing one from
+/// another thread waits for the main thread; so the change is sent there instead of waiting
+/// (a thread waiting for the main thread while the main thread waits for it hung Herald at start
+/// under load).
 fn update_tray(handle: &AppHandle, state: &DesktopState) {
+    let view = TrayView::of(state);
+    let h = handle.clone();
+    if let Err(e) = handle.run_on_main_thread(move || apply_tray(&h, view)) {
+        tracing::debug!(error = %e, "tray not updated");
+    }
+}
+
+/// On the main thread: applies a tray view unless a newer one was applied already (states are
+/// published from several threads and may arrive out of order).
+fn apply_tray(handle: &AppHandle, view: TrayView) {
     let shell = handle.state::<Arc<Shell>>();
     let Ok(mut tray) = shell.tray.lock() else { return };
     let Some(tray) = tray.as_mut() else { return };
-    let current = state.me.as_ref().map(|m| m.presence.base);
-    if tray.badge != current {
-        let icon = match current {
+    if view.revision < tray.revision {
+        return;
+    }
+    tray.revision = view.revision;
+    if tray.badge != view.presence {
+        let icon = match view.presence {
             Some(p) => badged(&tray.plain, p),
             None => tray.plain.clone(),
         };
         match tray.icon.set_icon(Some(icon)) {
-            Ok(()) => tray.badge = current,
+            Ok(()) => tray.badge = view.presence,
             Err(e) => tracing::warn!(error = %e, "could not change the tray icon"),
         }
     }
     for (p, item) in &tray.presences {
-        let _ = item.set_checked(Some(*p) == current);
-        let _ = item.set_enabled(state.me.is_some());
+        let _ = item.set_checked(Some(*p) == view.presence);
+        let _ = item.set_enabled(view.presence.is_some());
     }
-    let status = match &state.me {
-        Some(me) => {
-            let banner = me.banner.as_ref().map(|b| format!(" — {}", b.message)).unwrap_or_default();
-            format!("{}: {}{banner}", me.name, presence_label(me.presence.base))
-        }
-        None => connection_words(state.connection.status).to_string(),
-    };
-    let _ = tray.status.set_text(&status);
-    let pending = state.offers.len();
-    let tip = if pending > 0 { format!("Herald — {status} — {pending} waiting") } else { format!("Herald — {status}") };
-    let _ = tray.icon.set_tooltip(Some(&tip));
+    let _ = tray.status.set_text(&view.status);
+    let _ = tray.icon.set_tooltip(Some(&view.tooltip));
 }
 
 fn connection_words(status: herald_app::view::ConnectionStatus) -> &'static str {
@@ -318,7 +353,7 @@ fn build_tray(handle: &AppHandle) -> tauri::Result<Tray> {
             }
         })
         .build(handle)?;
-    Ok(Tray { icon, presences, status, plain, badge: None })
+    Ok(Tray { icon, presences, status, plain, badge: None, revision: 0 })
 }
 
 fn focus_of(window: &tauri::Window, focused: Option<bool>) -> Focus {

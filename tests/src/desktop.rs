@@ -249,6 +249,14 @@ impl DesktopSession {
         .with_context(|| format!("{name} did not end; its log:\n{}", self.log(name)))?
     }
 
+    /// Keeps the session's directory (logs, data) after the session ends; returns its path.
+    pub fn keep(&mut self) -> PathBuf {
+        if let Some(dir) = self.dir.take() {
+            let _ = dir.keep();
+        }
+        self.path.clone()
+    }
+
     /// The output of a program started here.
     pub fn log(&self, name: &str) -> String {
         std::fs::read_to_string(self.path.join(format!("{name}.log"))).unwrap_or_default()

@@ -269,7 +269,38 @@ impl AgentDesk {
     }
 
     async fn try_start(name: &str, app: &Path, ws: &TestWorkspace, person: &Person, settings: &mut DesktopSettings, launch: Launch) -> Result<AgentDesk> {
-        let desktop = DesktopSession::start().await?;
+        let mut desktop = DesktopSession::start().await?;
+        let artifacts = artifacts_dir("desktop-app").join(name);
+        let _ = std::fs::remove_dir_all(&artifacts);
+        std::fs::create_dir_all(&artifacts)?;
+        match Self::launch(&desktop, app, ws, person, settings, launch).await {
+            Ok((bus, data_dir, driver)) => {
+                let desk = AgentDesk { desktop, bus, data_dir, launch, driver, artifacts, shots: AtomicU32::new(0) };
+                if desk.driver.is_some() {
+                    desk.wait_state("signed in and live", |s| {
+                        s.me.is_some() && s.connection.status == herald_app::view::ConnectionStatus::Live
+                    })
+                    .await;
+                }
+                Ok(desk)
+            }
+            Err(e) => {
+                let _ = desktop.command("import").args(["-window", "root"]).arg(artifacts.join("failure.png")).status();
+                let kept = desktop.keep();
+                Err(e.context(format!("logs kept in {}", kept.display())))
+            }
+        }
+    }
+
+    /// Trayer, the bus watch, the data dir, and the app (with a WebDriver session, or not).
+    async fn launch(
+        desktop: &DesktopSession,
+        app: &Path,
+        ws: &TestWorkspace,
+        person: &Person,
+        settings: &mut DesktopSettings,
+        launch: Launch,
+    ) -> Result<(BusWatch, PathBuf, Option<WebDriver>)> {
         let mut trayer = desktop.command("trayer");
         trayer.args(["--edge", "top", "--align", "right", "--widthtype", "request", "--height", "32", "--SetDockType", "true", "--transparent", "false"]);
         desktop.spawn("trayer", trayer)?;
@@ -284,9 +315,6 @@ impl AgentDesk {
         let tokens: HashMap<&str, &str> = [(ws.url.as_str(), person.token.as_str())].into();
         std::fs::write(data_dir.join("tokens.json"), serde_json::to_string(&tokens)?)?;
 
-        let artifacts = artifacts_dir("desktop-app").join(name);
-        let _ = std::fs::remove_dir_all(&artifacts);
-        std::fs::create_dir_all(&artifacts)?;
         ensure!(app.exists(), "{} is missing", app.display());
         let env = [
             ("HERALD_DATA_DIR", data_dir.display().to_string()),
@@ -325,14 +353,7 @@ impl AgentDesk {
                 Some(client)
             }
         };
-        let desk = AgentDesk { desktop, bus, data_dir, launch, driver, artifacts, shots: AtomicU32::new(0) };
-        if desk.driver.is_some() {
-            desk.wait_state("signed in and live", |s| {
-                s.me.is_some() && s.connection.status == herald_app::view::ConnectionStatus::Live
-            })
-            .await;
-        }
-        Ok(desk)
+        Ok((bus, data_dir, driver))
     }
 
     /// The app's log so far (its log file: under WebDriver its output goes nowhere).
