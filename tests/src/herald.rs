@@ -442,10 +442,15 @@ impl AgentDesk {
 
     // ----- the tray -----
 
-    /// Herald's icon in trayer: the embedded icon window inside trayer's panel.
+    /// Herald's icon in trayer: the app's icon window (XEmbed, WM_CLASS "tray-icon tray app
+    /// herald") is a child of trayer's panel, and where it is drawn.
     pub async fn tray_icon(&self) -> Geometry {
         wait_for(APP_WAIT, || async {
             let panel = *self.desktop.windows_by_class("trayer").await.ok()?.first()?;
+            let tree = self.desktop.run("xwininfo", &["-id", &panel.to_string(), "-tree"]).await.ok()?;
+            if !tree.contains("tray-icon tray app herald") {
+                return None;
+            }
             let at = self.desktop.geometry(panel).await.ok()?;
             // The icon is the only thing on the panel: the bounding box of what differs from the
             // panel's tint.
