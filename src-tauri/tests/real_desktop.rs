@@ -129,6 +129,66 @@ async fn r11_always_mode_toasts_even_with_the_window_focused() {
     desk.finish().await;
 }
 
+// 1b. R11: "background" also means another window in front, or Herald minimised.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r11_background_mode_toasts_when_another_window_is_in_front_or_herald_is_minimised() {
+    let stage = Stage::start(1).await;
+    chats_may_be_rejected(&stage).await;
+    let desk = desk("r11-background-other-window", &stage, 0, NotificationMode::Background, Launch::WebDriver).await;
+    let herald = desk.wait_app_in_front().await;
+
+    // The agent works in another program: its window takes the focus.
+    let mut other = desk.desktop.command("xmessage");
+    other.args(["-geometry", "+200+200", "The agent's other program"]);
+    desk.desktop.spawn("xmessage", other).unwrap();
+    let other = herald_e2e::desktop::wait_for(herald_e2e::herald::APP_WAIT, || async {
+        let w = *desk.desktop.windows_by_class("Xmessage").await.ok()?.first()?;
+        (desk.active_window().await == Some(w)).then_some(w)
+    })
+    .await
+    .expect("the other program's window is active");
+    desk.wait_state("Herald counts as behind another window", |s| s.window == Focus::Unfocused).await;
+    stage.request(Scenario::Chat, "Katherine Johnson", &[]).await;
+    desk.bus.wait_toast("Katherine Johnson").await;
+    let (_, buttons) = desk.toast_window(2).await;
+    assert_eq!(desk.active_window().await, Some(other), "the toast takes no focus");
+    desk.shot("toast-over-another-window").await;
+    desk.click(buttons[0].center()).await;
+    assert_eq!(desk.wait_app_in_front().await, herald, "Accept brings Herald in front of the other program");
+    assert!(desk.text("[data-testid=session-view] [data-testid=customer-name]").await.contains("Katherine Johnson"));
+
+    // Minimised.
+    desk.desktop.xdotool(&["windowminimize", &herald.to_string()]).await.unwrap();
+    desk.wait_state("Herald counts as minimised", |s| s.window == Focus::Minimized).await;
+    stage.request(Scenario::Chat, "Dorothy Vaughan", &[]).await;
+    desk.bus.wait_toast("Dorothy Vaughan").await;
+    desk.toast_window(2).await;
+    desk.shot("toast-while-minimised").await;
+    desk.finish().await;
+}
+
+// R16: with no notification server on the desktop, Herald says so and its in-app alerts work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r16_without_a_notification_server_the_app_says_so_and_alerts_still_work() {
+    let stage = Stage::start(1).await;
+    let no_daemon = herald_e2e::desktop::Options { notification_daemon: false, ..Default::default() };
+    let desk = AgentDesk::start_on(no_daemon, "r16-no-notification-server", Path::new(APP), &stage.ws, stage.agent(0), settings(NotificationMode::Always), Launch::WebDriver).await;
+    let note = desk.text("[data-testid=toast-unavailable]").await;
+    assert!(note.to_lowercase().contains("notification"), "the window says why there are no toasts: {note:?}");
+    let state = desk.state().await.unwrap();
+    assert!(!state.toasts.available, "{:?}", state.toasts);
+
+    let item = stage.request(Scenario::Chat, "Mary Jackson", &[]).await;
+    let offer = app_offer(&desk, &item).await;
+    let alert = format!("[data-testid=offer-alert][data-offer-id='{}']", offer.id.0);
+    assert!(desk.text(&alert).await.contains("Mary Jackson"));
+    desk.shot("alert-without-toasts").await;
+    desk.press(&format!("{alert} [data-testid=accept]")).await;
+    stage.wait_me(stage.agent(0), "accepted in the app", |m| m.sessions.iter().any(|s| s.work_item == item.id && s.state == SessionState::Open)).await;
+    assert!(desk.bus.toasts().is_empty(), "nothing sent to a server that is not there");
+    desk.finish().await;
+}
+
 // 4. R28: Reject on the toast with agent reject enabled → rejected, DND banner, DND in the tray.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r28_reject_on_the_toast_sets_do_not_disturb_with_a_banner_and_in_the_tray() {
@@ -384,6 +444,18 @@ async fn r32_the_tray_shows_the_icon_changes_presence_and_quits() {
     stage.wait_me(stage.agent(0), "Busy from the tray", |m| m.agent.presence.base == BasePresence::Busy).await;
     desk.wait_tray_badge("Busy (red)", RED).await;
     desk.shot("busy").await;
+
+    // Open Herald from the menu; starting Herald again also shows the one running (single
+    // instance), and that second start ends at once.
+    desk.tray_menu_choose(6).await;
+    desk.wait_app_in_front().await;
+    desk.shot("opened-from-the-tray").await;
+    desk.close_window().await;
+    let second = desk.start_again(&[]).await;
+    assert!(second.success(), "the second start hands over and exits: {second}");
+    desk.wait_app_in_front().await;
+    assert_eq!(desk.desktop.windows_by_name("^Herald$").await.unwrap().len(), 1, "one window, one Herald");
+    desk.close_window().await;
 
     desk.tray_menu_choose(8).await;
     let status = desk.desktop.wait_exit("herald", herald_e2e::herald::APP_WAIT).await.unwrap();

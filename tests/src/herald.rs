@@ -22,7 +22,7 @@
 //! WebKitWebDriver and the app go together); a failing test keeps the desk's directory (logs of
 //! every program, the app's data dir) and prints its path.
 
-use crate::desktop::{DesktopSession, Geometry, POLL, artifacts_dir, wait_for, wait_until};
+use crate::desktop::{DesktopSession, Geometry, Options, POLL, artifacts_dir, wait_for, wait_until};
 use crate::{Person, Team, TestWorkspace};
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use fantoccini::{Client as WebDriver, ClientBuilder, Locator};
@@ -242,6 +242,8 @@ pub struct AgentDesk {
     pub data_dir: PathBuf,
     pub launch: Launch,
     driver: Option<WebDriver>,
+    app: PathBuf,
+    app_env: Vec<(&'static str, String)>,
     artifacts: PathBuf,
     shots: AtomicU32,
 }
@@ -262,20 +264,36 @@ impl AgentDesk {
     ///
     /// `app` is the `herald-desktop` binary: tests in its own package get it from cargo
     /// (`CARGO_BIN_EXE_herald-desktop`), so it is built with them.
-    pub async fn start(name: &str, app: &Path, ws: &TestWorkspace, person: &Person, mut settings: DesktopSettings, launch: Launch) -> AgentDesk {
-        Self::try_start(name, app, ws, person, &mut settings, launch)
+    pub async fn start(name: &str, app: &Path, ws: &TestWorkspace, person: &Person, settings: DesktopSettings, launch: Launch) -> AgentDesk {
+        Self::start_on(Options::default(), name, app, ws, person, settings, launch).await
+    }
+
+    /// As [`AgentDesk::start`], on a desktop started with `desktop` (e.g. no notification
+    /// server).
+    pub async fn start_on(desktop: Options, name: &str, app: &Path, ws: &TestWorkspace, person: &Person, mut settings: DesktopSettings, launch: Launch) -> AgentDesk {
+        Self::try_start(desktop, name, app, ws, person, &mut settings, launch)
             .await
             .unwrap_or_else(|e| panic!("{name}: the desk does not start: {e:#}"))
     }
 
-    async fn try_start(name: &str, app: &Path, ws: &TestWorkspace, person: &Person, settings: &mut DesktopSettings, launch: Launch) -> Result<AgentDesk> {
-        let mut desktop = DesktopSession::start().await?;
+    async fn try_start(options: Options, name: &str, app: &Path, ws: &TestWorkspace, person: &Person, settings: &mut DesktopSettings, launch: Launch) -> Result<AgentDesk> {
+        let mut desktop = DesktopSession::start_with(options).await?;
         let artifacts = artifacts_dir("desktop-app").join(name);
         let _ = std::fs::remove_dir_all(&artifacts);
         std::fs::create_dir_all(&artifacts)?;
         match Self::launch(&desktop, app, ws, person, settings, launch).await {
-            Ok((bus, data_dir, driver)) => {
-                let desk = AgentDesk { desktop, bus, data_dir, launch, driver, artifacts, shots: AtomicU32::new(0) };
+            Ok((bus, data_dir, driver, app_env)) => {
+                let desk = AgentDesk {
+                    desktop,
+                    bus,
+                    data_dir,
+                    launch,
+                    driver,
+                    app: app.to_path_buf(),
+                    app_env,
+                    artifacts,
+                    shots: AtomicU32::new(0),
+                };
                 if desk.driver.is_some() {
                     desk.wait_state("signed in and live", |s| {
                         s.me.is_some() && s.connection.status == herald_app::view::ConnectionStatus::Live
@@ -300,7 +318,7 @@ impl AgentDesk {
         person: &Person,
         settings: &mut DesktopSettings,
         launch: Launch,
-    ) -> Result<(BusWatch, PathBuf, Option<WebDriver>)> {
+    ) -> Result<(BusWatch, PathBuf, Option<WebDriver>, Vec<(&'static str, String)>)> {
         let mut trayer = desktop.command("trayer");
         trayer.args(["--edge", "top", "--align", "right", "--widthtype", "request", "--height", "32", "--SetDockType", "true", "--transparent", "false"]);
         desktop.spawn("trayer", trayer)?;
@@ -331,14 +349,14 @@ impl AgentDesk {
         let driver = match launch {
             Launch::Tray => {
                 let mut cmd = desktop.command(app);
-                cmd.envs(env);
+                cmd.envs(env.clone());
                 desktop.spawn(APP, cmd)?;
                 None
             }
             Launch::WebDriver => {
                 let (port, native) = (free_port()?, free_port()?);
                 let mut cmd = desktop.command("tauri-driver");
-                cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()]).envs(env);
+                cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()]).envs(env.clone());
                 desktop.spawn(DRIVER, cmd)?;
                 let url = format!("http://127.0.0.1:{port}");
                 let http = reqwest::Client::new();
@@ -354,12 +372,22 @@ impl AgentDesk {
                 Some(client)
             }
         };
-        Ok((bus, data_dir, driver))
+        Ok((bus, data_dir, driver, env.to_vec()))
     }
 
     /// The app's log so far (its log file: under WebDriver its output goes nowhere).
     pub fn app_log(&self) -> String {
         std::fs::read_to_string(self.data_dir.join("logs").join("herald.log")).unwrap_or_default()
+    }
+
+    /// Starts the app a second time, as a person would from the menu, and returns how that
+    /// second process ended (Herald is single-instance: it hands over to the running one).
+    pub async fn start_again(&self, args: &[&str]) -> std::process::ExitStatus {
+        let mut cmd = tokio::process::Command::from(self.desktop.command(&self.app));
+        cmd.args(args).envs(self.app_env.iter().map(|(k, v)| (*k, v.as_str()))).kill_on_drop(true);
+        cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+        let run = cmd.status();
+        tokio::time::timeout(APP_WAIT, run).await.expect("the second start ends").expect("the second start runs")
     }
 
     /// Saves a screenshot of the whole screen as the next artefact of this scenario.
