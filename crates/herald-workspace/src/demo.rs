@@ -211,7 +211,12 @@ pub async fn run(engine: Arc<Engine>, seeded: Seeded, cfg: DemoConfig, shutdown:
     let mut mine = engine.hub().subscribe(seeded.me);
     let mut answers: Vec<(tokio::time::Instant, WorkItemId, usize)> = Vec::new();
     let mut said: std::collections::HashMap<WorkItemId, usize> = std::collections::HashMap::new();
-    tracing::info!(per_minute = cfg.per_minute, colleagues = cfg.colleagues, "demo traffic running");
+    tracing::info!(
+        per_minute = cfg.per_minute,
+        colleagues = cfg.colleagues,
+        traffic = cfg.traffic.is_on(),
+        "demo team running"
+    );
     loop {
         tokio::select! {
             () = &mut shutdown => return,
