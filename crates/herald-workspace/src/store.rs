@@ -70,17 +70,31 @@ fn json_of(s: &Saved) -> String {
     r.expect("core entities always serialise")
 }
 
+/// The schema, embedded at build time.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
 impl Store {
     /// Opens (creating if missing) the database at `url` (`sqlite://path` or `sqlite::memory:`)
     /// and runs the embedded migrations.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
         let in_memory = url.contains(":memory:");
+        if !in_memory {
+            // WAL and the migrations over one connection, before the pool opens several: new
+            // connections switching a file to WAL at the same moment fail with "database is
+            // locked" (SQLite does not wait on the busy timeout for it; seen at start under
+            // load). WAL is kept in the file, so the pool's connections need not set it.
+            let first = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(opts.clone().journal_mode(SqliteJournalMode::Wal))
+                .await?;
+            MIGRATOR.run(&first).await?;
+            first.close().await;
+        }
         let pool = SqlitePoolOptions::new()
             // An in-memory database lives in one connection.
             .max_connections(if in_memory { 1 } else { 8 })
@@ -89,7 +103,9 @@ impl Store {
             .max_lifetime(None)
             .connect_with(opts)
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        if in_memory {
+            MIGRATOR.run(&pool).await?;
+        }
         Ok(Self { pool })
     }
 
@@ -427,5 +443,25 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(r.rows_affected() == 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_file_database_opens_in_wal_and_an_in_memory_one_is_migrated() {
+        // WAL is set over the first connection only; the pool's connections see it in the file.
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}", dir.path().join("w.db").display())).await.expect("opens");
+        for _ in 0..3 {
+            let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&store.pool).await.unwrap();
+            assert_eq!(mode, "wal");
+        }
+        let memory = Store::open("sqlite::memory:").await.expect("in memory");
+        let tables: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'entities'").fetch_one(&memory.pool).await.unwrap();
+        assert_eq!(tables, 1, "an in-memory database is migrated too");
     }
 }
