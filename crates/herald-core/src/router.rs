@@ -715,7 +715,7 @@ impl Router {
         let o = self.own_offer(agent, offer)?;
         let assignment = o.is_assignment();
         let item = o.work_item;
-        if assignment {
+        let session = if assignment {
             // R19: "Open item" opens the session that is already assigned.
             let session = match self.items.get(&item).map(|i| &i.state) {
                 Some(WorkItemState::Assigned { session, .. }) => *session,
@@ -723,15 +723,14 @@ impl Router {
             };
             self.end_offer(now, offer, OfferState::Accepted);
             self.open_assigned(now, session);
-            // The agent has no offer pending any more: work that waited for them comes now.
-            self.drain_for(now, agent);
-            Ok(Reply::Session(session))
+            session
         } else {
             let o = self.end_offer(now, offer, OfferState::Accepted).ok_or(CoreError::UnknownOffer(offer))?;
-            let session = self.start_session(now, &o, SessionState::Open);
-            self.drain_for(now, agent);
-            Ok(Reply::Session(session))
-        }
+            self.start_session(now, &o, SessionState::Open)
+        };
+        // The agent has no offer pending any more: work that waited for them comes now.
+        self.drain_for(now, agent);
+        Ok(Reply::Session(session))
     }
 
     fn open_assigned(&mut self, now: Timestamp, session: SessionId) {
