@@ -93,6 +93,8 @@ struct Tray {
     /// The revision of the state shown: states are published from several threads and may
     /// arrive out of order; an older one must not undo a newer one.
     revision: u64,
+    /// What the tray shows now.
+    shown: Option<TrayView>,
 }
 
 /// The colour of a presence's badge (the conventions of Teams and Dynamics 365).
@@ -176,7 +178,6 @@ impl Host for TauriHost {
 /// What the tray shows of a state.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct TrayView {
-    revision: u64,
     presence: Option<BasePresence>,
     status: String,
     tooltip: String,
@@ -193,7 +194,7 @@ impl TrayView {
         };
         let pending = state.offers.len();
         let tooltip = if pending > 0 { format!("Herald — {status} — {pending} waiting") } else { format!("Herald — {status}") };
-        TrayView { revision: state.revision, presence: state.me.as_ref().map(|m| m.presence.base), status, tooltip }
+        TrayView { presence: state.me.as_ref().map(|m| m.presence.base), status, tooltip }
     }
 }
 
@@ -202,23 +203,27 @@ impl TrayView {
 /// (a thread waiting for the main thread while the main thread waits for it hung Herald at start
 /// under load).
 fn update_tray(handle: &AppHandle, state: &DesktopState) {
-    let view = TrayView::of(state);
+    let (revision, view) = (state.revision, TrayView::of(state));
     let h = handle.clone();
-    if let Err(e) = handle.run_on_main_thread(move || apply_tray(&h, view)) {
+    if let Err(e) = handle.run_on_main_thread(move || apply_tray(&h, revision, view)) {
         tracing::debug!(error = %e, "tray not updated");
     }
 }
 
 /// On the main thread: applies a tray view unless a newer one was applied already (states are
-/// published from several threads and may arrive out of order).
-fn apply_tray(handle: &AppHandle, view: TrayView) {
+/// published from several threads and may arrive out of order) or it shows nothing new (most
+/// state changes are not the tray's).
+fn apply_tray(handle: &AppHandle, revision: u64, view: TrayView) {
     let shell = handle.state::<Arc<Shell>>();
     let Ok(mut tray) = shell.tray.lock() else { return };
     let Some(tray) = tray.as_mut() else { return };
-    if view.revision < tray.revision {
+    if revision < tray.revision {
         return;
     }
-    tray.revision = view.revision;
+    tray.revision = revision;
+    if tray.shown.as_ref() == Some(&view) {
+        return;
+    }
     if tray.badge != view.presence {
         let icon = match view.presence {
             Some(p) => badged(&tray.plain, p),
@@ -235,6 +240,10 @@ fn apply_tray(handle: &AppHandle, view: TrayView) {
     }
     let _ = tray.status.set_text(&view.status);
     let _ = tray.icon.set_tooltip(Some(&view.tooltip));
+    // A failed icon change is tried again with the next state.
+    if tray.badge == view.presence {
+        tray.shown = Some(view);
+    }
 }
 
 fn connection_words(status: herald_app::view::ConnectionStatus) -> &'static str {
@@ -353,7 +362,7 @@ fn build_tray(handle: &AppHandle) -> tauri::Result<Tray> {
             }
         })
         .build(handle)?;
-    Ok(Tray { icon, presences, status, plain, badge: None, revision: 0 })
+    Ok(Tray { icon, presences, status, plain, badge: None, revision: 0, shown: None })
 }
 
 fn focus_of(window: &tauri::Window, focused: Option<bool>) -> Focus {
