@@ -37,6 +37,21 @@ async fn available(p: &herald_e2e::Person) {
     p.client.set_presence(Presence { base: BasePresence::Available, custom: None }).await.unwrap();
 }
 
+/// The in-app alert of an offer.
+fn alert_of(offer: &Offer) -> String {
+    format!("[data-testid=offer-alert][data-offer-id='{}']", offer.id.0)
+}
+
+/// The presence the window's presence select shows.
+async fn shown_presence(desk: &AgentDesk) -> Option<String> {
+    desk.find("[data-testid=presence-select]").await.prop("value").await.ok().flatten()
+}
+
+/// Waits until the workspace has `item`'s session open for agent `i`.
+async fn session_open(stage: &Stage, i: usize, item: &WorkItem) -> Me {
+    stage.wait_me(stage.agent(i), "the session is open", |m| m.sessions.iter().any(|s| s.work_item == item.id && s.state == SessionState::Open)).await
+}
+
 /// The pending offer of the app for this work item, from its state.
 async fn app_offer(desk: &AgentDesk, item: &WorkItem) -> Offer {
     desk.wait_state("has the offer", |s| s.offers.iter().any(|o| o.offer.work_item == item.id))
@@ -58,7 +73,7 @@ async fn r11_background_mode_with_the_window_focused_shows_the_alert_and_no_toas
 
     let item = stage.request(Scenario::Chat, "Ada Lovelace", &[]).await;
     let offer = app_offer(&desk, &item).await;
-    let alert = format!("[data-testid=offer-alert][data-offer-id='{}']", offer.id.0);
+    let alert = alert_of(&offer);
     assert!(desk.text(&alert).await.contains("Ada Lovelace"), "the alert names the customer");
     desk.shot("alert-in-app").await;
     assert_eq!(desk.active_window().await, Some(window), "Herald stayed in front");
@@ -68,7 +83,7 @@ async fn r11_background_mode_with_the_window_focused_shows_the_alert_and_no_toas
     // Answering in the app is the end of it: still no toast was ever sent or drawn.
     desk.press(&format!("{alert} [data-testid=accept]")).await;
     assert!(desk.text("[data-testid=session-view] [data-testid=customer-name]").await.contains("Ada Lovelace"));
-    stage.wait_me(stage.agent(0), "the session is open", |m| m.sessions.iter().any(|s| s.work_item == item.id && s.state == SessionState::Open)).await;
+    session_open(&stage, 0, &item).await;
     assert!(desk.bus.toasts().is_empty(), "no Notify on the bus: {:#?}", desk.bus.toasts());
     assert!(desk.desktop.notification_windows().await.unwrap().is_empty(), "no toast drawn");
     desk.shot("accepted-in-app").await;
@@ -122,7 +137,7 @@ async fn r11_always_mode_toasts_even_with_the_window_focused() {
     assert!(desk.desktop.wm_class(toast_window).await.unwrap().contains("xfce4-notifyd"));
     assert!(buttons[0].x < buttons[1].x);
     let offer = app_offer(&desk, &item).await;
-    desk.find(&format!("[data-testid=offer-alert][data-offer-id='{}']", offer.id.0)).await;
+    desk.find(&alert_of(&offer)).await;
     desk.shot("toast-and-alert").await;
     assert_eq!(desk.active_window().await, Some(window), "the toast takes no focus");
     assert_eq!(desk.bus.toasts_about("Alan Turing").len(), 1, "one toast: {toast:#?}");
@@ -180,11 +195,11 @@ async fn r16_without_a_notification_server_the_app_says_so_and_alerts_still_work
 
     let item = stage.request(Scenario::Chat, "Mary Jackson", &[]).await;
     let offer = app_offer(&desk, &item).await;
-    let alert = format!("[data-testid=offer-alert][data-offer-id='{}']", offer.id.0);
+    let alert = alert_of(&offer);
     assert!(desk.text(&alert).await.contains("Mary Jackson"));
     desk.shot("alert-without-toasts").await;
     desk.press(&format!("{alert} [data-testid=accept]")).await;
-    stage.wait_me(stage.agent(0), "accepted in the app", |m| m.sessions.iter().any(|s| s.work_item == item.id && s.state == SessionState::Open)).await;
+    session_open(&stage, 0, &item).await;
     assert!(desk.bus.toasts().is_empty(), "nothing sent to a server that is not there");
     desk.finish().await;
 }
@@ -209,7 +224,7 @@ async fn r28_reject_on_the_toast_sets_do_not_disturb_with_a_banner_and_in_the_tr
     assert_eq!(me.agent.rejected_count, 1);
     let banner = desk.find("[data-testid=banner]").await;
     assert_eq!(banner.attr("data-reason").await.unwrap().as_deref(), Some("rejected"));
-    assert_eq!(desk.find("[data-testid=presence-select]").await.prop("value").await.unwrap().as_deref(), Some("busy_dnd"));
+    assert_eq!(shown_presence(&desk).await.as_deref(), Some("busy_dnd"));
     desk.wait_tray_badge("Do Not Disturb (red)", RED).await;
     assert!(desk.tray_pixels_like(GREEN).await < 4, "no green left in the tray icon");
     desk.shot("dnd-banner-and-tray").await;
@@ -237,7 +252,7 @@ async fn r14_r24_r25_an_unanswered_toast_closes_at_the_deadline_and_the_work_mov
     let item = stage.request(Scenario::Chat, "Barbara Liskov", &[]).await;
     let toast = desk.bus.wait_toast("Barbara Liskov").await;
     let offer = app_offer(&desk, &item).await;
-    let alert = format!("[data-testid=offer-alert][data-offer-id='{}']", offer.id.0);
+    let alert = alert_of(&offer);
     desk.find(&alert).await;
     desk.toast_window(2).await;
     assert!(!desk.has(&format!("{alert} [data-testid=countdown]")).await, "R14: no countdown when show-timeout is off");
@@ -253,7 +268,7 @@ async fn r14_r24_r25_an_unanswered_toast_closes_at_the_deadline_and_the_work_mov
     desk.wait_no_toast_window().await;
     let banner = desk.find("[data-testid=banner]").await;
     assert_eq!(banner.attr("data-reason").await.unwrap().as_deref(), Some("missed"));
-    assert_eq!(desk.find("[data-testid=presence-select]").await.prop("value").await.unwrap().as_deref(), Some("inactive"));
+    assert_eq!(shown_presence(&desk).await.as_deref(), Some("inactive"));
     desk.gone(&alert).await;
     desk.shot("inactive-banner").await;
     let rerouted = herald_e2e::next_offer(&mut next_sub).await;
@@ -286,7 +301,7 @@ async fn r13_clicking_the_toast_body_shows_the_offer_in_the_app() {
     desk.shot("offer-in-app").await;
     desk.press("[data-testid=offer-alert][data-focused=true] [data-testid=accept]").await;
     assert!(desk.text("[data-testid=session-view] [data-testid=customer-name]").await.contains("Margaret Hamilton"));
-    stage.wait_me(stage.agent(0), "accepted", |m| m.sessions.iter().any(|s| s.work_item == item.id && s.state == SessionState::Open)).await;
+    session_open(&stage, 0, &item).await;
     desk.shot("accepted-in-app").await;
     desk.finish().await;
 }
@@ -337,7 +352,7 @@ async fn r27_an_eleventh_item_with_ten_sessions_open_sets_dnd_with_a_banner() {
 
     let banner = desk.find("[data-testid=banner]").await;
     assert_eq!(banner.attr("data-reason").await.unwrap().as_deref(), Some("max_sessions"));
-    assert_eq!(desk.find("[data-testid=presence-select]").await.prop("value").await.unwrap().as_deref(), Some("busy_dnd"));
+    assert_eq!(shown_presence(&desk).await.as_deref(), Some("busy_dnd"));
     let me = stage.wait_me(agent, "DND", |m| m.agent.presence.base == BasePresence::BusyDnd).await;
     assert_eq!((me.sessions.len(), me.offers.len()), (10, 0));
     desk.shot("max-sessions-banner").await;
@@ -356,7 +371,7 @@ async fn r30_a_supervisor_resets_the_agents_presence_from_the_team_pane() {
 
     let item = stage.request(Scenario::Chat, "Ada Lovelace", &[]).await;
     let offer = app_offer(&agent, &item).await;
-    agent.press(&format!("[data-testid=offer-alert][data-offer-id='{}'] [data-testid=reject]", offer.id.0)).await;
+    agent.press(&format!("{} [data-testid=reject]", alert_of(&offer))).await;
     agent.find("[data-testid=banner][data-reason=rejected]").await;
     agent.shot("agent-dnd").await;
 
@@ -368,10 +383,7 @@ async fn r30_a_supervisor_resets_the_agents_presence_from_the_team_pane() {
     supervisor.press(&format!("{row} [data-testid=reset-agent-presence]")).await;
 
     agent.gone("[data-testid=banner]").await;
-    let presence = agent.find("[data-testid=presence-select]").await;
-    herald_e2e::desktop::wait_until(herald_e2e::herald::APP_WAIT, || async {
-        presence.prop("value").await.is_ok_and(|v| v.as_deref() == Some("available"))
-    })
+    herald_e2e::desktop::wait_until(herald_e2e::herald::APP_WAIT, || async { shown_presence(&agent).await.as_deref() == Some("available") })
     .await
     .expect("the agent's Herald shows Available");
     agent.shot("agent-reset").await;

@@ -474,11 +474,8 @@ impl Drop for DesktopSession {
         while let Some(mut d) = daemons.pop() {
             end_group(&mut d.child);
         }
-        if std::thread::panicking() {
-            if let Some(dir) = self.dir.take() {
-                let kept = dir.keep();
-                eprintln!("desktop session kept for inspection: {}", kept.display());
-            }
+        if std::thread::panicking() && self.dir.is_some() {
+            eprintln!("desktop session kept for inspection: {}", self.keep().display());
         }
     }
 }
@@ -574,6 +571,16 @@ impl Capture {
     pub fn pixel(&self, x: u32, y: u32) -> [u8; 3] {
         let i = (y as usize * self.width as usize + x as usize) * 3;
         [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
+    }
+
+    /// The rectangle at (`x`, `y`) of `width` × `height` pixels.
+    pub fn crop(&self, x: u32, y: u32, width: u32, height: u32) -> Capture {
+        let mut rgb = Vec::with_capacity(width as usize * height as usize * 3);
+        for row in y..y + height {
+            let start = (row as usize * self.width as usize + x as usize) * 3;
+            rgb.extend_from_slice(&self.rgb[start..start + width as usize * 3]);
+        }
+        Capture { width, height, rgb }
     }
 
     /// The most common colour.

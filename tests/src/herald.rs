@@ -22,7 +22,7 @@
 //! WebKitWebDriver and the app go together); a failing test keeps the desk's directory (logs of
 //! every program, the app's data dir) and prints its path.
 
-use crate::desktop::{DesktopSession, Geometry, Options, POLL, artifacts_dir, wait_for, wait_until};
+use crate::desktop::{Capture, DesktopSession, Geometry, Options, POLL, artifacts_dir, wait_for, wait_until};
 use crate::{Person, Team, TestWorkspace};
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use fantoccini::{Client as WebDriver, ClientBuilder, Locator};
@@ -474,47 +474,45 @@ impl AgentDesk {
     /// Herald's icon in trayer: the app's icon window (XEmbed, WM_CLASS "tray-icon tray app
     /// herald") is a child of trayer's panel, and where it is drawn.
     pub async fn tray_icon(&self) -> Geometry {
-        wait_for(APP_WAIT, || async {
-            let panel = *self.desktop.windows_by_class("trayer").await.ok()?.first()?;
-            let tree = self.desktop.run("xwininfo", &["-id", &panel.to_string(), "-tree"]).await.ok()?;
-            if !tree.contains("tray-icon tray app herald") {
-                return None;
-            }
-            let at = self.desktop.geometry(panel).await.ok()?;
-            // The icon is the only thing on the panel: the bounding box of what differs from the
-            // panel's tint.
-            let capture = self.desktop.capture(panel).await.ok()?;
-            let bg = capture.pixel(0, 0);
-            let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
-            for y in 0..capture.height {
-                for x in 0..capture.width {
-                    if capture.pixel(x, y).iter().zip(bg).any(|(a, b)| a.abs_diff(b) > 24) {
-                        (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
-                    }
+        wait_for(APP_WAIT, || async { self.tray_capture().await.map(|(icon, _)| icon) })
+            .await
+            .unwrap_or_else(|e| panic!("no icon drawn in the tray: {e}; app log:\n{}", self.app_log()))
+    }
+
+    /// The icon's place on the screen and its pixels, when the icon is embedded and drawn.
+    async fn tray_capture(&self) -> Option<(Geometry, Capture)> {
+        let panel = *self.desktop.windows_by_class("trayer").await.ok()?.first()?;
+        let tree = self.desktop.run("xwininfo", &["-id", &panel.to_string(), "-tree"]).await.ok()?;
+        if !tree.contains("tray-icon tray app herald") {
+            return None;
+        }
+        let at = self.desktop.geometry(panel).await.ok()?;
+        // The icon is the only thing on the panel: the bounding box of what differs from the
+        // panel's tint.
+        let capture = self.desktop.capture(panel).await.ok()?;
+        let bg = capture.pixel(0, 0);
+        let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
+        for y in 0..capture.height {
+            for x in 0..capture.width {
+                if capture.pixel(x, y).iter().zip(bg).any(|(a, b)| a.abs_diff(b) > 24) {
+                    (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
                 }
             }
-            (x0 <= x1 && x1 - x0 >= 8).then(|| Geometry { x: at.x + x0 as i32, y: at.y + y0 as i32, width: x1 - x0 + 1, height: y1 - y0 + 1 })
-        })
-        .await
-        .unwrap_or_else(|e| panic!("no icon drawn in the tray: {e}; app log:\n{}", self.app_log()))
+        }
+        if x0 > x1 || x1 - x0 < 8 {
+            return None;
+        }
+        let icon = capture.crop(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+        Some((Geometry { x: at.x + x0 as i32, y: at.y + y0 as i32, width: icon.width, height: icon.height }, icon))
     }
 
     /// How many pixels of the tray icon are close to `rgb` (the presence badge's colour).
     pub async fn tray_pixels_like(&self, rgb: [u8; 3]) -> usize {
-        let icon = self.tray_icon().await;
-        let Ok(panel) = self.desktop.windows_by_class("trayer").await else { return 0 };
-        let Some(&panel) = panel.first() else { return 0 };
-        let Ok(at) = self.desktop.geometry(panel).await else { return 0 };
-        let Ok(capture) = self.desktop.capture(panel).await else { return 0 };
-        let mut n = 0;
-        for y in (icon.y - at.y) as u32..(icon.y - at.y) as u32 + icon.height {
-            for x in (icon.x - at.x) as u32..(icon.x - at.x) as u32 + icon.width {
-                if capture.pixel(x, y).iter().zip(rgb).all(|(a, b)| a.abs_diff(b) <= 40) {
-                    n += 1;
-                }
-            }
-        }
-        n
+        let Some((_, icon)) = self.tray_capture().await else { return 0 };
+        (0..icon.height)
+            .flat_map(|y| (0..icon.width).map(move |x| (x, y)))
+            .filter(|&(x, y)| icon.pixel(x, y).iter().zip(rgb).all(|(a, b)| a.abs_diff(b) <= 40))
+            .count()
     }
 
     /// Waits until the tray icon shows a badge of colour `rgb`.
