@@ -433,9 +433,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, Some(vec!["--hidden"])))
         .plugin(
             tauri_plugin_window_state::Builder::new()
-                .with_state_flags(
-                    tauri_plugin_window_state::StateFlags::all() - tauri_plugin_window_state::StateFlags::VISIBLE,
-                )
+                .with_state_flags(tauri_plugin_window_state::StateFlags::all() - tauri_plugin_window_state::StateFlags::VISIBLE)
                 .build(),
         )
         .manage(shell.clone())
@@ -461,12 +459,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let tray = build_tray(&handle)?;
             *shell.tray.lock().map_err(|_| anyhow::anyhow!("tray lock"))? = Some(tray);
             let host = Arc::new(TauriHost { handle: handle.clone() });
-            let options = Options {
-                data_dir: data_dir.clone(),
-                icon: Some(icon_path.display().to_string()),
-                secrets: None,
-                demo_rate: None,
-            };
+            let options =
+                Options { data_dir: data_dir.clone(), icon: Some(icon_path.display().to_string()), secrets: None, demo_rate: None };
             let app = tauri::async_runtime::block_on(async move {
                 let notify = herald_notify::connect("Herald").await;
                 if let Err(e) = &notify {

@@ -24,10 +24,7 @@ fn main() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tao=warn,wry=warn".into());
     let log = herald_app::paths::data_dir().map_err(|e| e.to_string()).and_then(|d| open_log(&d.join("logs")).map_err(|e| e.to_string()));
     let (file_layer, log_note) = match log {
-        Ok((file, path)) => (
-            Some(tracing_subscriber::fmt::layer().with_ansi(false).with_writer(Mutex::new(file))),
-            Ok(path),
-        ),
+        Ok((file, path)) => (Some(tracing_subscriber::fmt::layer().with_ansi(false).with_writer(Mutex::new(file))), Ok(path)),
         Err(e) => (None, Err(e)),
     };
     tracing_subscriber::registry().with(filter).with(tracing_subscriber::fmt::layer()).with(file_layer).init();

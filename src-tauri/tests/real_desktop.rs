@@ -49,7 +49,11 @@ async fn shown_presence(desk: &AgentDesk) -> Option<String> {
 
 /// Waits until the workspace has `item`'s session open for agent `i`.
 async fn session_open(stage: &Stage, i: usize, item: &WorkItem) -> Me {
-    stage.wait_me(stage.agent(i), "the session is open", |m| m.sessions.iter().any(|s| s.work_item == item.id && s.state == SessionState::Open)).await
+    stage
+        .wait_me(stage.agent(i), "the session is open", |m| {
+            m.sessions.iter().any(|s| s.work_item == item.id && s.state == SessionState::Open)
+        })
+        .await
 }
 
 /// The pending offer of the app for this work item, from its state.
@@ -115,7 +119,9 @@ async fn r10_r12_hidden_in_the_tray_accept_on_the_toast_opens_the_session_in_fro
     assert!(desk.text("[data-testid=customer-name]").await.contains("Grace Hopper"));
     assert!(desk.has("[data-testid=message-panel]").await, "a chat opens its message panel");
     desk.shot("session-in-front").await;
-    let me = stage.wait_me(stage.agent(0), "the offer is accepted", |m| m.offers.is_empty() && m.sessions.iter().any(|s| s.work_item == item.id)).await;
+    let me = stage
+        .wait_me(stage.agent(0), "the offer is accepted", |m| m.offers.is_empty() && m.sessions.iter().any(|s| s.work_item == item.id))
+        .await;
     assert_eq!(me.sessions[0].state, SessionState::Open);
     assert_eq!(desk.active_window().await, Some(window));
     desk.wait_no_toast_window().await;
@@ -187,7 +193,16 @@ async fn r11_background_mode_toasts_when_another_window_is_in_front_or_herald_is
 async fn r16_without_a_notification_server_the_app_says_so_and_alerts_still_work() {
     let stage = Stage::start(1).await;
     let no_daemon = herald_e2e::desktop::Options { notification_daemon: false, ..Default::default() };
-    let desk = AgentDesk::start_on(no_daemon, "r16-no-notification-server", Path::new(APP), &stage.ws, stage.agent(0), settings(NotificationMode::Always), Launch::WebDriver).await;
+    let desk = AgentDesk::start_on(
+        no_daemon,
+        "r16-no-notification-server",
+        Path::new(APP),
+        &stage.ws,
+        stage.agent(0),
+        settings(NotificationMode::Always),
+        Launch::WebDriver,
+    )
+    .await;
     let note = desk.text("[data-testid=toast-unavailable]").await;
     assert!(note.to_lowercase().contains("notification"), "the window says why there are no toasts: {note:?}");
     let state = desk.state().await.unwrap();
@@ -325,7 +340,9 @@ async fn r19_a_case_toast_offers_open_item_only_and_is_assigned_when_ignored() {
     // Ignored: the deadline passes, the toast goes, the case stays assigned.
     desk.bus.wait_for(toast.id, "closed at the deadline", |t| t.close_called.is_some() || t.closed.is_some()).await;
     desk.wait_no_toast_window().await;
-    let me = stage.wait_me(stage.agent(0), "the case is assigned", |m| m.offers.is_empty() && m.sessions.iter().any(|s| s.work_item == item.id)).await;
+    let me = stage
+        .wait_me(stage.agent(0), "the case is assigned", |m| m.offers.is_empty() && m.sessions.iter().any(|s| s.work_item == item.id))
+        .await;
     assert_eq!(me.sessions[0].state, SessionState::Assigned);
     assert_eq!(me.agent.presence.base, BasePresence::Available, "a case is not a missed offer");
     assert!(toast.invoked.is_empty());
@@ -367,7 +384,15 @@ async fn r30_a_supervisor_resets_the_agents_presence_from_the_team_pane() {
     stage.ws.settings(|s| s.agent_reject = true).await;
     stage.ws.template(Scenario::Chat, |t| t.reject_allowed = true).await;
     let agent = desk("r30-agent", &stage, 0, NotificationMode::Off, Launch::WebDriver).await;
-    let supervisor = AgentDesk::start("r30-supervisor", Path::new(APP), &stage.ws, &stage.team.supervisor, settings(NotificationMode::Off), Launch::WebDriver).await;
+    let supervisor = AgentDesk::start(
+        "r30-supervisor",
+        Path::new(APP),
+        &stage.ws,
+        &stage.team.supervisor,
+        settings(NotificationMode::Off),
+        Launch::WebDriver,
+    )
+    .await;
 
     let item = stage.request(Scenario::Chat, "Ada Lovelace", &[]).await;
     let offer = app_offer(&agent, &item).await;
@@ -383,7 +408,9 @@ async fn r30_a_supervisor_resets_the_agents_presence_from_the_team_pane() {
     supervisor.press(&format!("{row} [data-testid=reset-agent-presence]")).await;
 
     agent.gone("[data-testid=banner]").await;
-    herald_e2e::desktop::wait_until(herald_e2e::herald::APP_WAIT, || async { shown_presence(&agent).await.as_deref() == Some("available") })
+    herald_e2e::desktop::wait_until(herald_e2e::herald::APP_WAIT, || async {
+        shown_presence(&agent).await.as_deref() == Some("available")
+    })
     .await
     .expect("the agent's Herald shows Available");
     agent.shot("agent-reset").await;
@@ -428,10 +455,11 @@ async fn r33_a_workspace_restart_neither_loses_nor_repeats_a_toast() {
     let second = desk.bus.wait_toast("During Outage").await;
     desk.toast_window(2).await;
     desk.shot("second-toast").await;
-    stage.wait_me(stage.agent(0), "the first accepted, the new one offered", |m| {
-        m.sessions.len() == 1 && m.offers.iter().any(|o| o.work_item == during.id)
-    })
-    .await;
+    stage
+        .wait_me(stage.agent(0), "the first accepted, the new one offered", |m| {
+            m.sessions.len() == 1 && m.offers.iter().any(|o| o.work_item == during.id)
+        })
+        .await;
     let toasts = desk.bus.toasts();
     assert_eq!(desk.bus.toasts_about("Before Restart").len(), 1, "the pending offer was not toasted again: {toasts:#?}");
     assert_eq!(desk.bus.toasts_about("During Outage").len(), 1, "the new request was toasted once: {toasts:#?}");

@@ -119,14 +119,8 @@ impl DesktopSession {
         }
         set_private(&path.join("runtime"))?;
         // From here on, dropping `session` cleans up whatever has started.
-        let mut session = Self {
-            dir: Some(dir),
-            path,
-            display: 0,
-            dbus_address: String::new(),
-            screen: options.screen,
-            daemons: Mutex::new(Vec::new()),
-        };
+        let mut session =
+            Self { dir: Some(dir), path, display: 0, dbus_address: String::new(), screen: options.screen, daemons: Mutex::new(Vec::new()) };
 
         let (w, h) = options.screen;
         let mut xvfb = Command::new("Xvfb");
@@ -409,11 +403,7 @@ impl DesktopSession {
         self.park_pointer().await?;
         let at = self.geometry(window).await?;
         let capture = self.capture(window).await?;
-        Ok(capture
-            .buttons()
-            .into_iter()
-            .map(|b| Geometry { x: at.x + b.x, y: at.y + b.y, ..b })
-            .collect())
+        Ok(capture.buttons().into_iter().map(|b| Geometry { x: at.x + b.x, y: at.y + b.y, ..b }).collect())
     }
 
     /// A point on the body text of a toast: halfway down the part above its buttons.
@@ -456,12 +446,11 @@ impl DesktopSession {
     fn launch(&self, name: &str, mut command: Command, piped: bool) -> Result<Daemon> {
         use std::os::unix::process::CommandExt;
         let log = std::fs::File::create(self.path.join(format!("{name}.log")))?;
-        command
-            .process_group(0)
-            .current_dir(&self.path)
-            .stdin(Stdio::null())
-            .stderr(log.try_clone()?)
-            .stdout(if piped { Stdio::piped() } else { Stdio::from(log) });
+        command.process_group(0).current_dir(&self.path).stdin(Stdio::null()).stderr(log.try_clone()?).stdout(if piped {
+            Stdio::piped()
+        } else {
+            Stdio::from(log)
+        });
         let mut child = command.spawn().with_context(|| format!("start {name} ({command:?})"))?;
         let stdout = child.stdout.take();
         Ok(Daemon { name: name.to_owned(), child, stdout })
@@ -654,10 +643,7 @@ impl Capture {
                 _ => merged.push((x0, x1)),
             }
         }
-        merged
-            .into_iter()
-            .map(|(x0, x1)| Geometry { x: x0 as i32, y: top as i32, width: x1 - x0, height: bottom - top + 1 })
-            .collect()
+        merged.into_iter().map(|(x0, x1)| Geometry { x: x0 as i32, y: top as i32, width: x1 - x0, height: bottom - top + 1 }).collect()
     }
 }
 

@@ -99,11 +99,9 @@ impl Stage {
 
     /// Waits until the workspace sees `person`'s app connected.
     pub async fn wait_connected(&self, person: &Person) {
-        wait_until(APP_WAIT, || async {
-            self.ws.admin.team().await.is_ok_and(|t| t.iter().any(|a| a.id == person.id && a.connected))
-        })
-        .await
-        .expect("the workspace sees the app connected");
+        wait_until(APP_WAIT, || async { self.ws.admin.team().await.is_ok_and(|t| t.iter().any(|a| a.id == person.id && a.connected)) })
+            .await
+            .expect("the workspace sees the app connected");
     }
 }
 
@@ -145,7 +143,11 @@ pub struct BusWatch {
 impl BusWatch {
     pub async fn start(desktop: &DesktopSession) -> Result<BusWatch> {
         let conn = desktop.bus().await?;
-        let rules = ["type='method_call',interface='org.freedesktop.Notifications'", "type='signal',interface='org.freedesktop.Notifications'", "type='method_return'"];
+        let rules = [
+            "type='method_call',interface='org.freedesktop.Notifications'",
+            "type='signal',interface='org.freedesktop.Notifications'",
+            "type='method_return'",
+        ];
         let rules = rules.iter().map(|r| zbus::MatchRule::try_from(*r)).collect::<Result<Vec<_>, _>>()?;
         zbus::fdo::MonitoringProxy::new(&conn).await?.become_monitor(&rules, 0).await.context("BecomeMonitor")?;
         let log = Arc::new(Mutex::new(BusLog::default()));
@@ -196,7 +198,14 @@ fn record(log: &mut BusLog, msg: &zbus::Message) {
             type Notify = (String, u32, String, String, String, Vec<String>, HashMap<String, zbus::zvariant::OwnedValue>, i32);
             if let Ok((_, _, _, summary, body, actions, _, expire_timeout)) = msg.body().deserialize::<Notify>() {
                 let keys = actions.iter().step_by(2).cloned().collect();
-                log.toasts.push(BusToast { summary, body, actions: keys, expire_timeout, shown_at: Some(Instant::now()), ..Default::default() });
+                log.toasts.push(BusToast {
+                    summary,
+                    body,
+                    actions: keys,
+                    expire_timeout,
+                    shown_at: Some(Instant::now()),
+                    ..Default::default()
+                });
                 log.calls.insert(header.primary().serial_num().get(), log.toasts.len() - 1);
             }
         }
@@ -264,19 +273,42 @@ impl AgentDesk {
     ///
     /// `app` is the `herald-desktop` binary: tests in its own package get it from cargo
     /// (`CARGO_BIN_EXE_herald-desktop`), so it is built with them.
-    pub async fn start(name: &str, app: &Path, ws: &TestWorkspace, person: &Person, settings: DesktopSettings, launch: Launch) -> AgentDesk {
+    pub async fn start(
+        name: &str,
+        app: &Path,
+        ws: &TestWorkspace,
+        person: &Person,
+        settings: DesktopSettings,
+        launch: Launch,
+    ) -> AgentDesk {
         Self::start_on(Options::default(), name, app, ws, person, settings, launch).await
     }
 
     /// As [`AgentDesk::start`], on a desktop started with `desktop` (e.g. no notification
     /// server).
-    pub async fn start_on(desktop: Options, name: &str, app: &Path, ws: &TestWorkspace, person: &Person, mut settings: DesktopSettings, launch: Launch) -> AgentDesk {
+    pub async fn start_on(
+        desktop: Options,
+        name: &str,
+        app: &Path,
+        ws: &TestWorkspace,
+        person: &Person,
+        mut settings: DesktopSettings,
+        launch: Launch,
+    ) -> AgentDesk {
         Self::try_start(desktop, name, app, ws, person, &mut settings, launch)
             .await
             .unwrap_or_else(|e| panic!("{name}: the desk does not start: {e:#}"))
     }
 
-    async fn try_start(options: Options, name: &str, app: &Path, ws: &TestWorkspace, person: &Person, settings: &mut DesktopSettings, launch: Launch) -> Result<AgentDesk> {
+    async fn try_start(
+        options: Options,
+        name: &str,
+        app: &Path,
+        ws: &TestWorkspace,
+        person: &Person,
+        settings: &mut DesktopSettings,
+        launch: Launch,
+    ) -> Result<AgentDesk> {
         let mut desktop = DesktopSession::start_with(options).await?;
         let artifacts = artifacts_dir("desktop-app").join(name);
         let _ = std::fs::remove_dir_all(&artifacts);
@@ -320,9 +352,24 @@ impl AgentDesk {
         launch: Launch,
     ) -> Result<(BusWatch, PathBuf, Option<WebDriver>, Vec<(&'static str, String)>)> {
         let mut trayer = desktop.command("trayer");
-        trayer.args(["--edge", "top", "--align", "right", "--widthtype", "request", "--height", "32", "--SetDockType", "true", "--transparent", "false"]);
+        trayer.args([
+            "--edge",
+            "top",
+            "--align",
+            "right",
+            "--widthtype",
+            "request",
+            "--height",
+            "32",
+            "--SetDockType",
+            "true",
+            "--transparent",
+            "false",
+        ]);
         desktop.spawn("trayer", trayer)?;
-        wait_until(APP_WAIT, || async { desktop.windows_by_class("trayer").await.is_ok_and(|w| !w.is_empty()) }).await.context("trayer shows its panel")?;
+        wait_until(APP_WAIT, || async { desktop.windows_by_class("trayer").await.is_ok_and(|w| !w.is_empty()) })
+            .await
+            .context("trayer shows its panel")?;
         let bus = BusWatch::start(&desktop).await?;
 
         let data_dir = desktop.dir().join("herald-data");
@@ -432,9 +479,7 @@ impl AgentDesk {
         self.desktop.run("wmctrl", &["-c", "Herald"]).await.expect("wmctrl -c Herald");
         wait_until(APP_WAIT, || async { self.app_window().await.is_none() }).await.expect("Herald's window is gone");
         if let Some(d) = &self.driver {
-            wait_until(APP_WAIT, || async { d.windows().await.is_ok_and(|w| w.is_empty()) })
-                .await
-                .expect("WebDriver sees no window");
+            wait_until(APP_WAIT, || async { d.windows().await.is_ok_and(|w| w.is_empty()) }).await.expect("WebDriver sees no window");
         }
         self.desktop.check_alive().expect("the app keeps running in the tray");
     }

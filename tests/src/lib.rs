@@ -61,17 +61,13 @@ impl TestWorkspace {
         Self::start_full(|_| {}, channels).await
     }
 
-    async fn start_full(
-        f: impl FnOnce(&mut herald_workspace::Config),
-        channels: herald_workspace::channels::ChannelsConfig,
-    ) -> Self {
+    async fn start_full(f: impl FnOnce(&mut herald_workspace::Config), channels: herald_workspace::channels::ChannelsConfig) -> Self {
         init_tracing();
         let dir = tempfile::tempdir().expect("temp dir");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let mut config = Self::config(&dir);
         f(&mut config);
-        let running =
-            herald_workspace::start_with(config, channels.clone(), listener).await.expect("workspace starts");
+        let running = herald_workspace::start_with(config, channels.clone(), listener).await.expect("workspace starts");
         let port = running.addr.port();
         let url = format!("http://127.0.0.1:{port}");
         let admin = Client::new(&url, Some(ADMIN_TOKEN)).unwrap();
@@ -79,11 +75,7 @@ impl TestWorkspace {
     }
 
     fn config(dir: &tempfile::TempDir) -> herald_workspace::Config {
-        herald_workspace::Config {
-            database_url: Self::database_url(dir.path()),
-            admin_token: Some(ADMIN_TOKEN.into()),
-            demo: None,
-        }
+        herald_workspace::Config { database_url: Self::database_url(dir.path()), admin_token: Some(ADMIN_TOKEN.into()), demo: None }
     }
 
     /// A workspace in a child process (the `herald-workspace-e2e` binary), so it can be killed.
@@ -118,9 +110,7 @@ impl TestWorkspace {
             self.host = Host::Child(child);
         } else {
             let listener = tokio::net::TcpListener::bind(&listen).await.expect("rebind");
-            let running = herald_workspace::start_with(Self::config(&self.dir), self.channels.clone(), listener)
-                .await
-                .expect("restarts");
+            let running = herald_workspace::start_with(Self::config(&self.dir), self.channels.clone(), listener).await.expect("restarts");
             self.host = Host::InProcess(running);
         }
     }

@@ -16,10 +16,9 @@ use tokio::sync::watch;
 fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     // target/debug/deps/<test> → target
-    exe.ancestors().find(|p| p.file_name().is_some_and(|n| n == "target")).map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
-        PathBuf::from,
-    )
+    exe.ancestors()
+        .find(|p| p.file_name().is_some_and(|n| n == "target"))
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"), PathBuf::from)
 }
 
 /// A Python interpreter with Twilio's SDK, installing it on first use.
@@ -101,9 +100,7 @@ impl FakeTwilio {
     pub async fn start(script: Vec<u16>) -> Self {
         let (tx, rx) = watch::channel(Vec::new());
         let state = FakeState { script: Arc::new(Mutex::new(script)), seen: tx };
-        let app = axum::Router::new()
-            .route("/2010-04-01/Accounts/{account}/Messages.json", post(messages))
-            .with_state(state);
+        let app = axum::Router::new().route("/2010-04-01/Accounts/{account}/Messages.json", post(messages)).with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let server = tokio::spawn(async move {

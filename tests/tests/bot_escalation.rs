@@ -26,7 +26,8 @@ async fn r08_a_bot_hands_over_with_its_transcript_and_relays_the_chat() {
     let ws = TestWorkspace::start().await;
     let team = ws.team(1).await;
     let a = &team.agents[0];
-    let ada = ws.admin.create_contact(&ContactInput { name: "Ada Lovelace".into(), mobile_phone: Some("+31612345678".into()) }).await.unwrap();
+    let ada =
+        ws.admin.create_contact(&ContactInput { name: "Ada Lovelace".into(), mobile_phone: Some("+31612345678".into()) }).await.unwrap();
     let issued = ws.admin.create_integration("Refund bot").await.unwrap();
     assert!(issued.token.starts_with("hrldi_"));
     let bot = ws.client(&issued.token);

@@ -40,7 +40,8 @@ async fn r10_the_agent_writes_in_the_session_and_the_transcript_keeps_it_in_orde
 
     let empty = a.client.send_message(session.id, "   ").await.unwrap_err();
     assert_eq!((empty.status(), empty.code()), (Some(400), Some(ErrorCode::InvalidInput)));
-    let (status, body) = a.client.raw(reqwest::Method::POST, &format!("/v1/sessions/{}/messages", session.id.0), Some("{\"text\":1}")).await.unwrap();
+    let (status, body) =
+        a.client.raw(reqwest::Method::POST, &format!("/v1/sessions/{}/messages", session.id.0), Some("{\"text\":1}")).await.unwrap();
     assert_eq!(status, 400);
     assert_eq!(serde_json::from_str::<ApiError>(&body).unwrap().field.as_deref(), Some("body"));
     let long = "x".repeat(MAX_MESSAGE_CHARS + 1);

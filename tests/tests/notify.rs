@@ -9,7 +9,7 @@
 
 use herald_e2e::WAIT;
 use herald_e2e::desktop::{DesktopSession, Geometry, Options, artifacts_dir, wait_for, wait_until};
-use herald_notify::{Actions, LinuxNotifier, Notifier, NotifyError, Toast, ToastAction, UserAction, Urgency};
+use herald_notify::{Actions, LinuxNotifier, Notifier, NotifyError, Toast, ToastAction, Urgency, UserAction};
 
 struct Rig {
     notifier: LinuxNotifier,

@@ -74,7 +74,11 @@ async fn subscription_survives_a_workspace_restart() {
     ws.template(Scenario::Chat, |t| t.auto_accept = true).await;
     let team = ws.team(1).await;
     let a = &team.agents[0];
-    let opts = SubscribeOptions { initial_backoff: Duration::from_millis(50), max_backoff: Duration::from_millis(300), ..SubscribeOptions::default() };
+    let opts = SubscribeOptions {
+        initial_backoff: Duration::from_millis(50),
+        max_backoff: Duration::from_millis(300),
+        ..SubscribeOptions::default()
+    };
     let mut sub = a.subscribe_with(opts).await;
     make_offers(&ws, team.queue, 2).await;
     ws.restart().await;

@@ -39,12 +39,22 @@ const ENDPOINTS: &[(&str, &str, Option<&str>, Option<Role>)] = &[
     ("POST", "/v1/admin/agents/999999/tokens", None, Some(Role::Admin)),
     ("DELETE", "/v1/admin/tokens/999999", None, Some(Role::Admin)),
     ("GET", "/v1/admin/templates", None, Some(Role::Admin)),
-    ("PUT", "/v1/admin/templates/chat", Some(r#"{"scenario":"chat","title":"Chat","fields":[],"kind":"alert","desktop_mode":"always"}"#), Some(Role::Admin)),
+    (
+        "PUT",
+        "/v1/admin/templates/chat",
+        Some(r#"{"scenario":"chat","title":"Chat","fields":[],"kind":"alert","desktop_mode":"always"}"#),
+        Some(Role::Admin),
+    ),
     ("GET", "/v1/admin/settings", None, Some(Role::Admin)),
     ("PUT", "/v1/admin/settings", Some("{}"), Some(Role::Admin)),
     ("GET", "/v1/admin/workstreams", None, Some(Role::Admin)),
     ("POST", "/v1/admin/workstreams", Some(r#"{"name":"W","mode":"round_robin","allowed_presences":["available"]}"#), Some(Role::Admin)),
-    ("PUT", "/v1/admin/workstreams/999999", Some(r#"{"name":"W","mode":"round_robin","allowed_presences":["available"]}"#), Some(Role::Admin)),
+    (
+        "PUT",
+        "/v1/admin/workstreams/999999",
+        Some(r#"{"name":"W","mode":"round_robin","allowed_presences":["available"]}"#),
+        Some(Role::Admin),
+    ),
     ("GET", "/v1/admin/queues", None, Some(Role::Admin)),
     ("POST", "/v1/admin/queues", Some(r#"{"name":"Q","workstream":999999}"#), Some(Role::Admin)),
     ("PUT", "/v1/admin/queues/999999", Some(r#"{"name":"Q","workstream":999999}"#), Some(Role::Admin)),
@@ -118,7 +128,12 @@ async fn every_endpoint_checks_its_role() {
     let ws = TestWorkspace::start().await;
     let agent = ws.person("Agent", Role::Agent).await;
     let sup = ws.person("Supervisor", Role::Supervisor).await;
-    let callers = [(None, ws.anonymous()), (Some(Role::Agent), agent.client.clone()), (Some(Role::Supervisor), sup.client.clone()), (Some(Role::Admin), ws.admin.clone())];
+    let callers = [
+        (None, ws.anonymous()),
+        (Some(Role::Agent), agent.client.clone()),
+        (Some(Role::Supervisor), sup.client.clone()),
+        (Some(Role::Admin), ws.admin.clone()),
+    ];
     let mut checked = 0;
     for (method, path, body, least) in ENDPOINTS {
         for (role, client) in &callers {

@@ -33,7 +33,10 @@ async fn r01_r08_every_scenario_reaches_an_agent() {
     }
     // R6/R7 need a session to transfer from and another agent to receive.
     let b = ws.person("Bob", Role::Agent).await;
-    ws.admin.update_queue(team.queue, &QueueInput { name: "Support".into(), workstream: team.workstream, members: vec![a.id, b.id] }).await.unwrap();
+    ws.admin
+        .update_queue(team.queue, &QueueInput { name: "Support".into(), workstream: team.workstream, members: vec![a.id, b.id] })
+        .await
+        .unwrap();
     b.client.set_presence(Presence { base: BasePresence::Available, custom: None }).await.unwrap();
     let mut bsub = b.subscribe().await;
     let session = a.client.me().await.unwrap().sessions.into_iter().find(|s| s.scenario == Scenario::Chat).unwrap();
@@ -152,7 +155,11 @@ async fn r19_case_assigned_whatever_the_timeout() {
     let mut sub = a.subscribe().await;
     ws.template(Scenario::Case, |t| t.timeout_secs = TimeoutSecs::parse(1).unwrap()).await;
     ws.settings(|s| s.missed_notifications = true).await;
-    let item = ws.admin.new_conversation(&conv(team.queue, Scenario::Case, "Ada", &[("caseId", "CAS-7"), ("caseTitle", "Refund")], None)).await.unwrap();
+    let item = ws
+        .admin
+        .new_conversation(&conv(team.queue, Scenario::Case, "Ada", &[("caseId", "CAS-7"), ("caseTitle", "Refund")], None))
+        .await
+        .unwrap();
     let o = next_offer(&mut sub).await;
     assert_eq!(o.actions, vec![OfferAction::OpenItem]);
     assert_eq!(next_offer_end(&mut sub).await, (o.id, OfferState::TimedOut));
@@ -199,7 +206,8 @@ async fn r22_sms_linked_to_contact_by_mobile_phone() {
     let ws = TestWorkspace::start().await;
     let team = ws.team(1).await;
     let mut sub = team.agents[0].subscribe().await;
-    let c = ws.admin.create_contact(&ContactInput { name: "Ada Lovelace".into(), mobile_phone: Some("+44 7700 900123".into()) }).await.unwrap();
+    let c =
+        ws.admin.create_contact(&ContactInput { name: "Ada Lovelace".into(), mobile_phone: Some("+44 7700 900123".into()) }).await.unwrap();
     assert_eq!(c.mobile_phone.as_ref().unwrap().as_str(), "+447700900123");
     ws.admin.new_conversation(&conv(team.queue, Scenario::Sms, "", &[], Some("0044 7700-900-123"))).await.unwrap();
     let o = next_offer(&mut sub).await;
@@ -339,11 +347,14 @@ async fn r31_custom_presence_maps_onto_base() {
     let item = ws.request(team.queue, Scenario::Chat, "Ada").await;
     assert!(a.client.me().await.unwrap().offers.is_empty(), "Away does not get work");
     ws.admin
-        .update_workstream(team.workstream, &WorkstreamInput {
-            name: "Messaging".into(),
-            mode: RoutingMode::LeastBusy,
-            allowed_presences: vec![BasePresence::Available, BasePresence::Away],
-        })
+        .update_workstream(
+            team.workstream,
+            &WorkstreamInput {
+                name: "Messaging".into(),
+                mode: RoutingMode::LeastBusy,
+                allowed_presences: vec![BasePresence::Available, BasePresence::Away],
+            },
+        )
         .await
         .unwrap();
     assert_eq!(a.client.me().await.unwrap().offers[0].work_item, item.id, "the workstream now allows Away");
@@ -375,9 +386,24 @@ async fn malformed_input_is_400_naming_the_field_and_changes_nothing() {
     let team = ws.team(1).await;
     let before = ws.admin.templates().await.unwrap();
     let cases = [
-        ("PUT", "/v1/admin/templates/chat", r#"{"scenario":"chat","title":"x","fields":[],"timeout_secs":900,"kind":"alert","desktop_mode":"always"}"#, "timeout_secs"),
-        ("PUT", "/v1/admin/templates/chat", r#"{"scenario":"chat","title":"x","fields":[],"reject_allowed":true,"auto_accept":true,"kind":"alert","desktop_mode":"always"}"#, "reject_allowed"),
-        ("PUT", "/v1/admin/templates/chat", r#"{"scenario":"chat","title":"x","fields":[], "kind":"sideways","desktop_mode":"always"}"#, "kind"),
+        (
+            "PUT",
+            "/v1/admin/templates/chat",
+            r#"{"scenario":"chat","title":"x","fields":[],"timeout_secs":900,"kind":"alert","desktop_mode":"always"}"#,
+            "timeout_secs",
+        ),
+        (
+            "PUT",
+            "/v1/admin/templates/chat",
+            r#"{"scenario":"chat","title":"x","fields":[],"reject_allowed":true,"auto_accept":true,"kind":"alert","desktop_mode":"always"}"#,
+            "reject_allowed",
+        ),
+        (
+            "PUT",
+            "/v1/admin/templates/chat",
+            r#"{"scenario":"chat","title":"x","fields":[], "kind":"sideways","desktop_mode":"always"}"#,
+            "kind",
+        ),
         ("POST", "/v1/conversations", r#"{"scenario":"chat"}"#, "queue"),
         ("POST", "/v1/conversations", r#"{"scenario":"fax","queue":1}"#, "scenario"),
         ("POST", "/v1/conversations", "{not json", "body"),
@@ -396,7 +422,8 @@ async fn malformed_input_is_400_naming_the_field_and_changes_nothing() {
     assert_eq!(status, 400, "{text}");
     let (status, _) = ws.admin.raw("GET".parse().unwrap(), "/v1/nowhere", None).await.unwrap();
     assert_eq!(status, 404);
-    let err = ws.admin.create_queue(&QueueInput { name: "Q".into(), workstream: WorkstreamId(424_242), members: vec![] }).await.unwrap_err();
+    let err =
+        ws.admin.create_queue(&QueueInput { name: "Q".into(), workstream: WorkstreamId(424_242), members: vec![] }).await.unwrap_err();
     assert_eq!(err.status(), Some(404));
 }
 
@@ -412,11 +439,8 @@ async fn least_busy_spreads_work_and_round_robin_takes_turns() {
     for i in 0..3 {
         ws.request(team.queue, Scenario::Chat, &i.to_string()).await;
         let me: Vec<_> = futures_util::future::join_all(team.agents.iter().map(|a| a.client.me())).await;
-        let (idx, offer) = me
-            .iter()
-            .enumerate()
-            .find_map(|(i, m)| m.as_ref().unwrap().offers.first().map(|o| (i, o.id)))
-            .expect("someone got it");
+        let (idx, offer) =
+            me.iter().enumerate().find_map(|(i, m)| m.as_ref().unwrap().offers.first().map(|o| (i, o.id))).expect("someone got it");
         team.agents[idx].client.accept(offer).await.unwrap();
         got.push(idx);
     }
@@ -430,7 +454,15 @@ async fn openapi_documents_every_endpoint() {
     let doc = ws.anonymous().openapi().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
-    for p in ["/v1/me", "/v1/offers/{id}/accept", "/v1/events", "/v1/events/poll", "/v1/team", "/v1/conversations", "/v1/admin/templates/{scenario}"] {
+    for p in [
+        "/v1/me",
+        "/v1/offers/{id}/accept",
+        "/v1/events",
+        "/v1/events/poll",
+        "/v1/team",
+        "/v1/conversations",
+        "/v1/admin/templates/{scenario}",
+    ] {
         assert!(paths.contains_key(p), "{p} missing");
     }
     assert!(doc["components"]["schemas"]["Offer"].is_object());

@@ -2,7 +2,7 @@
 //! the sender matched to a contact, later messages joining the conversation, and agent replies
 //! sent through (a fake of) Twilio's REST API with retries the agent can see.
 
-use herald_e2e::twilio::{sdk_signature, FakeTwilio};
+use herald_e2e::twilio::{FakeTwilio, sdk_signature};
 use herald_e2e::*;
 use herald_protocol::*;
 use herald_workspace::channels::{ChannelsConfig, RetryPolicy, TwilioConfig};
@@ -92,7 +92,8 @@ async fn r02_r22_a_signed_sms_from_a_contact_starts_a_conversation_and_the_next_
     let ws = workspace(&fake).await;
     let team = ws.team(1).await;
     let a = &team.agents[0];
-    let ada = ws.admin.create_contact(&ContactInput { name: "Ada Lovelace".into(), mobile_phone: Some("+31 6 1234 5678".into()) }).await.unwrap();
+    let ada =
+        ws.admin.create_contact(&ContactInput { name: "Ada Lovelace".into(), mobile_phone: Some("+31 6 1234 5678".into()) }).await.unwrap();
     ws.template(Scenario::Sms, |t| t.fields = vec![TemplateField { label: "Says".into(), value: "{message}".into() }]).await;
     let mut sub = a.subscribe().await;
 

@@ -2,7 +2,7 @@
 //! carrying what the bot gathered; call controls work in the session; Twilio's status callbacks
 //! end the work item. Webhooks are signed by Twilio's own SDK.
 
-use herald_e2e::twilio::{sdk_signature, FakeTwilio};
+use herald_e2e::twilio::{FakeTwilio, sdk_signature};
 use herald_e2e::*;
 use herald_protocol::*;
 use herald_workspace::channels::{ChannelsConfig, TwilioConfig};
@@ -28,10 +28,8 @@ async fn workspace(fake: &FakeTwilio) -> TestWorkspace {
 /// Posts a webhook to `path` signed the way Twilio signs it; returns (status, TwiML).
 async fn twilio(ws: &TestWorkspace, path: &str, params: &[(&str, &str)], signed: bool) -> (u16, String) {
     let form = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter().copied()).finish();
-    let mut rb = reqwest::Client::new()
-        .post(format!("{}{path}", ws.url))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form);
+    let mut rb =
+        reqwest::Client::new().post(format!("{}{path}", ws.url)).header("content-type", "application/x-www-form-urlencoded").body(form);
     if signed {
         rb = rb.header("X-Twilio-Signature", sdk_signature(TOKEN, &format!("{PUBLIC}{path}"), params, "HMAC_SHA1"));
     }
@@ -40,7 +38,14 @@ async fn twilio(ws: &TestWorkspace, path: &str, params: &[(&str, &str)], signed:
 }
 
 fn call<'a>(sid: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    let mut p = vec![("CallSid", sid), ("AccountSid", "ACtest"), ("From", ADA), ("To", "+3197010203040"), ("Direction", "inbound"), ("ApiVersion", "2010-04-01")];
+    let mut p = vec![
+        ("CallSid", sid),
+        ("AccountSid", "ACtest"),
+        ("From", ADA),
+        ("To", "+3197010203040"),
+        ("Direction", "inbound"),
+        ("ApiVersion", "2010-04-01"),
+    ];
     p.extend_from_slice(extra);
     p
 }
@@ -76,7 +81,10 @@ async fn r03_r08_r21_the_bot_asks_first_then_the_agent_gets_the_call_with_what_i
     let session = a.client.accept(offer.id).await.unwrap();
     assert!(a.client.me().await.unwrap().offers.is_empty());
     let t = a.client.transcript(session.id).await.unwrap();
-    assert_eq!(t.messages.iter().map(|m| (m.author, m.body.as_str())).collect::<Vec<_>>()[1], (Author::Customer, "I want to change my address"));
+    assert_eq!(
+        t.messages.iter().map(|m| (m.author, m.body.as_str())).collect::<Vec<_>>()[1],
+        (Author::Customer, "I want to change my address")
+    );
     assert_eq!(t.messages[0].author, Author::Bot);
 
     // R21: call controls in the session.
@@ -85,7 +93,8 @@ async fn r03_r08_r21_the_bot_asks_first_then_the_agent_gets_the_call_with_what_i
     assert_eq!(a.client.call_control(session.id, CallAction::Resume).await.unwrap().call, Some(CallState::Connected));
 
     // The caller hangs up: the session closes.
-    let (status, _) = twilio(&ws, "/channels/twilio/voice/status", &call("CA100", &[("CallStatus", "completed"), ("CallDuration", "73")]), true).await;
+    let (status, _) =
+        twilio(&ws, "/channels/twilio/voice/status", &call("CA100", &[("CallStatus", "completed"), ("CallDuration", "73")]), true).await;
     assert_eq!(status, 200);
     next_where(&mut sub, |e| matches!(e, AgentEvent::SessionClosed { session: s, .. } if *s == session.id).then_some(())).await;
     let t = a.client.transcript(session.id).await.unwrap();

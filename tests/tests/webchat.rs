@@ -3,7 +3,7 @@
 
 use herald_e2e::*;
 use herald_protocol::*;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// A customer's side of one chat, speaking plain HTTP like the page does.
 struct Customer {
@@ -59,11 +59,16 @@ async fn r01_r10_a_customer_chats_with_the_agent_who_accepted() {
     .await;
     let mut sub = a.subscribe().await;
 
-    let c = start_chat(&ws, "default", json!({ "name": "Ada", "answers": { "topic": "My bill", "email": "ada@example.org" } })).await.unwrap();
+    let c =
+        start_chat(&ws, "default", json!({ "name": "Ada", "answers": { "topic": "My bill", "email": "ada@example.org" } })).await.unwrap();
     assert!(c.chat.token.starts_with("hrldc_"));
     let offer = next_offer(&mut sub).await;
     assert_eq!(offer.scenario, Scenario::Chat);
-    assert_eq!(offer.fields.iter().map(|f| f.value.as_str()).collect::<Vec<_>>(), ["Ada", "My bill", "ada@example.org"], "R9: pre-chat answers are placeholders");
+    assert_eq!(
+        offer.fields.iter().map(|f| f.value.as_str()).collect::<Vec<_>>(),
+        ["Ada", "My bill", "ada@example.org"],
+        "R9: pre-chat answers are placeholders"
+    );
     let first = c.wait(0, ChatState::Connected).await;
     assert_eq!((first.state, first.agent_name.as_deref()), (ChatState::Waiting, None));
 
@@ -92,7 +97,13 @@ async fn r01_r10_a_customer_chats_with_the_agent_who_accepted() {
     }
 
     // The customer leaves: the agent reads it, the session closes, the chat is over.
-    let leave = c.http.post(format!("{}/webchat/conversations/{}/leave", c.base, c.chat.conversation.0)).bearer_auth(&c.chat.token).send().await.unwrap();
+    let leave = c
+        .http
+        .post(format!("{}/webchat/conversations/{}/leave", c.base, c.chat.conversation.0))
+        .bearer_auth(&c.chat.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(leave.status(), 204);
     let note = next_where(&mut sub, |e| match e {
         AgentEvent::MessageAdded(m) if m.author != Author::Agent => Some(m.clone()),
@@ -127,8 +138,14 @@ async fn r01_pre_chat_answers_are_checked_and_widgets_are_configurable() {
     let team = ws.team(1).await;
     let err = |r: Result<Customer, (u16, ApiError)>| r.err().map(|(s, e)| (s, e.field));
     assert_eq!(err(start_chat(&ws, "default", json!({ "name": "Ada", "answers": {} })).await), Some((400, Some("answers.topic".into()))));
-    assert_eq!(err(start_chat(&ws, "default", json!({ "name": " ", "answers": { "topic": "x" } })).await), Some((400, Some("name".into()))));
-    assert_eq!(err(start_chat(&ws, "default", json!({ "name": "Ada", "answers": { "topic": "x", "ssn": "1" } })).await), Some((400, Some("answers.ssn".into()))));
+    assert_eq!(
+        err(start_chat(&ws, "default", json!({ "name": " ", "answers": { "topic": "x" } })).await),
+        Some((400, Some("name".into())))
+    );
+    assert_eq!(
+        err(start_chat(&ws, "default", json!({ "name": "Ada", "answers": { "topic": "x", "ssn": "1" } })).await),
+        Some((400, Some("answers.ssn".into())))
+    );
     assert_eq!(err(start_chat(&ws, "default", json!({ "answers": {} })).await), Some((400, Some("name".into()))));
     assert_eq!(err(start_chat(&ws, "nope", json!({ "name": "Ada" })).await).map(|e| e.0), Some(404));
 
@@ -179,7 +196,10 @@ async fn r06_r10_after_a_transfer_the_customer_talks_on_with_the_next_agent() {
 
     // The next agent reads what was said, and the customer talks on in the same chat.
     let t = second.client.transcript(next.id).await.unwrap();
-    assert_eq!(t.messages.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(), ["My new address is 12 Analytical Row", "I will pass you to our moving team."]);
+    assert_eq!(
+        t.messages.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
+        ["My new address is 12 Analytical Row", "I will pass you to our moving team."]
+    );
     let (status, _) = c.say("Hello again").await;
     assert_eq!(status, 201);
     assert_eq!(next_message(&mut second_sub).await.body, "Hello again");

@@ -19,7 +19,7 @@ use crate::view::*;
 use herald_client::{Client, ClientError, SubscribeOptions, Transport};
 use herald_notify::{Actions, Notifier, NotifyError, UserAction};
 use herald_protocol::{
-    AgentEvent, BasePresence, EventEnvelope, ErrorCode, Me, Presence, Offer, OfferAction, OfferId, OfferState, Role, Session, SessionId,
+    AgentEvent, BasePresence, ErrorCode, EventEnvelope, Me, Offer, OfferAction, OfferId, OfferState, Presence, Role, Session, SessionId,
     SessionState, Timestamp,
 };
 use std::collections::HashSet;
@@ -116,9 +116,7 @@ fn local_now() -> Timestamp {
 pub fn command_error(e: &ClientError, workspace: &str) -> CommandError {
     let message = match e {
         ClientError::Api { error, .. } => match error.code {
-            ErrorCode::OfferNotPending => {
-                "This request is no longer available: it was taken, withdrawn or timed out.".to_string()
-            }
+            ErrorCode::OfferNotPending => "This request is no longer available: it was taken, withdrawn or timed out.".to_string(),
             ErrorCode::Unauthenticated => "The workspace no longer accepts your sign-in. Sign in again in Settings.".into(),
             _ => error.message.clone(),
         },
@@ -140,11 +138,7 @@ fn not_connected() -> CommandError {
 impl App {
     /// Starts the app: reads settings, connects (starting the embedded workspace when no URL is
     /// set), and listens to toast actions. `notify` is the platform notifier, or why there is none.
-    pub async fn start(
-        options: Options,
-        host: Arc<dyn Host>,
-        notify: Result<(Arc<dyn Notifier>, Actions), NotifyError>,
-    ) -> App {
+    pub async fn start(options: Options, host: Arc<dyn Host>, notify: Result<(Arc<dyn Notifier>, Actions), NotifyError>) -> App {
         let loaded = settings::load(&settings::file_in(&options.data_dir));
         let (secrets, secrets_note) = match options.secrets {
             Some(s) => (s, None),
@@ -525,12 +519,10 @@ impl App {
                         me.banner = None;
                     }
                 }
-                AgentEvent::TeamAgentChanged(a) => {
-                    match m.state.team.iter_mut().find(|t| t.id == a.id) {
-                        Some(t) => *t = a,
-                        None => m.state.team.push(a),
-                    }
-                }
+                AgentEvent::TeamAgentChanged(a) => match m.state.team.iter_mut().find(|t| t.id == a.id) {
+                    Some(t) => *t = a,
+                    None => m.state.team.push(a),
+                },
             }
         }
         self.publish();
@@ -550,9 +542,8 @@ impl App {
     fn consider(&self, m: &mut Model, offer: &Offer, fx: &mut Vec<Effect>) {
         let focus = self.focus_now();
         let pending = offer.state == OfferState::Pending;
-        let toast = self.0.notifier.is_some()
-            && !m.toasted.contains(&offer.id)
-            && should_toast(m.state.settings.notifications, focus, offer);
+        let toast =
+            self.0.notifier.is_some() && !m.toasted.contains(&offer.id) && should_toast(m.state.settings.notifications, focus, offer);
         if toast {
             m.toasted.insert(offer.id);
             if let Some(v) = m.state.offers.iter_mut().find(|v| v.offer.id == offer.id) {
@@ -898,21 +889,16 @@ impl App {
                 .map_err(|m| CommandError { field: Some("token".into()), ..CommandError::app(m) })?;
         }
         if new.autostart != old.autostart {
-            self.0
-                .host
-                .set_autostart(new.autostart)
-                .map_err(|m| CommandError {
-                    field: Some("autostart".into()),
-                    ..CommandError::app(format!("Could not change start at login: {m}"))
-                })?;
+            self.0.host.set_autostart(new.autostart).map_err(|m| CommandError {
+                field: Some("autostart".into()),
+                ..CommandError::app(format!("Could not change start at login: {m}"))
+            })?;
         }
-        settings::save(&settings::file_in(&self.0.data_dir), &new).map_err(|e| {
-            CommandError::app(format!("Could not save the settings in {}: {e}", self.0.data_dir.display()))
-        })?;
+        settings::save(&settings::file_in(&self.0.data_dir), &new)
+            .map_err(|e| CommandError::app(format!("Could not save the settings in {}: {e}", self.0.data_dir.display())))?;
         tracing::info!(?new, "settings saved");
-        let relink = new.workspace_url != old.workspace_url
-            || token.is_some()
-            || (new.workspace_url.is_empty() && new.demo_as != old.demo_as);
+        let relink =
+            new.workspace_url != old.workspace_url || token.is_some() || (new.workspace_url.is_empty() && new.demo_as != old.demo_as);
         let traffic_changed = new.demo_traffic != old.demo_traffic;
         self.lock().state.settings = new.clone();
         self.publish();

@@ -23,8 +23,7 @@ impl Embedded {
         let file = data_dir.join("workspace.db");
         let database_url = format!("sqlite://{}", file.display());
         let traffic = DemoSwitch::new(demo_traffic);
-        let per_minute =
-            rate.or_else(|| std::env::var("HERALD_DEMO_RATE").ok().and_then(|r| r.parse().ok())).unwrap_or(8.0);
+        let per_minute = rate.or_else(|| std::env::var("HERALD_DEMO_RATE").ok().and_then(|r| r.parse().ok())).unwrap_or(8.0);
         let config = herald_workspace::Config {
             database_url: database_url.clone(),
             admin_token: None,

@@ -48,10 +48,7 @@ impl FocusTracker {
     /// Records what the window system reported at `at`.
     pub fn observe(&mut self, focus: Focus, at: Instant) {
         self.settle(at);
-        let flicker = matches!(
-            (self.stable, focus),
-            (Focus::Focused, Focus::Unfocused) | (Focus::Unfocused, Focus::Focused)
-        );
+        let flicker = matches!((self.stable, focus), (Focus::Focused, Focus::Unfocused) | (Focus::Unfocused, Focus::Focused));
         if focus == self.stable {
             self.pending = None;
         } else if flicker {

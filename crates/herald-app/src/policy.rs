@@ -84,16 +84,11 @@ pub fn toast_for(offer: &Offer, settings: &DesktopSettings, icon: Option<&str>, 
     let (title, body, fields) = if settings.privacy {
         (scenario_label(offer.scenario).to_string(), "Open Herald to see the details.".to_string(), Vec::new())
     } else {
-        let fields: Vec<(String, String)> =
-            offer.fields.iter().take(4).map(|f| (f.label.clone(), f.value.clone())).collect();
+        let fields: Vec<(String, String)> = offer.fields.iter().take(4).map(|f| (f.label.clone(), f.value.clone())).collect();
         let body = if fields.is_empty() { offer.customer.name.clone() } else { String::new() };
         (offer.title.clone(), body, fields)
     };
-    let body = if pending || !body.is_empty() {
-        body
-    } else {
-        "Accepted for you — the session is open in Herald.".to_string()
-    };
+    let body = if pending || !body.is_empty() { body } else { "Accepted for you — the session is open in Herald.".to_string() };
     let expire = match (pending, offer.deadline) {
         (true, Some(d)) => Some(Duration::from_millis(d.0.saturating_sub(now.0).max(1))),
         (true, None) => None,

@@ -136,10 +136,7 @@ mod tests {
 
     #[test]
     fn wrong_fields_are_ignored_one_by_one_and_named() {
-        let l = parse(
-            r#"{"notifications": "sometimes", "sound": false, "colour": "red", "workspace_url": "ftp://x"}"#,
-            "settings.json",
-        );
+        let l = parse(r#"{"notifications": "sometimes", "sound": false, "colour": "red", "workspace_url": "ftp://x"}"#, "settings.json");
         assert_eq!(l.settings.notifications, NotificationMode::Workspace, "bad value → default");
         assert!(!l.settings.sound, "good values are kept");
         assert_eq!(l.settings.workspace_url, "", "a non-http URL falls back to the embedded workspace");

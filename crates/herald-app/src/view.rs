@@ -5,9 +5,7 @@
 //! Sending the whole state keeps one reducer (here, in Rust); the state is small (a handful of
 //! offers and sessions). The TypeScript of these types is generated into `ui/src/generated/`.
 
-use herald_protocol::{
-    AgentId, AgentSummary, CallAction, ErrorCode, Message, Offer, OfferId, Presence, Session, SessionId, WorkItemId,
-};
+use herald_protocol::{AgentId, AgentSummary, CallAction, ErrorCode, Message, Offer, OfferId, Presence, Session, SessionId, WorkItemId};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -224,21 +222,43 @@ impl CommandError {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum Command {
-    AcceptOffer { offer: OfferId },
-    RejectOffer { offer: OfferId },
-    SelectSession { session: Option<SessionId> },
-    CloseSession { session: SessionId },
+    AcceptOffer {
+        offer: OfferId,
+    },
+    RejectOffer {
+        offer: OfferId,
+    },
+    SelectSession {
+        session: Option<SessionId>,
+    },
+    CloseSession {
+        session: SessionId,
+    },
     /// R19: open a session assigned to the agent (a case), also after its notification ended.
-    OpenSession { session: SessionId },
-    CallControl { session: SessionId, action: CallAction },
+    OpenSession {
+        session: SessionId,
+    },
+    CallControl {
+        session: SessionId,
+        action: CallAction,
+    },
     /// R10: write to the customer in a chat or SMS session.
-    SendMessage { session: SessionId, body: String },
-    SetPresence { presence: Presence },
+    SendMessage {
+        session: SessionId,
+        body: String,
+    },
+    SetPresence {
+        presence: Presence,
+    },
     ResetPresence,
     /// Supervisors: R30.
-    ResetAgentPresence { agent: AgentId },
+    ResetAgentPresence {
+        agent: AgentId,
+    },
     SaveSettings(SettingsInput),
-    DismissNotice { id: u64 },
+    DismissNotice {
+        id: u64,
+    },
 }
 
 /// Writes the TypeScript of the app's types into `dir`.

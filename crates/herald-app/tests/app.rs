@@ -186,8 +186,7 @@ async fn r13_the_toast_body_brings_the_offer_to_the_front_and_r28_reject_from_th
     let s = r
         .host
         .wait("DND with its banner", |s| {
-            s.offers.is_empty()
-                && s.me.as_ref().is_some_and(|m| m.presence.base == BasePresence::BusyDnd && m.banner.is_some())
+            s.offers.is_empty() && s.me.as_ref().is_some_and(|m| m.presence.base == BasePresence::BusyDnd && m.banner.is_some())
         })
         .await;
     assert_eq!(s.focused_offer, None);
@@ -310,7 +309,9 @@ async fn r30_r34_a_supervisor_sees_the_team_live_and_resets_an_agent() {
     let offer = herald_e2e::next_offer(&mut sub).await;
     agent.client.reject(offer.id).await.unwrap();
     sup.host
-        .wait("the agent in DND", |s| s.team.iter().any(|a| a.id == agent.id && a.presence.base == BasePresence::BusyDnd && a.rejected_count == 1))
+        .wait("the agent in DND", |s| {
+            s.team.iter().any(|a| a.id == agent.id && a.presence.base == BasePresence::BusyDnd && a.rejected_count == 1)
+        })
         .await;
     sup.app.command(Command::ResetAgentPresence { agent: agent.id }).await.unwrap();
     sup.host.wait("the agent reset", |s| s.team.iter().any(|a| a.id == agent.id && a.presence.base == BasePresence::Available)).await;
@@ -380,9 +381,7 @@ async fn settings_a_bad_file_gives_defaults_and_notices_and_saving_applies_and_p
     assert!(bad.message.contains("not a url"), "{bad:?}");
 
     let new = DesktopSettings { notifications: NotificationMode::Background, autostart: true, ..s.settings.clone() };
-    app.command(Command::SaveSettings(SettingsInput { settings: new.clone(), token: Some(team.agents[0].token.clone()) }))
-        .await
-        .unwrap();
+    app.command(Command::SaveSettings(SettingsInput { settings: new.clone(), token: Some(team.agents[0].token.clone()) })).await.unwrap();
     host.wait("signed in", |s| s.connection.status == ConnectionStatus::Live && s.me.is_some()).await;
     assert_eq!(secrets.get(&url).unwrap().as_deref(), Some(team.agents[0].token.as_str()));
     assert_eq!(*host.autostart.lock().unwrap(), vec![true]);

@@ -14,8 +14,8 @@ use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use herald_protocol::*;
 use rand::Rng;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -469,13 +469,7 @@ fn backoff(opts: &SubscribeOptions, failures: u32) -> Duration {
     Duration::from_millis(rand::rng().random_range(0..=cap.as_millis() as u64))
 }
 
-async fn follow(
-    client: Client,
-    mut after: u64,
-    opts: SubscribeOptions,
-    tx: mpsc::Sender<EventEnvelope>,
-    mode: watch::Sender<Transport>,
-) {
+async fn follow(client: Client, mut after: u64, opts: SubscribeOptions, tx: mpsc::Sender<EventEnvelope>, mode: watch::Sender<Transport>) {
     let mut failures = 0u32;
     loop {
         let _ = mode.send(Transport::Connecting);
@@ -528,7 +522,10 @@ async fn stream_once(
         Err(_) => return Ended::Failed,
     };
     // No overall timeout on a stream: silence is detected by the idle timeout below.
-    let rb = rb.timeout(Duration::from_secs(60 * 60 * 24 * 365)).header("accept", "text/event-stream").header("last-event-id", after.to_string());
+    let rb = rb
+        .timeout(Duration::from_secs(60 * 60 * 24 * 365))
+        .header("accept", "text/event-stream")
+        .header("last-event-id", after.to_string());
     let res = match rb.send().await {
         Ok(r) => r,
         Err(e) => {
@@ -539,11 +536,7 @@ async fn stream_once(
     if res.status() == reqwest::StatusCode::UNAUTHORIZED {
         return Ended::Unauthorized;
     }
-    let is_sse = res
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/event-stream"));
+    let is_sse = res.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/event-stream"));
     if !res.status().is_success() || !is_sse {
         tracing::debug!(status = %res.status(), "event stream refused");
         return Ended::Failed;

@@ -187,19 +187,13 @@ impl Template {
             return Err(Invalid::new("title", "must not be empty"));
         }
         if self.fields.len() > Self::MAX_FIELDS {
-            return Err(Invalid::new(
-                "fields",
-                format!("at most {} fields, got {}", Self::MAX_FIELDS, self.fields.len()),
-            ));
+            return Err(Invalid::new("fields", format!("at most {} fields, got {}", Self::MAX_FIELDS, self.fields.len())));
         }
         if self.auto_assign && self.auto_accept {
             return Err(Invalid::new("auto_accept", "auto_assign and auto_accept exclude each other"));
         }
         if self.reject_allowed && (self.auto_assign || self.auto_accept) {
-            return Err(Invalid::new(
-                "reject_allowed",
-                "auto-assign and auto-accept apply only where reject is not allowed (R18)",
-            ));
+            return Err(Invalid::new("reject_allowed", "auto-assign and auto-accept apply only where reject is not allowed (R18)"));
         }
         if self.scenario == Scenario::Case && self.reject_allowed {
             return Err(Invalid::new("reject_allowed", "a case assignment cannot be declined (R19)"));
@@ -211,11 +205,9 @@ impl Template {
     pub fn default_for(scenario: Scenario) -> Self {
         let f = |label: &str, value: &str| TemplateField { label: label.into(), value: value.into() };
         let (title, fields, kind) = match scenario {
-            Scenario::Chat => (
-                "Incoming chat request",
-                vec![f("Customer", "{customerName}"), f("Queue", "{queueName}")],
-                NotificationKind::Alert,
-            ),
+            Scenario::Chat => {
+                ("Incoming chat request", vec![f("Customer", "{customerName}"), f("Queue", "{queueName}")], NotificationKind::Alert)
+            }
             Scenario::Sms => (
                 "Incoming SMS",
                 vec![f("Customer", "{customerName}"), f("Phone", "{customerPhone}"), f("Message", "{message}")],
@@ -226,26 +218,20 @@ impl Template {
                 vec![f("Customer", "{customerName}"), f("Phone", "{customerPhone}"), f("Reason", "{botSummary}")],
                 NotificationKind::Alert,
             ),
-            Scenario::Case => (
-                "Case assigned: {caseId}",
-                vec![f("Case", "{caseTitle}"), f("Customer", "{customerName}")],
-                NotificationKind::Alert,
-            ),
-            Scenario::WorkItem => (
-                "Work item assigned",
-                vec![f("Customer", "{customerName}"), f("Queue", "{queueName}")],
-                NotificationKind::Popup,
-            ),
+            Scenario::Case => {
+                ("Case assigned: {caseId}", vec![f("Case", "{caseTitle}"), f("Customer", "{customerName}")], NotificationKind::Alert)
+            }
+            Scenario::WorkItem => {
+                ("Work item assigned", vec![f("Customer", "{customerName}"), f("Queue", "{queueName}")], NotificationKind::Popup)
+            }
             Scenario::Transfer => (
                 "Conversation transferred to you",
                 vec![f("Customer", "{customerName}"), f("From", "{fromAgent}")],
                 NotificationKind::Popup,
             ),
-            Scenario::Escalation => (
-                "Conversation escalated to you",
-                vec![f("Customer", "{customerName}"), f("From", "{fromAgent}")],
-                NotificationKind::Popup,
-            ),
+            Scenario::Escalation => {
+                ("Conversation escalated to you", vec![f("Customer", "{customerName}"), f("From", "{fromAgent}")], NotificationKind::Popup)
+            }
             Scenario::BotEscalation => (
                 "Bot escalated a conversation",
                 vec![f("Customer", "{customerName}"), f("Summary", "{botSummary}")],

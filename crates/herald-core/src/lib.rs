@@ -36,13 +36,13 @@ pub mod presence;
 pub mod router;
 
 pub use config::{
-    Contact, DesktopMode, Invalid, NotificationKind, PhoneNumber,
-    Queue, RoutingMode, Scenario, Settings, Template, TemplateField, TimeoutSecs, Workstream,
+    Contact, DesktopMode, Invalid, NotificationKind, PhoneNumber, Queue, RoutingMode, Scenario, Settings, Template, TemplateField,
+    TimeoutSecs, Workstream,
 };
 pub use ids::{AgentId, ContactId, MessageId, OfferId, QueueId, SessionId, Timestamp, WorkItemId, WorkstreamId};
 pub use model::{
-    Agent, AgentEvent, AgentSummary, Author, CallAction, CallState, CloseReason, Customer, Delivery, DeliveryState, Message, Offer, OfferAction, OfferField,
-    OfferState, PresenceReason, Saved, Session, SessionState, WorkItem, WorkItemState,
+    Agent, AgentEvent, AgentSummary, Author, CallAction, CallState, CloseReason, Customer, Delivery, DeliveryState, Message, Offer,
+    OfferAction, OfferField, OfferState, PresenceReason, Saved, Session, SessionState, WorkItem, WorkItemState,
 };
 pub use presence::{Banner, BasePresence, Block, BlockReason, CustomPresence, Presence, Role};
-pub use router::{AgentSpec, Applied, CoreError, Input, NewMessage, NewWorkItem, Reply, Router, Snapshot, MAX_MESSAGE_CHARS};
+pub use router::{AgentSpec, Applied, CoreError, Input, MAX_MESSAGE_CHARS, NewMessage, NewWorkItem, Reply, Router, Snapshot};

@@ -85,10 +85,18 @@ pub enum WorkItemState {
     /// Waiting for an eligible agent.
     Queued,
     /// Offered to one agent; waiting for an answer.
-    Offered { offer: OfferId, agent: AgentId },
+    Offered {
+        offer: OfferId,
+        agent: AgentId,
+    },
     /// An agent has it (session assigned or open).
-    Assigned { session: SessionId, agent: AgentId },
-    Closed { reason: CloseReason },
+    Assigned {
+        session: SessionId,
+        agent: AgentId,
+    },
+    Closed {
+        reason: CloseReason,
+    },
 }
 
 /// One customer request being routed.
@@ -397,11 +405,21 @@ pub enum AgentEvent {
     /// A new offer (pending, or already accepted/assigned where R18/R19 apply).
     OfferCreated(Offer),
     /// The offer ended: accepted, rejected, timed out or withdrawn; close its notification.
-    OfferEnded { offer: OfferId, work_item: WorkItemId, state: OfferState },
+    OfferEnded {
+        offer: OfferId,
+        work_item: WorkItemId,
+        state: OfferState,
+    },
     SessionOpened(Session),
     SessionUpdated(Session),
-    SessionClosed { session: SessionId, work_item: WorkItemId },
-    PresenceChanged { presence: Presence, reason: PresenceReason },
+    SessionClosed {
+        session: SessionId,
+        work_item: WorkItemId,
+    },
+    PresenceChanged {
+        presence: Presence,
+        reason: PresenceReason,
+    },
     BannerRaised(Banner),
     BannerCleared,
     /// Supervisors only: one of their team changed (R30, R34).

@@ -116,12 +116,12 @@ impl BlockReason {
     /// The banner text for reasons that show one (R24, R27, R28).
     pub fn banner_message(self) -> Option<&'static str> {
         match self {
-            BlockReason::Missed => Some(
-                "You missed a notification, so your presence was set to Inactive. Reset your presence to receive new work.",
-            ),
-            BlockReason::Rejected => Some(
-                "You rejected a notification, so your presence was set to Do not disturb. Reset your presence to receive new work.",
-            ),
+            BlockReason::Missed => {
+                Some("You missed a notification, so your presence was set to Inactive. Reset your presence to receive new work.")
+            }
+            BlockReason::Rejected => {
+                Some("You rejected a notification, so your presence was set to Do not disturb. Reset your presence to receive new work.")
+            }
             BlockReason::MaxSessions => Some(
                 "You have reached the maximum number of open sessions, so your presence was set to Do not disturb. Close a session and reset your presence to receive new work.",
             ),

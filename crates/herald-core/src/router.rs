@@ -6,13 +6,10 @@
 //! live entities (queued/offered/assigned items, pending offers, open sessions); ended ones are
 //! returned once, as saves, and dropped.
 
-use crate::config::{
-    render, Contact, Invalid, PhoneNumber, Queue, RoutingMode, Scenario, Settings, Template, Workstream,
-};
+use crate::config::{Contact, Invalid, PhoneNumber, Queue, RoutingMode, Scenario, Settings, Template, Workstream, render};
 use crate::ids::{AgentId, ContactId, MessageId, OfferId, QueueId, SessionId, Timestamp, WorkItemId, WorkstreamId};
 use crate::model::{
-    Agent, AgentEvent, AgentSummary, Author, CallAction, CallState, CloseReason, Customer, Delivery, Message, Offer,
-    OfferAction,
+    Agent, AgentEvent, AgentSummary, Author, CallAction, CallState, CloseReason, Customer, Delivery, Message, Offer, OfferAction,
     OfferField, OfferState, PresenceReason, Saved, Session, SessionState, WorkItem, WorkItemState,
 };
 use crate::presence::{BasePresence, Block, BlockReason, Presence, Role};
@@ -105,34 +102,79 @@ pub enum Input {
     /// Time passed; fire every deadline up to `now`.
     Tick,
     Request(NewWorkItem),
-    Accept { agent: AgentId, offer: OfferId },
-    Reject { agent: AgentId, offer: OfferId },
+    Accept {
+        agent: AgentId,
+        offer: OfferId,
+    },
+    Reject {
+        agent: AgentId,
+        offer: OfferId,
+    },
     /// The agent app showed the offer (toast or in-app).
-    Displayed { agent: AgentId, offer: OfferId },
-    CloseSession { agent: AgentId, session: SessionId },
+    Displayed {
+        agent: AgentId,
+        offer: OfferId,
+    },
+    CloseSession {
+        agent: AgentId,
+        session: SessionId,
+    },
     /// R19, R18 auto-assign: the agent opens a session assigned to them, whether or not its
     /// "Open item" offer is still pending (it is accepted) or already timed out.
-    OpenSession { agent: AgentId, session: SessionId },
-    CallControl { agent: AgentId, session: SessionId, action: CallAction },
+    OpenSession {
+        agent: AgentId,
+        session: SessionId,
+    },
+    CallControl {
+        agent: AgentId,
+        session: SessionId,
+        action: CallAction,
+    },
     /// R6 (`escalate` false: the source session closes) and R7 (`escalate` true: it stays open).
-    Transfer { agent: AgentId, session: SessionId, to_queue: Option<QueueId>, to_agent: Option<AgentId>, escalate: bool },
+    Transfer {
+        agent: AgentId,
+        session: SessionId,
+        to_queue: Option<QueueId>,
+        to_agent: Option<AgentId>,
+        escalate: bool,
+    },
     /// The customer left, or the call was cancelled.
-    CloseWorkItem { item: WorkItemId },
+    CloseWorkItem {
+        item: WorkItemId,
+    },
     /// The customer (or a bot, or the system) said something in a live conversation (by its id:
     /// the id of its first work item).
-    CustomerMessage { conversation: WorkItemId, message: NewMessage },
+    CustomerMessage {
+        conversation: WorkItemId,
+        message: NewMessage,
+    },
     /// The agent said something in their open session; `delivery` when the channel delivers
     /// it separately (SMS).
-    AgentMessage { agent: AgentId, session: SessionId, body: String, delivery: Option<Delivery> },
+    AgentMessage {
+        agent: AgentId,
+        session: SessionId,
+        body: String,
+        delivery: Option<Delivery>,
+    },
     /// An outbound message's delivery moved on; carries the whole message as it is now.
     MessageDelivery(Message),
-    SetPresence { agent: AgentId, presence: Presence },
+    SetPresence {
+        agent: AgentId,
+        presence: Presence,
+    },
     /// R29/R30: back to the presence from before the system changed it.
-    ResetPresence { agent: AgentId, by: AgentId },
+    ResetPresence {
+        agent: AgentId,
+        by: AgentId,
+    },
     /// An event stream of this agent's app opened (or a poll began).
-    Connected { agent: AgentId },
+    Connected {
+        agent: AgentId,
+    },
     /// … and closed (or the poll ended).
-    Disconnected { agent: AgentId },
+    Disconnected {
+        agent: AgentId,
+    },
     UpsertAgent(AgentSpec),
     PutTemplate(Template),
     PutSettings(Settings),
@@ -277,8 +319,7 @@ impl Router {
             r.items.insert(i.id, i);
         }
         let grace = u64::from(r.settings.disconnect_grace_secs);
-        let present: Vec<AgentId> =
-            r.agents.values().filter(|a| a.presence.base != BasePresence::Offline).map(|a| a.id).collect();
+        let present: Vec<AgentId> = r.agents.values().filter(|a| a.presence.base != BasePresence::Offline).map(|a| a.id).collect();
         for a in present {
             r.set_timer(Timer::Disconnect(a), now.plus_secs(grace));
         }
@@ -309,9 +350,7 @@ impl Router {
             }
             Input::CloseWorkItem { item } => self.close_work_item(now, item)?,
             Input::CustomerMessage { conversation, message } => self.customer_message(now, conversation, message)?,
-            Input::AgentMessage { agent, session, body, delivery } => {
-                self.agent_message(now, agent, session, &body, delivery)?
-            }
+            Input::AgentMessage { agent, session, body, delivery } => self.agent_message(now, agent, session, &body, delivery)?,
             Input::MessageDelivery(m) => self.message_delivery(m)?,
             Input::SetPresence { agent, presence } => self.set_presence(now, agent, presence)?,
             Input::ResetPresence { agent, by } => self.reset_presence(now, agent, by)?,
@@ -386,10 +425,7 @@ impl Router {
     }
     /// The agent's assigned and open sessions, oldest first.
     pub fn sessions_of(&self, agent: AgentId) -> Vec<&Session> {
-        self.agent_sessions
-            .get(&agent)
-            .map(|ids| ids.iter().filter_map(|id| self.sessions.get(id)).collect())
-            .unwrap_or_default()
+        self.agent_sessions.get(&agent).map(|ids| ids.iter().filter_map(|id| self.sessions.get(id)).collect()).unwrap_or_default()
     }
     /// The agent's pending offers (one decision offer at most, plus assignment offers).
     pub fn offers_of(&self, agent: AgentId) -> Vec<&Offer> {
@@ -525,8 +561,7 @@ impl Router {
         a.block = Some(Block { reason, restore_to: a.presence.clone() });
         let banner = a.banner();
         self.touch_agent(agent);
-        let reason_kind =
-            if reason == BlockReason::Disconnected { PresenceReason::Connection } else { PresenceReason::System };
+        let reason_kind = if reason == BlockReason::Disconnected { PresenceReason::Connection } else { PresenceReason::System };
         self.change_presence(agent, Presence::base(reason.presence()), reason_kind);
         if let Some(b) = banner {
             self.emit(agent, AgentEvent::BannerRaised(b));
@@ -839,8 +874,7 @@ impl Router {
         if let Some(set) = self.agent_sessions.get_mut(&s.agent) {
             set.remove(&session);
         }
-        let pending: Vec<OfferId> =
-            self.offers.values().filter(|o| o.work_item == s.work_item).map(|o| o.id).collect();
+        let pending: Vec<OfferId> = self.offers.values().filter(|o| o.work_item == s.work_item).map(|o| o.id).collect();
         for o in pending {
             self.end_offer(now, o, OfferState::Withdrawn);
         }
@@ -967,8 +1001,7 @@ impl Router {
 
     fn publish_message(&mut self, message: Message, updated: bool) {
         for agent in self.holders(message.work_item) {
-            let event =
-                if updated { AgentEvent::MessageUpdated(message.clone()) } else { AgentEvent::MessageAdded(message.clone()) };
+            let event = if updated { AgentEvent::MessageUpdated(message.clone()) } else { AgentEvent::MessageAdded(message.clone()) };
             self.emit(agent, event);
         }
         self.out.saves.push(Saved::Message(message));
@@ -978,10 +1011,7 @@ impl Router {
     fn add_message(&mut self, now: Timestamp, conversation: WorkItemId, m: NewMessage) -> MessageId {
         let id = MessageId(self.alloc());
         let default_name = match m.author {
-            Author::Customer => self
-                .conversation_items(conversation)
-                .next()
-                .map_or_else(|| "Customer".into(), |i| i.customer.name.clone()),
+            Author::Customer => self.conversation_items(conversation).next().map_or_else(|| "Customer".into(), |i| i.customer.name.clone()),
             Author::Bot => "Bot".into(),
             Author::System | Author::Agent => "Herald".into(),
         };
@@ -1026,16 +1056,8 @@ impl Router {
         let body = check_body(body)?;
         let id = MessageId(self.alloc());
         let author_name = self.agent_ref(agent)?.name.clone();
-        let message = Message {
-            id,
-            work_item: conversation,
-            author: Author::Agent,
-            author_name,
-            body,
-            at: now,
-            delivery,
-            external_id: None,
-        };
+        let message =
+            Message { id, work_item: conversation, author: Author::Agent, author_name, body, at: now, delivery, external_id: None };
         self.publish_message(message, false);
         Ok(Reply::Message(id))
     }
@@ -1069,8 +1091,7 @@ impl Router {
         if req.messages.iter().any(|m| m.author == Author::Agent) {
             return Err(Invalid::new("messages.author", "agents write through their session").into());
         }
-        let id =
-            self.create_item(now, req.scenario, req.queue, customer, req.context, req.target_agent, BTreeSet::new(), None);
+        let id = self.create_item(now, req.scenario, req.queue, customer, req.context, req.target_agent, BTreeSet::new(), None);
         for (m, body) in req.messages.into_iter().zip(bodies) {
             self.add_message(now, id, NewMessage { body, ..m });
         }

@@ -168,10 +168,7 @@ fn case_is_assigned_whatever_the_timeout() {
     let state = &w.router.work_item(item).unwrap().state;
     assert!(matches!(state, WorkItemState::Assigned { agent, .. } if *agent == o.agent), "{state:?}");
     assert_eq!(w.presence(o.agent), BasePresence::Available, "no missed-notification penalty for a case");
-    assert!(w
-        .events_of(o.agent)
-        .iter()
-        .any(|e| matches!(e, AgentEvent::OfferEnded { state: OfferState::TimedOut, .. })));
+    assert!(w.events_of(o.agent).iter().any(|e| matches!(e, AgentEvent::OfferEnded { state: OfferState::TimedOut, .. })));
     // The agent opens the assigned case later, without its notification.
     let WorkItemState::Assigned { session, .. } = *state else { unreachable!() };
     assert_eq!(w.router.session(session).unwrap().state, SessionState::Assigned);
@@ -192,10 +189,11 @@ fn opening_an_assigned_case_accepts_its_pending_open_item_offer() {
     let WorkItemState::Assigned { session, .. } = w.router.work_item(item).unwrap().state else { panic!("assigned") };
     w.ok(Input::OpenSession { agent: o.agent, session });
     assert!(w.offer_for(item).is_none(), "the notification is done");
-    assert!(w
-        .events_of(o.agent)
-        .iter()
-        .any(|e| matches!(e, AgentEvent::OfferEnded { offer, state: OfferState::Accepted, .. } if *offer == o.id)));
+    assert!(
+        w.events_of(o.agent)
+            .iter()
+            .any(|e| matches!(e, AgentEvent::OfferEnded { offer, state: OfferState::Accepted, .. } if *offer == o.id))
+    );
     assert_eq!(w.router.session(session).unwrap().state, SessionState::Open);
 }
 
@@ -447,7 +445,11 @@ fn supervisor_resets_an_agent_and_agents_cannot() {
     assert_eq!(w.presence(blocked), BasePresence::Available);
     let row = w.router.team().into_iter().find(|r| r.id == blocked).unwrap();
     assert_eq!(row.rejected_count, 1);
-    assert!(w.events_of(sup).iter().any(|e| matches!(e, AgentEvent::TeamAgentChanged(s) if s.id == blocked && s.presence.base == BasePresence::Available)));
+    assert!(
+        w.events_of(sup)
+            .iter()
+            .any(|e| matches!(e, AgentEvent::TeamAgentChanged(s) if s.id == blocked && s.presence.base == BasePresence::Available))
+    );
     assert_eq!(w.ok(Input::ResetPresence { agent: blocked, by: sup }), Reply::Unchanged);
 }
 
@@ -537,7 +539,9 @@ fn withdrawn_when_customer_leaves() {
     let o = w.offer_for(item).unwrap();
     w.ok(Input::CloseWorkItem { item });
     assert!(w.offer_for(item).is_none());
-    assert!(w.events_of(a).iter().any(|e| matches!(e, AgentEvent::OfferEnded { offer, state: OfferState::Withdrawn, .. } if *offer == o.id)));
+    assert!(
+        w.events_of(a).iter().any(|e| matches!(e, AgentEvent::OfferEnded { offer, state: OfferState::Withdrawn, .. } if *offer == o.id))
+    );
     assert_eq!(w.try_handle(Input::Accept { agent: a, offer: o.id }), Err(CoreError::UnknownOffer(o.id)));
 }
 
@@ -654,12 +658,20 @@ fn a_request_can_bring_its_transcript() {
         target_agent: None,
         messages: vec![
             NewMessage { author: Author::Customer, author_name: None, body: "I want a refund".into(), external_id: None },
-            NewMessage { author: Author::Bot, author_name: Some("Refund bot".into()), body: "Let me get a human".into(), external_id: None },
+            NewMessage {
+                author: Author::Bot,
+                author_name: Some("Refund bot".into()),
+                body: "Let me get a human".into(),
+                external_id: None,
+            },
         ],
     }));
     assert!(matches!(reply, Reply::WorkItem(_)));
     let got = messages_of(&w, a);
-    assert_eq!(got.iter().map(|m| (m.author, m.author_name.as_str())).collect::<Vec<_>>(), [(Author::Customer, "Ada"), (Author::Bot, "Refund bot")]);
+    assert_eq!(
+        got.iter().map(|m| (m.author, m.author_name.as_str())).collect::<Vec<_>>(),
+        [(Author::Customer, "Ada"), (Author::Bot, "Refund bot")]
+    );
 }
 
 #[test]

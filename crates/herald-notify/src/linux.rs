@@ -44,7 +44,7 @@
 //!   within 5 s (zbus would wait forever, and shows are serialised) →
 //!   [`NotifyError::Unavailable`]; any other error from the server → [`NotifyError::Refused`].
 
-use crate::{Actions, Capabilities, Notifier, NotifyError, Toast, UserAction, Urgency};
+use crate::{Actions, Capabilities, Notifier, NotifyError, Toast, Urgency, UserAction};
 use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 use std::collections::{HashMap, VecDeque};
@@ -109,10 +109,7 @@ pub struct LinuxNotifier {
 
 impl std::fmt::Debug for LinuxNotifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LinuxNotifier")
-            .field("app_name", &self.app_name)
-            .field("capabilities", &self.capabilities)
-            .finish_non_exhaustive()
+        f.debug_struct("LinuxNotifier").field("app_name", &self.app_name).field("capabilities", &self.capabilities).finish_non_exhaustive()
     }
 }
 
@@ -125,9 +122,7 @@ impl Drop for LinuxNotifier {
 impl LinuxNotifier {
     /// Connects to the session bus (`DBUS_SESSION_BUS_ADDRESS`) and its notification server.
     pub async fn connect(app_name: &str) -> Result<(Self, Actions), NotifyError> {
-        let connection = zbus::Connection::session()
-            .await
-            .map_err(|e| NotifyError::Unavailable(format!("no session bus: {e}")))?;
+        let connection = zbus::Connection::session().await.map_err(|e| NotifyError::Unavailable(format!("no session bus: {e}")))?;
         Self::connect_to(connection, app_name).await
     }
 

@@ -22,11 +22,11 @@ use ts_rs::TS;
 use utoipa::ToSchema;
 
 pub use herald_core::{
-    Agent, AgentEvent, AgentId, AgentSummary, Author, Banner, BasePresence, Block, BlockReason, CallAction, CallState,
-    CloseReason, Contact, ContactId, Customer, CustomPresence, Delivery, DeliveryState, DesktopMode, Message, MessageId, NotificationKind, Offer, OfferAction,
-    OfferField, OfferId, OfferState, PhoneNumber, Presence, PresenceReason, Queue, QueueId, Role, RoutingMode,
-    Scenario, Session, SessionId, SessionState, Settings, Template, TemplateField, TimeoutSecs, Timestamp, WorkItem,
-    WorkItemId, WorkItemState, Workstream, WorkstreamId, MAX_MESSAGE_CHARS,
+    Agent, AgentEvent, AgentId, AgentSummary, Author, Banner, BasePresence, Block, BlockReason, CallAction, CallState, CloseReason,
+    Contact, ContactId, CustomPresence, Customer, Delivery, DeliveryState, DesktopMode, MAX_MESSAGE_CHARS, Message, MessageId,
+    NotificationKind, Offer, OfferAction, OfferField, OfferId, OfferState, PhoneNumber, Presence, PresenceReason, Queue, QueueId, Role,
+    RoutingMode, Scenario, Session, SessionId, SessionState, Settings, Template, TemplateField, TimeoutSecs, Timestamp, WorkItem,
+    WorkItemId, WorkItemState, Workstream, WorkstreamId,
 };
 
 /// One entry of an agent's event log. `seq` increases by one per agent and is the SSE event id;

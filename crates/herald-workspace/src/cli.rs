@@ -1,8 +1,8 @@
 //! The `herald-workspace` command line.
 
+use crate::Config;
 use crate::channels::{ChannelsConfig, RetryPolicy, TwilioConfig};
 use crate::demo::DemoConfig;
-use crate::Config;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -106,9 +106,7 @@ pub fn default_database() -> anyhow::Result<(String, PathBuf)> {
 /// Runs the command line; `main` of the binary.
 pub fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
         .init();
     let cli = Cli::parse();
     match cli.command {
@@ -125,9 +123,8 @@ pub fn main() -> anyhow::Result<()> {
             let config = Config { database_url, admin_token: admin_token.filter(|t| !t.is_empty()), demo };
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(&listen)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+                let listener =
+                    tokio::net::TcpListener::bind(&listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
                 crate::serve(config, channels.into_config(), listener, shutdown_signal()).await
             })
         }

@@ -6,11 +6,10 @@
 //! messages a couple of seconds later.
 
 use crate::auth::Tokens;
-use crate::engine::{now, Engine};
+use crate::engine::{Engine, now};
 use herald_core::{
-    AgentEvent, AgentId, AgentSpec, Author, BasePresence, Contact, ContactId, Input, NewMessage, NewWorkItem,
-    OfferAction, PhoneNumber, Presence, Queue, QueueId, Reply, Role, RoutingMode, Scenario, WorkItemId, Workstream,
-    WorkstreamId,
+    AgentEvent, AgentId, AgentSpec, Author, BasePresence, Contact, ContactId, Input, NewMessage, NewWorkItem, OfferAction, PhoneNumber,
+    Presence, Queue, QueueId, Reply, Role, RoutingMode, Scenario, WorkItemId, Workstream, WorkstreamId,
 };
 use rand::Rng;
 use std::collections::BTreeMap;
@@ -65,8 +64,18 @@ pub struct Seeded {
 }
 
 const NAMES: [&str; 12] = [
-    "Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra", "Barbara Liskov", "Donald Knuth",
-    "Margaret Hamilton", "Ken Thompson", "Frances Allen", "John McCarthy", "Radia Perlman", "Leslie Lamport",
+    "Ada Lovelace",
+    "Grace Hopper",
+    "Alan Turing",
+    "Edsger Dijkstra",
+    "Barbara Liskov",
+    "Donald Knuth",
+    "Margaret Hamilton",
+    "Ken Thompson",
+    "Frances Allen",
+    "John McCarthy",
+    "Radia Perlman",
+    "Leslie Lamport",
 ];
 
 async fn agent(engine: &Engine, name: &str, role: Role) -> anyhow::Result<AgentId> {
@@ -111,13 +120,11 @@ pub async fn seed(engine: &Engine, tokens: &Tokens, cfg: &DemoConfig) -> anyhow:
     };
     let mut members = vec![me];
     members.extend(&colleagues);
-    let queue = match engine
-        .apply(Input::UpsertQueue(Queue { id: QueueId(0), name: "Demo support".into(), workstream: ws, members }))
-        .await?
-    {
-        Reply::Queue(id) => id,
-        other => anyhow::bail!("unexpected reply {other:?}"),
-    };
+    let queue =
+        match engine.apply(Input::UpsertQueue(Queue { id: QueueId(0), name: "Demo support".into(), workstream: ws, members })).await? {
+            Reply::Queue(id) => id,
+            other => anyhow::bail!("unexpected reply {other:?}"),
+        };
     for (i, name) in NAMES.iter().take(4).enumerate() {
         let phone = PhoneNumber::parse(&format!("+3161234500{i}"))?;
         engine.apply(Input::UpsertContact(Contact { id: ContactId(0), name: (*name).into(), mobile_phone: Some(phone) })).await?;
@@ -211,12 +218,7 @@ pub async fn run(engine: Arc<Engine>, seeded: Seeded, cfg: DemoConfig, shutdown:
     let mut mine = engine.hub().subscribe(seeded.me);
     let mut answers: Vec<(tokio::time::Instant, WorkItemId, usize)> = Vec::new();
     let mut said: std::collections::HashMap<WorkItemId, usize> = std::collections::HashMap::new();
-    tracing::info!(
-        per_minute = cfg.per_minute,
-        colleagues = cfg.colleagues,
-        traffic = cfg.traffic.is_on(),
-        "demo team running"
-    );
+    tracing::info!(per_minute = cfg.per_minute, colleagues = cfg.colleagues, traffic = cfg.traffic.is_on(), "demo team running");
     loop {
         tokio::select! {
             () = &mut shutdown => return,

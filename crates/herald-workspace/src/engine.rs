@@ -13,7 +13,7 @@ use herald_protocol::EventEnvelope;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::{watch, Mutex, Notify};
+use tokio::sync::{Mutex, Notify, watch};
 
 /// Why the engine refused or failed an input.
 #[derive(Debug, thiserror::Error)]

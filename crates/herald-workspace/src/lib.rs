@@ -79,11 +79,7 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Runn
 }
 
 /// [`start`] with channels (Twilio, the public URL) configured.
-pub async fn start_with(
-    config: Config,
-    channels: channels::ChannelsConfig,
-    listener: TcpListener,
-) -> anyhow::Result<Running> {
+pub async fn start_with(config: Config, channels: channels::ChannelsConfig, listener: TcpListener) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     let store = store::Store::open(&config.database_url).await?;
     let engine = engine::Engine::load(store.clone()).await?;

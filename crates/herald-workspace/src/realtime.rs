@@ -65,12 +65,7 @@ pub async fn follow(
     }
 }
 
-async fn catch_up(
-    store: &Store,
-    agent: AgentId,
-    mut after: u64,
-    tx: &mpsc::Sender<Arc<EventEnvelope>>,
-) -> Result<u64, StoreError> {
+async fn catch_up(store: &Store, agent: AgentId, mut after: u64, tx: &mpsc::Sender<Arc<EventEnvelope>>) -> Result<u64, StoreError> {
     loop {
         let page = store.events_after(agent, after, PAGE).await?;
         let full = page.len() == PAGE as usize;

@@ -4,7 +4,10 @@
 //! WAL with `synchronous = NORMAL`: a committed transaction survives the process being killed
 //! (`kill -9`); only an OS crash or power loss can drop the last few.
 
-use herald_core::{AgentId, DeliveryState, Message, MessageId, Offer, OfferId, Saved, Session, SessionId, SessionState, Snapshot, WorkItem, WorkItemId, WorkItemState};
+use herald_core::{
+    AgentId, DeliveryState, Message, MessageId, Offer, OfferId, Saved, Session, SessionId, SessionState, Snapshot, WorkItem, WorkItemId,
+    WorkItemState,
+};
 use herald_protocol::EventEnvelope;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
@@ -88,10 +91,7 @@ impl Store {
             // connections switching a file to WAL at the same moment fail with "database is
             // locked" (SQLite does not wait on the busy timeout for it; seen at start under
             // load). WAL is kept in the file, so the pool's connections need not set it.
-            let first = SqlitePoolOptions::new()
-                .max_connections(1)
-                .connect_with(opts.clone().journal_mode(SqliteJournalMode::Wal))
-                .await?;
+            let first = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone().journal_mode(SqliteJournalMode::Wal)).await?;
             MIGRATOR.run(&first).await?;
             first.close().await;
         }
@@ -131,11 +131,10 @@ impl Store {
                 other => tracing::warn!(kind = other, key, "ignoring stored entity of unknown kind"),
             }
         }
-        let max: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(CAST(key AS INTEGER)) FROM entities WHERE kind NOT IN ('template', 'settings')",
-        )
-        .fetch_one(&self.pool)
-        .await?;
+        let max: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(CAST(key AS INTEGER)) FROM entities WHERE kind NOT IN ('template', 'settings')")
+                .fetch_one(&self.pool)
+                .await?;
         let max_message: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM messages").fetch_one(&self.pool).await?;
         snap.max_id = max.unwrap_or(0).max(max_message.unwrap_or(0)) as u64;
         let seqs = sqlx::query("SELECT agent_id, MAX(seq) FROM events GROUP BY agent_id")
@@ -227,10 +226,8 @@ impl Store {
             .bind(id.0.to_string())
             .fetch_optional(&self.pool)
             .await?;
-        json.map(|j| {
-            serde_json::from_str(&j).map_err(|source| StoreError::Corrupt { kind: "offer".into(), key: id.to_string(), source })
-        })
-        .transpose()
+        json.map(|j| serde_json::from_str(&j).map_err(|source| StoreError::Corrupt { kind: "offer".into(), key: id.to_string(), source }))
+            .transpose()
     }
 
     /// A session in whatever state it is in (closed ones included).
@@ -249,10 +246,8 @@ impl Store {
             .bind(id.to_string())
             .fetch_optional(&self.pool)
             .await?;
-        json.map(|j| {
-            serde_json::from_str(&j).map_err(|source| StoreError::Corrupt { kind: kind.into(), key: id.to_string(), source })
-        })
-        .transpose()
+        json.map(|j| serde_json::from_str(&j).map_err(|source| StoreError::Corrupt { kind: kind.into(), key: id.to_string(), source }))
+            .transpose()
     }
 
     fn messages_from(rows: Vec<sqlx::sqlite::SqliteRow>) -> Result<Vec<Message>, StoreError> {
@@ -260,21 +255,15 @@ impl Store {
             .map(|r| {
                 let id: i64 = r.get(0);
                 let json: String = r.get(1);
-                serde_json::from_str(&json).map_err(|source| StoreError::Corrupt {
-                    kind: "message".into(),
-                    key: id.to_string(),
-                    source,
-                })
+                serde_json::from_str(&json).map_err(|source| StoreError::Corrupt { kind: "message".into(), key: id.to_string(), source })
             })
             .collect()
     }
 
     /// A conversation's transcript, oldest first.
     pub async fn messages_of(&self, item: WorkItemId) -> Result<Vec<Message>, StoreError> {
-        let rows = sqlx::query("SELECT id, json FROM messages WHERE work_item = ? ORDER BY id")
-            .bind(item.0 as i64)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, json FROM messages WHERE work_item = ? ORDER BY id").bind(item.0 as i64).fetch_all(&self.pool).await?;
         Self::messages_from(rows)
     }
 
@@ -285,18 +274,13 @@ impl Store {
 
     /// The message a channel already delivered under this id (a retried webhook).
     pub async fn message_by_external_id(&self, external_id: &str) -> Result<Option<Message>, StoreError> {
-        let rows = sqlx::query("SELECT id, json FROM messages WHERE external_id = ?")
-            .bind(external_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query("SELECT id, json FROM messages WHERE external_id = ?").bind(external_id).fetch_all(&self.pool).await?;
         Ok(Self::messages_from(rows)?.pop())
     }
 
     /// Outbound messages not delivered yet, oldest first.
     pub async fn pending_deliveries(&self) -> Result<Vec<Message>, StoreError> {
-        let rows = sqlx::query("SELECT id, json FROM messages WHERE delivery_state = 'pending' ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query("SELECT id, json FROM messages WHERE delivery_state = 'pending' ORDER BY id").fetch_all(&self.pool).await?;
         Self::messages_from(rows)
     }
 
@@ -367,9 +351,8 @@ impl Store {
     }
 
     pub async fn integrations(&self) -> Result<Vec<herald_protocol::Integration>, StoreError> {
-        let rows = sqlx::query("SELECT id, name, created_at, revoked_at IS NOT NULL FROM integrations ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, name, created_at, revoked_at IS NOT NULL FROM integrations ORDER BY id").fetch_all(&self.pool).await?;
         Ok(rows
             .into_iter()
             .map(|r| herald_protocol::Integration {
@@ -412,16 +395,10 @@ impl Store {
 
     /// Tokens that are not revoked.
     pub async fn active_tokens(&self) -> Result<Vec<StoredToken>, StoreError> {
-        let rows = sqlx::query("SELECT id, agent_id, hash FROM tokens WHERE revoked_at IS NULL")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query("SELECT id, agent_id, hash FROM tokens WHERE revoked_at IS NULL").fetch_all(&self.pool).await?;
         Ok(rows
             .into_iter()
-            .map(|r| StoredToken {
-                id: r.get::<i64, _>(0) as u64,
-                agent: AgentId(r.get::<i64, _>(1) as u64),
-                hash: r.get(2),
-            })
+            .map(|r| StoredToken { id: r.get::<i64, _>(0) as u64, agent: AgentId(r.get::<i64, _>(1) as u64), hash: r.get(2) })
             .collect())
     }
 

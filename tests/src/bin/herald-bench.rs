@@ -9,7 +9,7 @@
 
 use clap::Parser;
 use herald_client::{Client, SubscribeOptions};
-use herald_e2e::{TestWorkspace, ADMIN_TOKEN};
+use herald_e2e::{ADMIN_TOKEN, TestWorkspace};
 use herald_protocol::*;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -127,7 +127,10 @@ async fn main() -> anyhow::Result<()> {
 
     println!("\nHerald workspace benchmark — {} agents on SSE, SQLite (WAL), release build", args.agents);
     println!("baseline loopback HTTP round trip (GET /healthz): p50 {:.3} ms, p99 {:.3} ms", ms(rtt50), ms(rtt99));
-    println!("\n{:>10} {:>10} {:>10} {:>12} {:>12} {:>12} {:>12}", "offered/s", "sent", "routed/s", "p50 ms", "p99 ms", "p50/rtt", "p99/rtt");
+    println!(
+        "\n{:>10} {:>10} {:>10} {:>12} {:>12} {:>12} {:>12}",
+        "offered/s", "sent", "routed/s", "p50 ms", "p99 ms", "p50/rtt", "p99/rtt"
+    );
     let mut sustained = 0.0f64;
     let mut n = 0u64;
     let mut best = None;

@@ -115,13 +115,7 @@ impl World {
         self.request_with(scenario, name, BTreeMap::new(), None)
     }
 
-    pub fn request_with(
-        &mut self,
-        scenario: Scenario,
-        name: &str,
-        context: BTreeMap<String, String>,
-        phone: Option<&str>,
-    ) -> WorkItemId {
+    pub fn request_with(&mut self, scenario: Scenario, name: &str, context: BTreeMap<String, String>, phone: Option<&str>) -> WorkItemId {
         match self.ok(Input::Request(NewWorkItem {
             scenario,
             queue: self.queue,

@@ -11,14 +11,14 @@
 
 use super::sms::queue_for;
 use crate::auth::hash_token;
-use crate::engine::{now, EngineError};
-use crate::http::error::AppError;
-use crate::http::extract::{parse_id, ApiJson, Caller};
+use crate::engine::{EngineError, now};
 use crate::http::AppState;
-use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
-use axum::http::StatusCode;
+use crate::http::error::AppError;
+use crate::http::extract::{ApiJson, Caller, parse_id};
 use axum::Json;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
 use base64::Engine as _;
 use herald_core::{Author, CoreError, Input, Message, NewMessage, NewWorkItem, PhoneNumber, Reply, Role, Scenario, WorkItem, WorkItemId};
 use herald_protocol::{

@@ -2,13 +2,13 @@
 //! [`crate::channels`].
 
 use super::twilio::{self, EMPTY_TWIML};
-use super::{Channels, CHANNEL_KEY, CHANNEL_SMS, SMS_TO_KEY};
+use super::{CHANNEL_KEY, CHANNEL_SMS, Channels, SMS_TO_KEY};
 use crate::engine::{Engine, EngineError};
-use crate::http::error::AppError;
 use crate::http::AppState;
+use crate::http::error::AppError;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use herald_core::{Author, CoreError, Input, NewMessage, NewWorkItem, PhoneNumber, QueueId, Reply, Scenario, WorkItemId};
 use herald_protocol::ErrorCode;
@@ -20,8 +20,7 @@ pub fn verify(channels: &Channels, headers: &HeaderMap, uri: &Uri, body: &[u8]) 
     let Some(cfg) = &channels.config.twilio else {
         return Err(AppError::new(ErrorCode::NotFound, "the Twilio channel is not configured"));
     };
-    let params: Vec<(String, String)> =
-        url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let given = headers
         .get(twilio::SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -47,10 +46,7 @@ pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> 
 }
 
 pub fn required<'a>(params: &'a [(String, String)], name: &str) -> Result<&'a str, AppError> {
-    param(params, name)
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| AppError::invalid(name, format!("{name} is required")))
+    param(params, name).map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| AppError::invalid(name, format!("{name} is required")))
 }
 
 /// TwiML with the right content type.

@@ -13,12 +13,12 @@
 //!   `busy`, `no-answer` or `failed` end the work item — an offer is withdrawn, a session
 //!   closes (R25/R26 never wait for a caller who is gone).
 
-use super::sms::{param, queue_for, required, twiml, verify};
-use super::twilio::{xml_escape, EMPTY_TWIML};
 use super::CHANNEL_KEY;
+use super::sms::{param, queue_for, required, twiml, verify};
+use super::twilio::{EMPTY_TWIML, xml_escape};
 use crate::engine::Engine;
-use crate::http::error::AppError;
 use crate::http::AppState;
+use crate::http::error::AppError;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};

@@ -10,19 +10,18 @@
 
 use super::sms::queue_for;
 use crate::auth::hash_token;
-use crate::engine::{now, Engine};
-use crate::http::error::AppError;
-use crate::http::extract::{parse_id, ApiJson};
+use crate::engine::{Engine, now};
 use crate::http::AppState;
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use crate::http::error::AppError;
+use crate::http::extract::{ApiJson, parse_id};
 use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use herald_core::{Author, Input, Message, NewMessage, NewWorkItem, Reply, Scenario, SessionState, WorkItemId, WorkItemState};
 use herald_protocol::{
-    ApiError, ChatLine, ChatParty, ChatSay, ChatStart, ChatStarted, ChatState, ChatView, ErrorCode, PublicWidget, Widget,
-    WidgetQuestion,
+    ApiError, ChatLine, ChatParty, ChatSay, ChatStart, ChatStarted, ChatState, ChatView, ErrorCode, PublicWidget, Widget, WidgetQuestion,
 };
 use rand::RngCore;
 use std::collections::{BTreeMap, HashMap};
@@ -34,7 +33,8 @@ const EMBED: &str = include_str!("embed.js");
 /// Context key of the widget a chat came through.
 pub const WIDGET_KEY: &str = "widget";
 /// Context keys Herald sets itself; a question may not use them.
-const RESERVED: &[&str] = &["customerName", "customerPhone", "queueId", "queueName", "scenario", "channel", "widget", "message", "fromAgent"];
+const RESERVED: &[&str] =
+    &["customerName", "customerPhone", "queueId", "queueName", "scenario", "channel", "widget", "message", "fromAgent"];
 pub const MAX_QUESTIONS: usize = 10;
 const MAX_ANSWER_CHARS: usize = 500;
 const MAX_NAME_CHARS: usize = 100;
@@ -230,9 +230,7 @@ async fn view(engine: &Engine, item: WorkItemId, after: u64) -> Result<ChatView,
             let mut state = (ChatState::Ended, None);
             for i in r.conversation_items(item) {
                 match &i.state {
-                    WorkItemState::Assigned { session, agent }
-                        if r.session(*session).is_some_and(|s| s.state == SessionState::Open) =>
-                    {
+                    WorkItemState::Assigned { session, agent } if r.session(*session).is_some_and(|s| s.state == SessionState::Open) => {
                         state = (ChatState::Connected, r.agent(*agent).map(|a| a.name.clone()));
                     }
                     WorkItemState::Assigned { .. } | WorkItemState::Queued | WorkItemState::Offered { .. }

@@ -1,24 +1,23 @@
 //! The handlers: each parses, checks the role, calls the engine once, maps the error.
 
-use super::error::{classify, AppError};
-use super::extract::{parse_id, ApiJson, Caller};
 use super::AppState;
-use crate::engine::{now, Engine};
+use super::error::{AppError, classify};
+use super::extract::{ApiJson, Caller, parse_id};
+use crate::engine::{Engine, now};
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::IntoResponse;
-use axum::Json;
+use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use herald_core::{
-    AgentId, AgentSpec, ContactId, Input, NewWorkItem, OfferId, PhoneNumber, QueueId, Reply, Role, Router, Scenario,
-    SessionId, WorkItemId, WorkstreamId,
+    AgentId, AgentSpec, ContactId, Input, NewWorkItem, OfferId, PhoneNumber, QueueId, Reply, Role, Router, Scenario, SessionId, WorkItemId,
+    WorkstreamId,
 };
 use herald_protocol::{
-    AcceptResponse, Agent, AgentInput, AgentSummary, ApiError, CallControlRequest, Contact, ContactInput,
-    EventEnvelope, EventsPage, Health, IssuedToken, Me, Message, NewConversation, Queue, QueueInput,
-    SendMessageRequest, Session, SetPresenceRequest, Settings, Template, Transcript, TransferRequest, WorkItemCreated,
-    Workstream, WorkstreamInput,
+    AcceptResponse, Agent, AgentInput, AgentSummary, ApiError, CallControlRequest, Contact, ContactInput, EventEnvelope, EventsPage,
+    Health, IssuedToken, Me, Message, NewConversation, Queue, QueueInput, SendMessageRequest, Session, SetPresenceRequest, Settings,
+    Template, Transcript, TransferRequest, WorkItemCreated, Workstream, WorkstreamInput,
 };
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -343,11 +342,7 @@ pub async fn team(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<
 #[utoipa::path(post, path = "/v1/team/{agent}/reset-presence", tag = "supervisor", security(("bearer" = [])),
     params(("agent" = u64, Path, description = "agent id")),
     responses((status = 200, body = AgentSummary), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
-pub async fn reset_agent_presence(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Json<AgentSummary>> {
+pub async fn reset_agent_presence(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<AgentSummary>> {
     caller.require(Role::Supervisor)?;
     let agent = AgentId(parse_id(&id, "agent")?);
     let input = Input::ResetPresence { agent, by: caller.agent };
@@ -400,7 +395,11 @@ pub async fn list_agents(State(s): State<AppState>, caller: Caller) -> Result<Js
 
 #[utoipa::path(post, path = "/v1/admin/agents", tag = "admin", security(("bearer" = [])), request_body = AgentInput,
     responses((status = 201, body = Agent), (status = 400, body = ApiError)))]
-pub async fn create_agent(State(s): State<AppState>, caller: Caller, ApiJson(req): ApiJson<AgentInput>) -> Result<(StatusCode, Json<Agent>)> {
+pub async fn create_agent(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<AgentInput>,
+) -> Result<(StatusCode, Json<Agent>)> {
     caller.require(Role::Admin)?;
     upsert_agent(&s, &caller, None, req).await.map(|a| (StatusCode::CREATED, a))
 }
@@ -573,7 +572,11 @@ pub async fn list_contacts(State(s): State<AppState>, caller: Caller) -> Result<
 
 #[utoipa::path(post, path = "/v1/admin/contacts", tag = "admin", security(("bearer" = [])), request_body = ContactInput,
     responses((status = 201, body = Contact), (status = 400, body = ApiError)))]
-pub async fn create_contact(State(s): State<AppState>, caller: Caller, ApiJson(c): ApiJson<ContactInput>) -> Result<(StatusCode, Json<Contact>)> {
+pub async fn create_contact(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(c): ApiJson<ContactInput>,
+) -> Result<(StatusCode, Json<Contact>)> {
     caller.require(Role::Admin)?;
     upsert_contact(&s, &caller, ContactId(0), c).await.map(|c| (StatusCode::CREATED, c))
 }

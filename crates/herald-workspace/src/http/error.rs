@@ -2,9 +2,9 @@
 //! with one status; 500s are logged here and never echo internals.
 
 use crate::engine::{Engine, EngineError};
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use herald_core::{AgentId, CoreError, OfferState};
 use herald_protocol::{ApiError, ErrorCode};
 
@@ -86,10 +86,9 @@ pub async fn classify(engine: &Engine, caller: AgentId, err: EngineError) -> App
             Ok(false) => AppError::new(ErrorCode::NotFound, format!("no work item {id}")),
             Err(e) => AppError::internal(e),
         },
-        CoreError::UnknownAgent(_)
-        | CoreError::UnknownQueue(_)
-        | CoreError::UnknownWorkstream(_)
-        | CoreError::UnknownContact(_) => AppError::new(ErrorCode::NotFound, core.to_string()),
+        CoreError::UnknownAgent(_) | CoreError::UnknownQueue(_) | CoreError::UnknownWorkstream(_) | CoreError::UnknownContact(_) => {
+            AppError::new(ErrorCode::NotFound, core.to_string())
+        }
         CoreError::NotYours(_) | CoreError::NotSupervisor => AppError::forbidden(core.to_string()),
         CoreError::RejectNotAllowed(_) => AppError::new(ErrorCode::RejectNotAllowed, core.to_string()),
         CoreError::WrongState(_) => AppError::new(ErrorCode::WrongState, core.to_string()),

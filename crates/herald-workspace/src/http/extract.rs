@@ -1,11 +1,11 @@
 //! Parsing at the boundary: JSON bodies whose errors name the field, bearer-token callers with
 //! their role, and numeric ids in paths.
 
-use super::error::AppError;
 use super::AppState;
+use super::error::AppError;
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::body::Bytes;
 use herald_core::{AgentId, Role};
 use herald_protocol::ErrorCode;
 use serde::de::DeserializeOwned;
@@ -18,9 +18,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| AppError::invalid("body", format!("cannot read the body: {e}")))?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| AppError::invalid("body", format!("cannot read the body: {e}")))?;
         parse_json(&bytes).map(ApiJson)
     }
 }
@@ -39,11 +37,7 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             "body".to_string()
         } else if path == "." {
             // A missing field is reported at its parent: take its name from the message.
-            inner
-                .split('`')
-                .nth(1)
-                .filter(|_| inner.starts_with("missing field"))
-                .map_or_else(|| "body".to_string(), str::to_string)
+            inner.split('`').nth(1).filter(|_| inner.starts_with("missing field")).map_or_else(|| "body".to_string(), str::to_string)
         } else {
             path
         };
@@ -82,10 +76,8 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
             .map(str::trim)
             .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated, "missing bearer token (Authorization: Bearer …)"))?;
-        let (token_id, agent) = state
-            .tokens
-            .check(token)
-            .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated, "unknown or revoked token"))?;
+        let (token_id, agent) =
+            state.tokens.check(token).ok_or_else(|| AppError::new(ErrorCode::Unauthenticated, "unknown or revoked token"))?;
         let role = state
             .engine
             .read(|r, _| r.agent(agent).map(|a| a.role))

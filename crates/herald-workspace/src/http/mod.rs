@@ -60,7 +60,7 @@ struct CommonErrors;
 
 impl Modify for CommonErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{RefOr, ResponseBuilder, ContentBuilder, Ref};
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
         let err = |what: &str| -> RefOr<utoipa::openapi::Response> {
             ResponseBuilder::new()
                 .description(what)
