@@ -190,6 +190,13 @@ async fn r02_unsigned_or_tampered_webhooks_are_refused_and_nothing_is_stored() {
     let (status, body) = post(&ws, &bad, Some(&sign(&bad, TOKEN, "HMAC_SHA1")), None).await;
     assert_eq!(status, 400);
     assert_eq!(serde_json::from_str::<ApiError>(&body).unwrap().field.as_deref(), Some("From"));
+
+    // Refused by the rules in the core (a message over 4,000 characters): the same 400 naming
+    // the field as on every other edge, not a 500 — and nothing is stored.
+    let long = sms("SM0102", "+31612345678", &"x".repeat(4001));
+    let (status, body) = post(&ws, &long, Some(&sign(&long, TOKEN, "HMAC_SHA1")), None).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(serde_json::from_str::<ApiError>(&body).unwrap().field.as_deref(), Some("body"));
 }
 
 #[tokio::test]

@@ -13,7 +13,26 @@
 //! - [`config`]: templates per scenario (R20), settings, workstreams, queues, contacts, E.164
 //!   phone numbers (R22); each checked once by `validate`/`parse`.
 //! - [`model`]: agents, work items, offers, sessions, and [`AgentEvent`], the one event vocabulary.
-//! - [`router`]: the [`Router`] itself.
+//! - [`router`]: the [`Router`] itself, one file per chapter of rules, each an `impl Router`:
+//!   - `router/mod.rs`: the inputs ([`Input`], the `*Spec` records, [`TransferKind`]), the
+//!     outputs ([`Applied`], [`Reply`]), [`Snapshot`] and [`Router::restore`], and the dispatch
+//!     in [`Router::handle`].
+//!   - `router/routing.rs`: requests, picking an agent, the session maximum, building offers
+//!     (R1–R9, R14, R17–R20, R22, R27).
+//!   - `router/offers.rs`: accept, reject, displayed and the sessions they start (R10, R18, R19,
+//!     R25, R28).
+//!   - `router/sessions.rs`: close and open, call controls, transfer and escalation, abandoned
+//!     items (R6, R7, R19, R21).
+//!   - `router/messages.rs`: conversation transcripts and delivery updates (R7, R8, R10).
+//!   - `router/presence.rs`: presence, blocks and banners, supervisor reset, connections
+//!     (R24, R26–R31).
+//!   - `router/timers.rs`: `Input::Tick` — offer deadlines, unseen offers, missed offers,
+//!     disconnect grace (R14, R19, R24–R26).
+//!   - `router/admin.rs`: agents, templates, settings, workstreams, queues, contacts (R20, R22, R30).
+//!   - `router/reads.rs`: read-only views, the supervisor's team (R30, R34).
+//!   - `router/invariants.rs`: [`Router::check_invariants`], for the property tests.
+//!   - `router/bookkeeping.rs`: the id counter, events and saves of one input, timers, ownership.
+//!   - `router/error.rs`: [`CoreError`] with its typed details [`Owned`] and [`WrongState`].
 //!
 //! # What it deliberately does not do
 //! Persist, authenticate, transport or format anything for a screen. The workspace stores the
@@ -45,4 +64,7 @@ pub use model::{
     OfferAction, OfferField, OfferState, PresenceReason, Saved, Session, SessionState, WorkItem, WorkItemState,
 };
 pub use presence::{Banner, BasePresence, Block, BlockReason, CustomPresence, Presence, Role};
-pub use router::{AgentSpec, Applied, CoreError, Input, MAX_MESSAGE_CHARS, NewMessage, NewWorkItem, Reply, Router, Snapshot};
+pub use router::{
+    AgentSpec, Applied, ContactSpec, CoreError, Input, MAX_MESSAGE_CHARS, NewMessage, NewWorkItem, Owned, QueueSpec, Reply, Router,
+    Snapshot, TransferKind, WorkstreamSpec, WrongState,
+};

@@ -219,8 +219,8 @@ fn voice_session_has_call_controls() {
 fn sms_sender_matched_to_contact_by_mobile_phone() {
     // R22
     let mut w = World::new(1);
-    let c = match w.ok(Input::UpsertContact(Contact {
-        id: ContactId(0),
+    let c = match w.ok(Input::UpsertContact(ContactSpec {
+        id: None,
         name: "Ada Lovelace".into(),
         mobile_phone: Some(PhoneNumber::parse("+44 7700 900123").unwrap()),
     })) {
@@ -234,8 +234,8 @@ fn sms_sender_matched_to_contact_by_mobile_phone() {
     let other = w.request_with(Scenario::Sms, "", BTreeMap::new(), Some("+44 7700 900999"));
     assert_eq!(w.router.work_item(other).unwrap().customer.contact, None);
     // A second contact may not claim the same mobile phone.
-    let dup = w.try_handle(Input::UpsertContact(Contact {
-        id: ContactId(0),
+    let dup = w.try_handle(Input::UpsertContact(ContactSpec {
+        id: None,
         name: "Someone".into(),
         mobile_phone: Some(PhoneNumber::parse("+447700900123").unwrap()),
     }));
@@ -289,7 +289,7 @@ fn timeout_reroutes_to_next_agent_never_back() {
     members.push(c);
     let ws = w.workstream;
     let q = w.queue;
-    w.ok(Input::UpsertQueue(Queue { id: q, name: "General".into(), workstream: ws, members }));
+    w.ok(Input::UpsertQueue(QueueSpec { id: Some(q), name: "General".into(), workstream: ws, members }));
     assert_eq!(w.offer_for(item).unwrap().agent, c);
 }
 
@@ -466,8 +466,8 @@ fn custom_presences_map_onto_base_and_workstream_decides() {
     let item = w.request(Scenario::Chat, "Ada");
     assert!(w.offer_for(item).is_none(), "Away is not allowed");
     let ws = w.workstream;
-    w.ok(Input::UpsertWorkstream(Workstream {
-        id: ws,
+    w.ok(Input::UpsertWorkstream(WorkstreamSpec {
+        id: Some(ws),
         name: "Messaging".into(),
         mode: RoutingMode::LeastBusy,
         allowed_presences: vec![BasePresence::Available, BasePresence::Away],
@@ -513,7 +513,7 @@ fn transfer_closes_source_and_offers_target() {
     let s = w.accept(item);
     let owner = w.router.session(s).unwrap().agent;
     let target = if owner == a { b } else { a };
-    let t = match w.ok(Input::Transfer { agent: owner, session: s, to_queue: None, to_agent: Some(target), escalate: false }) {
+    let t = match w.ok(Input::Transfer { agent: owner, session: s, to_queue: None, to_agent: Some(target), kind: TransferKind::Transfer }) {
         Reply::WorkItem(t) => t,
         other => panic!("{other:?}"),
     };
@@ -523,7 +523,8 @@ fn transfer_closes_source_and_offers_target() {
     assert_eq!(o.kind, NotificationKind::Popup);
     assert!(o.fields.iter().any(|f| f.value == w.router.agent(owner).unwrap().name));
     let s2 = w.accept(t);
-    let e = match w.ok(Input::Transfer { agent: target, session: s2, to_queue: None, to_agent: Some(owner), escalate: true }) {
+    let e = match w.ok(Input::Transfer { agent: target, session: s2, to_queue: None, to_agent: Some(owner), kind: TransferKind::Escalate })
+    {
         Reply::WorkItem(e) => e,
         other => panic!("{other:?}"),
     };
@@ -706,10 +707,11 @@ fn a_transferred_conversation_keeps_its_messages_and_its_customer() {
     let s1 = w.accept(item);
     say(&mut w, item, "hello").unwrap();
     // R7: consult — both hold it, both hear the customer.
-    let consult = match w.ok(Input::Transfer { agent: first, session: s1, to_queue: None, to_agent: Some(second), escalate: true }) {
-        Reply::WorkItem(id) => id,
-        other => panic!("{other:?}"),
-    };
+    let consult =
+        match w.ok(Input::Transfer { agent: first, session: s1, to_queue: None, to_agent: Some(second), kind: TransferKind::Escalate }) {
+            Reply::WorkItem(id) => id,
+            other => panic!("{other:?}"),
+        };
     assert_eq!(w.router.work_item(consult).unwrap().conversation_id(), item);
     let s2 = w.accept(consult);
     assert_eq!(w.router.session(s2).unwrap().conversation_id(), item, "the session says which transcript it shows");
@@ -719,7 +721,7 @@ fn a_transferred_conversation_keeps_its_messages_and_its_customer() {
     }
     w.ok(Input::CloseSession { agent: second, session: s2 });
     // R6: a transfer closes the first session; the customer talks on with the next agent.
-    match w.ok(Input::Transfer { agent: first, session: s1, to_queue: None, to_agent: Some(second), escalate: false }) {
+    match w.ok(Input::Transfer { agent: first, session: s1, to_queue: None, to_agent: Some(second), kind: TransferKind::Transfer }) {
         Reply::WorkItem(next) => {
             w.accept(next);
         }

@@ -8,8 +8,8 @@
 use crate::auth::Tokens;
 use crate::engine::{Engine, now};
 use herald_core::{
-    AgentEvent, AgentId, AgentSpec, Author, BasePresence, Contact, ContactId, Input, NewMessage, NewWorkItem, OfferAction, PhoneNumber,
-    Presence, Queue, QueueId, Reply, Role, RoutingMode, Scenario, WorkItemId, Workstream, WorkstreamId,
+    AgentEvent, AgentId, AgentSpec, Author, BasePresence, ContactSpec, Input, NewMessage, NewWorkItem, OfferAction, PhoneNumber, Presence,
+    QueueId, QueueSpec, Reply, Role, RoutingMode, Scenario, WorkItemId, WorkstreamSpec,
 };
 use rand::Rng;
 use std::collections::BTreeMap;
@@ -107,8 +107,8 @@ pub async fn seed(engine: &Engine, tokens: &Tokens, cfg: &DemoConfig) -> anyhow:
         colleagues.push(agent(engine, &format!("Colleague {}", i + 1), Role::Agent).await?);
     }
     let ws = match engine
-        .apply(Input::UpsertWorkstream(Workstream {
-            id: WorkstreamId(0),
+        .apply(Input::UpsertWorkstream(WorkstreamSpec {
+            id: None,
             name: "Demo messaging".into(),
             mode: RoutingMode::LeastBusy,
             allowed_presences: vec![BasePresence::Available, BasePresence::Busy],
@@ -120,14 +120,14 @@ pub async fn seed(engine: &Engine, tokens: &Tokens, cfg: &DemoConfig) -> anyhow:
     };
     let mut members = vec![me];
     members.extend(&colleagues);
-    let queue =
-        match engine.apply(Input::UpsertQueue(Queue { id: QueueId(0), name: "Demo support".into(), workstream: ws, members })).await? {
-            Reply::Queue(id) => id,
-            other => anyhow::bail!("unexpected reply {other:?}"),
-        };
+    let queue = match engine.apply(Input::UpsertQueue(QueueSpec { id: None, name: "Demo support".into(), workstream: ws, members })).await?
+    {
+        Reply::Queue(id) => id,
+        other => anyhow::bail!("unexpected reply {other:?}"),
+    };
     for (i, name) in NAMES.iter().take(4).enumerate() {
         let phone = PhoneNumber::parse(&format!("+3161234500{i}"))?;
-        engine.apply(Input::UpsertContact(Contact { id: ContactId(0), name: (*name).into(), mobile_phone: Some(phone) })).await?;
+        engine.apply(Input::UpsertContact(ContactSpec { id: None, name: (*name).into(), mobile_phone: Some(phone) })).await?;
     }
     for s in [Scenario::Chat, Scenario::Sms, Scenario::Voice, Scenario::BotEscalation] {
         let mut t = herald_core::Template::default_for(s);

@@ -11,20 +11,29 @@
 //!   ordered event log.
 //! - [`realtime`]: live wake-ups per agent; SSE and polling both read the log.
 //! - [`auth`]: hashed, revocable bearer tokens; roles come from the agent record.
-//! - [`http`]: axum handlers (thin), error classification, OpenAPI.
-//! - [`channels`]: customer web chat, Twilio SMS (signed webhooks, the outbound sender with
-//!   retries); what a conversation says is stored as messages and reaches the agent through the
-//!   event log.
+//! - [`edge`]: what every HTTP edge shares — [`edge::AppState`], the one mapping of engine and
+//!   core errors to statuses ([`edge::error`]), parsing at the boundary ([`edge::extract`]).
+//! - [`http`]: the staff API's axum handlers (thin), the route table (it merges the channels'
+//!   own routes) and the OpenAPI document.
+//! - [`channels`]: customer web chat, Twilio SMS and voice (signed webhooks, the outbound sender
+//!   with retries), bot escalation; each channel exposes its own `routes()`. What a
+//!   conversation says is stored as messages and reaches the agent through the event log.
+//!
+//! Dependency direction inside the crate: `http` → `channels` → `edge` → `engine` → `store`;
+//! no channel imports another channel's helpers (Twilio's live in [`channels::twilio`]).
 //! - [`demo`]: a demo team, simulated colleagues and a stream of mixed requests.
 //! - [`cli`]: the `herald-workspace` command line.
 //!
 //! # Not here (yet)
-//! PostgreSQL and several instances sharing it; TLS for outbound calls (see [`channels`]).
+//! PostgreSQL and several instances sharing it. The server itself speaks plain HTTP: terminate
+//! TLS in a reverse proxy in front of it. Outbound calls (Twilio's REST API) do speak TLS
+//! (reqwest with native-tls, the system's OpenSSL and trust store).
 
 pub mod auth;
 pub mod channels;
 pub mod cli;
 pub mod demo;
+pub mod edge;
 pub mod engine;
 pub mod http;
 pub mod realtime;
@@ -102,7 +111,7 @@ pub async fn start_with(config: Config, channels: channels::ChannelsConfig, list
     }
     let channels = Arc::new(channels::Channels::new(channels));
     tasks.push(tokio::spawn(channels::outbox::run(engine.clone(), channels.clone(), wait(stopped.clone()))));
-    let state = http::AppState { engine: engine.clone(), tokens: tokens.clone(), channels, shutdown: stopped.clone() };
+    let state = edge::AppState { engine: engine.clone(), tokens: tokens.clone(), channels, shutdown: stopped.clone() };
     let app = http::router(state).layer(axum::middleware::from_fn(log_errors));
     let server = tokio::spawn(axum::serve(listener, app).with_graceful_shutdown(wait(stopped)).into_future());
     tracing::info!(

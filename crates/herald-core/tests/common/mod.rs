@@ -45,8 +45,8 @@ impl World {
             Reply::Agent(id) => id,
             other => panic!("{other:?}"),
         };
-        w.workstream = match w.ok(Input::UpsertWorkstream(Workstream {
-            id: WorkstreamId(0),
+        w.workstream = match w.ok(Input::UpsertWorkstream(WorkstreamSpec {
+            id: None,
             name: "Messaging".into(),
             mode,
             allowed_presences: vec![BasePresence::Available, BasePresence::Busy],
@@ -54,8 +54,8 @@ impl World {
             Reply::Workstream(id) => id,
             other => panic!("{other:?}"),
         };
-        w.queue = match w.ok(Input::UpsertQueue(Queue {
-            id: QueueId(0),
+        w.queue = match w.ok(Input::UpsertQueue(QueueSpec {
+            id: None,
             name: "General".into(),
             workstream: w.workstream,
             members: w.agents.clone(),

@@ -9,16 +9,17 @@
 //! The escalation is idempotent by the bot's `conversation_id`: the hand-over note in the
 //! transcript carries it as its external id, in the same transaction as the work item.
 
-use super::sms::queue_for;
+use super::queue_for;
 use crate::auth::hash_token;
+use crate::edge::AppState;
+use crate::edge::error::AppError;
+use crate::edge::extract::{ApiJson, Caller, parse_id};
 use crate::engine::{EngineError, now};
-use crate::http::AppState;
-use crate::http::error::AppError;
-use crate::http::extract::{ApiJson, Caller, parse_id};
-use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
 use base64::Engine as _;
 use herald_core::{Author, CoreError, Input, Message, NewMessage, NewWorkItem, PhoneNumber, Reply, Role, Scenario, WorkItem, WorkItemId};
 use herald_protocol::{
@@ -30,6 +31,20 @@ use std::time::Duration;
 
 /// Context key holding the id of the integration that escalated a conversation.
 pub const INTEGRATION_KEY: &str = "integration";
+
+/// The bot channel's routes, and the admin routes for integration tokens.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/admin/integrations", get(list).post(create))
+        .route("/v1/admin/integrations/{id}", delete(revoke))
+        .route("/v1/bot/escalations", post(escalate))
+        .route("/v1/bot/conversations/{id}/messages", get(read).post(relay))
+}
+
+/// The bot channel's part of the OpenAPI document.
+#[derive(Debug, utoipa::OpenApi)]
+#[openapi(paths(escalate, relay, read, list, create, revoke))]
+pub struct Api;
 
 /// A caller signed in with an integration token.
 #[derive(Clone, Debug)]
@@ -126,12 +141,11 @@ pub async fn escalate(
     let item = match s.engine.apply(input).await {
         Ok(Reply::WorkItem(id)) => id,
         Ok(other) => return Err(AppError::internal(format!("an escalation replied {other:?}"))),
-        Err(EngineError::Core(CoreError::UnknownQueue(q))) => return Err(AppError::new(ErrorCode::NotFound, format!("no queue {q}"))),
         Err(EngineError::Core(CoreError::Invalid(i))) => {
             // Messages are checked in the core; name the transcript line.
             return Err(AppError::invalid(format!("transcript.{}", i.field), i.to_string()));
         }
-        Err(e) => return Err(AppError::internal(e)),
+        Err(e) => return Err(e.into()),
     };
     tracing::info!(%item, integration = bot.id, "bot escalated a conversation");
     Ok((StatusCode::CREATED, Json(WorkItemCreated { work_item: work_item(&s, item).await? })))

@@ -27,9 +27,10 @@
 //! none of these.
 //!
 //! # Not here
-//! - TLS: the workspace's reqwest has no TLS backend, so the sender speaks plain HTTP to
-//!   `HERALD_TWILIO_API_BASE` (tests point it at a local recording server). Reaching
-//!   `https://api.twilio.com` needs a TLS-terminating proxy in front, or a TLS backend compiled in.
+//! - Inbound TLS: webhooks reach the workspace over plain HTTP; an internet-facing workspace sits
+//!   behind a TLS-terminating proxy (set `HERALD_PUBLIC_URL` to its `https://` address so
+//!   signatures verify). Outbound, the sender speaks HTTPS to `https://api.twilio.com` (reqwest
+//!   with native-tls); tests point `HERALD_TWILIO_API_BASE` at a local recording server.
 //! - Media: calls are routed and their state kept; the audio stays with Twilio (the caller waits
 //!   in a Twilio `<Enqueue>`); MMS attachments are named, not shown.
 //! - Rate limits on the public web chat endpoints (put a proxy in front of an exposed workspace).
@@ -41,11 +42,30 @@ pub mod twilio;
 pub mod voice;
 pub mod webchat;
 
+use crate::edge::AppState;
+use crate::edge::error::AppError;
 use crate::engine::{Engine, EngineError};
-use herald_core::{CoreError, Delivery, DeliveryState, Input, NewMessage, QueueId, SessionId, WorkItemId};
+use herald_core::{Author, CoreError, Delivery, DeliveryState, Input, Message, NewMessage, QueueId, Reply, SessionId, WorkItemId};
+use herald_protocol::ErrorCode;
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::{Mutex, Notify};
+
+/// Every channel's routes (customer-facing, plus the admin routes of channel settings), for the
+/// HTTP layer to merge.
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new().merge(sms::routes()).merge(voice::routes()).merge(webchat::routes()).merge(bot::routes())
+}
+
+/// Every channel's part of the OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    let mut doc = sms::Api::openapi();
+    doc.merge(voice::Api::openapi());
+    doc.merge(webchat::Api::openapi());
+    doc.merge(bot::Api::openapi());
+    doc
+}
 
 /// Context key naming a conversation's channel, and its values.
 pub const CHANNEL_KEY: &str = "channel";
@@ -120,7 +140,7 @@ impl Channels {
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(20))
             .build()
-            .expect("an HTTP client without TLS always builds");
+            .expect("the HTTP client builds (native-tls loads the system trust store)");
         Self { config, outbox: Notify::new(), inbound_lock: Mutex::new(()), http }
     }
 
@@ -166,6 +186,17 @@ impl Channels {
     }
 }
 
+/// The queue a channel's conversations go to: the configured one, else the first.
+pub async fn queue_for(engine: &Engine, configured: Option<QueueId>) -> Result<QueueId, AppError> {
+    match configured {
+        Some(q) => Ok(q),
+        None => engine
+            .read(|r, _| r.queues().map(|q| q.id).min())
+            .await
+            .ok_or_else(|| AppError::new(ErrorCode::WrongState, "no queue takes these conversations yet; an admin must create one")),
+    }
+}
+
 /// The customer's side ended a conversation (left the chat, hung up): `note` goes into the
 /// transcript, then every live item of the conversation closes (offers are withdrawn, sessions
 /// close). Nothing happens when it already ended.
@@ -188,24 +219,15 @@ pub async fn end_conversation(engine: &Engine, conversation: WorkItemId, note: N
 
 /// The customer (through a channel or a bot relaying them) writes in a live conversation: the
 /// stored message, or the error for the caller — `ended` words the 409 when the conversation is over.
-pub(crate) async fn customer_says(
-    s: &crate::http::AppState,
-    conversation: herald_core::WorkItemId,
-    body: String,
-    ended: &str,
-) -> Result<herald_core::Message, crate::http::error::AppError> {
-    use crate::engine::EngineError;
-    use crate::http::error::AppError;
-    use herald_core::{Author, CoreError, Input, NewMessage, Reply};
+pub(crate) async fn customer_says(s: &AppState, conversation: WorkItemId, body: String, ended: &str) -> Result<Message, AppError> {
     let message = NewMessage { author: Author::Customer, author_name: None, body, external_id: None };
     let id = match s.engine.apply(Input::CustomerMessage { conversation, message }).await {
         Ok(Reply::Message(id)) => id,
         Ok(other) => return Err(AppError::internal(format!("a customer message replied {other:?}"))),
         Err(EngineError::Core(CoreError::UnknownWorkItem(_))) => {
-            return Err(AppError::new(herald_protocol::ErrorCode::WrongState, ended.to_string()));
+            return Err(AppError::new(ErrorCode::WrongState, ended.to_string()));
         }
-        Err(EngineError::Core(CoreError::Invalid(i))) => return Err(AppError::invalid(i.field.clone(), i.to_string())),
-        Err(e) => return Err(AppError::internal(e)),
+        Err(e) => return Err(e.into()),
     };
     s.engine.store().message(id).await?.ok_or_else(|| AppError::internal("the new message is gone"))
 }

@@ -1,69 +1,29 @@
 //! `POST /channels/twilio/sms`: Twilio's inbound message webhook. See the module docs of
 //! [`crate::channels`].
 
-use super::twilio::{self, EMPTY_TWIML};
-use super::{CHANNEL_KEY, CHANNEL_SMS, Channels, SMS_TO_KEY};
+use super::twilio::{EMPTY_TWIML, param, required, twiml, verify};
+use super::{CHANNEL_KEY, CHANNEL_SMS, SMS_TO_KEY, queue_for};
+use crate::edge::AppState;
+use crate::edge::error::AppError;
 use crate::engine::{Engine, EngineError};
-use crate::http::AppState;
-use crate::http::error::AppError;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
-use herald_core::{Author, CoreError, Input, NewMessage, NewWorkItem, PhoneNumber, QueueId, Reply, Scenario, WorkItemId};
-use herald_protocol::ErrorCode;
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
+use axum::routing::post;
+use herald_core::{Author, CoreError, Input, NewMessage, NewWorkItem, PhoneNumber, Reply, Scenario, WorkItemId};
 use std::collections::BTreeMap;
 
-/// Checks the Twilio signature of a form-encoded webhook and returns its parameters.
-/// 404 when Twilio is not configured; 403 when the signature is missing or wrong.
-pub fn verify(channels: &Channels, headers: &HeaderMap, uri: &Uri, body: &[u8]) -> Result<Vec<(String, String)>, AppError> {
-    let Some(cfg) = &channels.config.twilio else {
-        return Err(AppError::new(ErrorCode::NotFound, "the Twilio channel is not configured"));
-    };
-    let params: Vec<(String, String)> = url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-    let given = headers
-        .get(twilio::SIGNATURE_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| AppError::forbidden("missing X-Twilio-Signature"))?;
-    let settings = headers.get(twilio::SIGNATURE_SETTINGS_HEADER).and_then(|v| v.to_str().ok());
-    let (algorithm, key) = twilio::signature_settings(settings)
-        .ok_or_else(|| AppError::forbidden("unsupported signature algorithm in X-Twilio-Webhooks-Signature-Settings"))?;
-    let secret = match &key {
-        Some(k) => cfg.shared_keys.get(k).unwrap_or(&cfg.auth_token),
-        None => &cfg.auth_token,
-    };
-    let url = channels.public_url_of(headers, uri);
-    if !twilio::valid(secret, &url, &params, given, algorithm) {
-        tracing::warn!(%url, "refused a Twilio webhook with a bad signature");
-        return Err(AppError::forbidden("bad X-Twilio-Signature"));
-    }
-    Ok(params)
+/// The SMS channel's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/channels/twilio/sms", post(inbound))
 }
 
-/// The first value of a form parameter.
-pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-}
-
-pub fn required<'a>(params: &'a [(String, String)], name: &str) -> Result<&'a str, AppError> {
-    param(params, name).map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| AppError::invalid(name, format!("{name} is required")))
-}
-
-/// TwiML with the right content type.
-pub fn twiml(body: String) -> Response {
-    (StatusCode::OK, [(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
-}
-
-/// The queue a channel's conversations go to: the configured one, else the first.
-pub async fn queue_for(engine: &Engine, configured: Option<QueueId>) -> Result<QueueId, AppError> {
-    match configured {
-        Some(q) => Ok(q),
-        None => engine
-            .read(|r, _| r.queues().map(|q| q.id).min())
-            .await
-            .ok_or_else(|| AppError::new(ErrorCode::WrongState, "no queue takes these conversations yet; an admin must create one")),
-    }
-}
+/// The SMS channel's part of the OpenAPI document.
+#[derive(Debug, utoipa::OpenApi)]
+#[openapi(paths(inbound))]
+pub struct Api;
 
 #[utoipa::path(post, path = "/channels/twilio/sms", tag = "channels",
     description = "Twilio's inbound SMS webhook (form-encoded; unknown fields accepted). Authenticated by X-Twilio-Signature \
@@ -96,7 +56,7 @@ pub async fn inbound(State(s): State<AppState>, headers: HeaderMap, uri: Uri, bo
             Ok(_) => return Ok(twiml(EMPTY_TWIML.into())),
             // It closed just now: this message starts a new conversation.
             Err(EngineError::Core(CoreError::UnknownWorkItem(_))) => {}
-            Err(e) => return Err(AppError::internal(e)),
+            Err(e) => return Err(e.into()),
         }
     }
     let queue = queue_for(&s.engine, s.channels.config.sms_queue).await?;
@@ -116,7 +76,7 @@ pub async fn inbound(State(s): State<AppState>, headers: HeaderMap, uri: Uri, bo
     match s.engine.apply(input).await {
         Ok(Reply::WorkItem(id)) => tracing::info!(item = %id, "SMS conversation started"),
         Ok(_) => {}
-        Err(e) => return Err(AppError::internal(e)),
+        Err(e) => return Err(e.into()),
     }
     Ok(twiml(EMPTY_TWIML.into()))
 }

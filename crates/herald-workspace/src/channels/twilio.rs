@@ -1,4 +1,6 @@
-//! Twilio: webhook signatures, the inbound SMS webhook, and the REST call that sends an SMS.
+//! Twilio: webhook signatures, what every Twilio webhook handler shares ([`verify`], [`param`],
+//! [`required`], [`twiml`]), and TwiML helpers. The SMS and voice webhooks live in their own
+//! channel modules and use these.
 //!
 //! Signatures follow Twilio's `RequestValidator` (twilio-python `request_validator.py`): the
 //! full URL Twilio requested, then every POST parameter sorted by name (values of a repeated name
@@ -9,7 +11,12 @@
 //! and without its default port, because Twilio is not consistent about it. The compare is
 //! constant-time.
 
+use super::Channels;
+use crate::edge::error::AppError;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
+use herald_protocol::ErrorCode;
 use hmac::{Hmac, Mac};
 use std::collections::BTreeMap;
 use subtle::ConstantTimeEq;
@@ -135,6 +142,46 @@ pub fn xml_escape(s: &str) -> String {
         }
     }
     out
+}
+
+// ----- what every Twilio webhook handler shares -----
+
+/// Checks the Twilio signature of a form-encoded webhook and returns its parameters.
+/// 404 when Twilio is not configured; 403 when the signature is missing or wrong.
+pub fn verify(channels: &Channels, headers: &HeaderMap, uri: &Uri, body: &[u8]) -> Result<Vec<(String, String)>, AppError> {
+    let Some(cfg) = &channels.config.twilio else {
+        return Err(AppError::new(ErrorCode::NotFound, "the Twilio channel is not configured"));
+    };
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let given =
+        headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).ok_or_else(|| AppError::forbidden("missing X-Twilio-Signature"))?;
+    let settings = headers.get(SIGNATURE_SETTINGS_HEADER).and_then(|v| v.to_str().ok());
+    let (algorithm, key) = signature_settings(settings)
+        .ok_or_else(|| AppError::forbidden("unsupported signature algorithm in X-Twilio-Webhooks-Signature-Settings"))?;
+    let secret = match &key {
+        Some(k) => cfg.shared_keys.get(k).unwrap_or(&cfg.auth_token),
+        None => &cfg.auth_token,
+    };
+    let url = channels.public_url_of(headers, uri);
+    if !valid(secret, &url, &params, given, algorithm) {
+        tracing::warn!(%url, "refused a Twilio webhook with a bad signature");
+        return Err(AppError::forbidden("bad X-Twilio-Signature"));
+    }
+    Ok(params)
+}
+
+/// The first value of a form parameter.
+pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+pub fn required<'a>(params: &'a [(String, String)], name: &str) -> Result<&'a str, AppError> {
+    param(params, name).map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| AppError::invalid(name, format!("{name} is required")))
+}
+
+/// TwiML with the right content type.
+pub fn twiml(body: String) -> Response {
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
 }
 
 #[cfg(test)]

@@ -13,16 +13,17 @@
 //!   `busy`, `no-answer` or `failed` end the work item — an offer is withdrawn, a session
 //!   closes (R25/R26 never wait for a caller who is gone).
 
-use super::CHANNEL_KEY;
-use super::sms::{param, queue_for, required, twiml, verify};
-use super::twilio::{EMPTY_TWIML, xml_escape};
+use super::twilio::{EMPTY_TWIML, param, required, twiml, verify, xml_escape};
+use super::{CHANNEL_KEY, queue_for};
+use crate::edge::AppState;
+use crate::edge::error::AppError;
 use crate::engine::Engine;
-use crate::http::AppState;
-use crate::http::error::AppError;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
+use axum::routing::post;
 use herald_core::{Author, Input, NewMessage, NewWorkItem, PhoneNumber, Reply, Scenario, WorkItemId};
 use std::collections::BTreeMap;
 
@@ -30,6 +31,19 @@ pub const CHANNEL_VOICE: &str = "voice";
 const QUESTION: &str = "Thanks for calling. In a few words, what is your call about? \
     Or press 1 for billing, 2 for orders, 3 for anything else.";
 const GATHERED: &str = "/channels/twilio/voice/gathered";
+
+/// The voice channel's routes (Twilio's webhooks for a call).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/channels/twilio/voice", post(incoming))
+        .route(GATHERED, post(gathered))
+        .route("/channels/twilio/voice/status", post(status))
+}
+
+/// The voice channel's part of the OpenAPI document.
+#[derive(Debug, utoipa::OpenApi)]
+#[openapi(paths(incoming, gathered, status))]
+pub struct Api;
 
 fn gathered_id(call: &str) -> String {
     format!("{call}:gathered")
@@ -139,7 +153,7 @@ pub async fn gathered(State(s): State<AppState>, headers: HeaderMap, uri: Uri, b
             Ok(twiml(hold_twiml(item)))
         }
         Ok(other) => Err(AppError::internal(format!("a voice request replied {other:?}"))),
-        Err(e) => Err(AppError::internal(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -172,6 +186,6 @@ pub async fn status(State(s): State<AppState>, headers: HeaderMap, uri: Uri, bod
         return Ok(twiml(EMPTY_TWIML.into()));
     };
     let note = NewMessage { author: Author::System, author_name: None, body: format!("The call ended ({status})."), external_id: None };
-    super::end_conversation(&s.engine, item, note).await.map_err(AppError::internal)?;
+    super::end_conversation(&s.engine, item, note).await?;
     Ok(twiml(EMPTY_TWIML.into()))
 }

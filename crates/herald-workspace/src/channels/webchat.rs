@@ -8,16 +8,17 @@
 //! display name and the messages — never agent ids, presence, or other internals. Real time is
 //! a long poll (`wait` seconds) that wakes on every committed change.
 
-use super::sms::queue_for;
+use super::queue_for;
 use crate::auth::hash_token;
+use crate::edge::AppState;
+use crate::edge::error::AppError;
+use crate::edge::extract::{ApiJson, Caller, parse_id};
 use crate::engine::{Engine, now};
-use crate::http::AppState;
-use crate::http::error::AppError;
-use crate::http::extract::{ApiJson, parse_id};
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
 use base64::Engine as _;
 use herald_core::{Author, Input, Message, NewMessage, NewWorkItem, Reply, Scenario, SessionState, WorkItemId, WorkItemState};
 use herald_protocol::{
@@ -38,6 +39,26 @@ const RESERVED: &[&str] =
 pub const MAX_QUESTIONS: usize = 10;
 const MAX_ANSWER_CHARS: usize = 500;
 const MAX_NAME_CHARS: usize = 100;
+
+/// The web chat channel's routes: the customer's page, script and API, and the admin routes for
+/// widgets.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/admin/widgets", get(list_widgets))
+        .route("/v1/admin/widgets/{id}", put(put_widget))
+        .route("/webchat/embed.js", get(embed))
+        .route("/webchat/{widget}", get(page))
+        .route("/webchat/{widget}/widget.json", get(widget_json))
+        .route("/webchat/{widget}/conversations", post(start))
+        .route("/webchat/conversations/{id}", get(poll))
+        .route("/webchat/conversations/{id}/messages", post(say))
+        .route("/webchat/conversations/{id}/leave", post(leave))
+}
+
+/// The web chat channel's part of the OpenAPI document.
+#[derive(Debug, utoipa::OpenApi)]
+#[openapi(paths(page, embed, widget_json, start, poll, say, leave, list_widgets, put_widget))]
+pub struct Api;
 
 /// The widget every workspace starts with (the demo uses it): `/webchat/default`.
 pub fn default_widget() -> Widget {
@@ -185,10 +206,7 @@ pub async fn start(
     let item = match s.engine.apply(input).await {
         Ok(Reply::WorkItem(id)) => id,
         Ok(other) => return Err(AppError::internal(format!("a chat request replied {other:?}"))),
-        Err(crate::engine::EngineError::Core(herald_core::CoreError::UnknownQueue(q))) => {
-            return Err(AppError::new(ErrorCode::WrongState, format!("this chat is closed: {q} does not exist")));
-        }
-        Err(e) => return Err(AppError::internal(e)),
+        Err(e) => return Err(e.into()),
     };
     let token = customer_token();
     s.engine.store().insert_webchat(item, &w.id, &hash_token(&token), now().0).await?;
@@ -324,14 +342,14 @@ pub async fn leave(State(s): State<AppState>, headers: HeaderMap, Path(id): Path
     let name = s.engine.read(|r, _| r.conversation_items(item).next().map(|i| i.customer.name.clone())).await;
     let Some(name) = name else { return Ok(StatusCode::NO_CONTENT) };
     let note = NewMessage { author: Author::System, author_name: None, body: format!("{name} left the chat."), external_id: None };
-    super::end_conversation(&s.engine, item, note).await.map_err(AppError::internal)?;
+    super::end_conversation(&s.engine, item, note).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 // ----- admin -----
 
 #[utoipa::path(get, path = "/v1/admin/widgets", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<Widget>)))]
-pub async fn list_widgets(State(s): State<AppState>, caller: crate::http::extract::Caller) -> Result<Json<Vec<Widget>>, AppError> {
+pub async fn list_widgets(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Widget>>, AppError> {
     caller.require(herald_core::Role::Admin)?;
     Ok(Json(s.engine.store().widgets().await?))
 }
@@ -340,7 +358,7 @@ pub async fn list_widgets(State(s): State<AppState>, caller: crate::http::extrac
     params(("id" = String, Path, description = "widget id")), responses((status = 200, body = Widget), (status = 400, body = ApiError)))]
 pub async fn put_widget(
     State(s): State<AppState>,
-    caller: crate::http::extract::Caller,
+    caller: Caller,
     Path(id): Path<String>,
     ApiJson(w): ApiJson<Widget>,
 ) -> Result<Json<Widget>, AppError> {

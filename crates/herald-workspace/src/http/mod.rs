@@ -1,47 +1,57 @@
 //! The HTTP API (axum): routes, the shared state, and the OpenAPI document of every endpoint.
 
-mod api;
-pub mod error;
-pub mod extract;
+mod admin;
+mod agent;
 
-use crate::auth::Tokens;
-use crate::channels::webchat;
-use crate::engine::Engine;
+pub use crate::edge::AppState;
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
-use std::sync::Arc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-
-/// What every handler can reach.
-#[derive(Clone, Debug)]
-pub struct AppState {
-    pub engine: Arc<Engine>,
-    pub tokens: Arc<Tokens>,
-    pub channels: Arc<crate::channels::Channels>,
-    /// Flips to `true` when the server stops; open event streams end then.
-    pub shutdown: tokio::sync::watch::Receiver<bool>,
-}
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Herald workspace API", description = "Routing, offers, presence and real-time events for Herald agent apps."),
     paths(
-        api::healthz, api::me, api::set_presence, api::reset_my_presence, api::accept, api::reject, api::displayed,
-        api::close_session, api::open_session, api::transcript, api::send_message, api::call_control, api::transfer, api::sign_out, api::events, api::poll, api::team,
-        api::reset_agent_presence, api::new_conversation, api::close_conversation, api::list_agents,
-        api::create_agent, api::update_agent, api::issue_token, api::revoke_token, api::list_templates,
-        api::put_template, api::get_settings, api::put_settings, api::list_workstreams, api::create_workstream,
-        api::update_workstream, api::list_queues, api::create_queue, api::update_queue, api::list_contacts,
-        api::create_contact, api::update_contact, crate::channels::sms::inbound,
-        crate::channels::bot::escalate, crate::channels::bot::relay, crate::channels::bot::read,
-        crate::channels::bot::list, crate::channels::bot::create, crate::channels::bot::revoke,
-        crate::channels::voice::incoming, crate::channels::voice::gathered, crate::channels::voice::status,
-        crate::channels::webchat::page, crate::channels::webchat::embed, crate::channels::webchat::widget_json,
-        crate::channels::webchat::start, crate::channels::webchat::poll, crate::channels::webchat::say,
-        crate::channels::webchat::leave, crate::channels::webchat::list_widgets, crate::channels::webchat::put_widget,
-    ),
-    modifiers(&BearerAuth, &CommonErrors)
+        agent::healthz,
+        agent::me,
+        agent::set_presence,
+        agent::reset_my_presence,
+        agent::accept,
+        agent::reject,
+        agent::displayed,
+        agent::close_session,
+        agent::open_session,
+        agent::transcript,
+        agent::send_message,
+        agent::call_control,
+        agent::transfer,
+        agent::sign_out,
+        agent::events,
+        agent::poll,
+        agent::team,
+        agent::reset_agent_presence,
+        agent::new_conversation,
+        agent::close_conversation,
+        admin::list_agents,
+        admin::create_agent,
+        admin::update_agent,
+        admin::issue_token,
+        admin::revoke_token,
+        admin::list_templates,
+        admin::put_template,
+        admin::get_settings,
+        admin::put_settings,
+        admin::list_workstreams,
+        admin::create_workstream,
+        admin::update_workstream,
+        admin::list_queues,
+        admin::create_queue,
+        admin::update_queue,
+        admin::list_contacts,
+        admin::create_contact,
+        admin::update_contact,
+    )
 )]
 struct ApiDoc;
 
@@ -89,65 +99,54 @@ impl Modify for CommonErrors {
     }
 }
 
-/// The OpenAPI 3 document served at `/openapi.json`.
+/// The OpenAPI 3 document served at `/openapi.json`: the staff API and every channel's part.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::channels::openapi());
+    // The modifiers document the common errors and the bearer scheme on the merged paths too.
+    BearerAuth.modify(&mut doc);
+    CommonErrors.modify(&mut doc);
+    doc
 }
 
 /// Every route of the workspace.
 pub fn router(state: AppState) -> Router {
     let doc = openapi();
     Router::new()
-        .route("/healthz", get(api::healthz))
+        .route("/healthz", get(agent::healthz))
         .route("/openapi.json", get(move || async move { Json(doc.clone()) }))
-        .route("/v1/me", get(api::me))
-        .route("/v1/me/presence", put(api::set_presence))
-        .route("/v1/me/reset-presence", post(api::reset_my_presence))
-        .route("/v1/offers/{id}/accept", post(api::accept))
-        .route("/v1/offers/{id}/reject", post(api::reject))
-        .route("/v1/offers/{id}/displayed", post(api::displayed))
-        .route("/v1/sessions/{id}/close", post(api::close_session))
-        .route("/v1/sessions/{id}/open", post(api::open_session))
-        .route("/v1/sessions/{id}/messages", get(api::transcript).post(api::send_message))
-        .route("/v1/sessions/{id}/call", post(api::call_control))
-        .route("/v1/sessions/{id}/transfer", post(api::transfer))
-        .route("/v1/auth/sign-out", post(api::sign_out))
-        .route("/v1/events", get(api::events))
-        .route("/v1/events/poll", get(api::poll))
-        .route("/v1/team", get(api::team))
-        .route("/v1/team/{agent}/reset-presence", post(api::reset_agent_presence))
-        .route("/v1/conversations", post(api::new_conversation))
-        .route("/v1/conversations/{id}/close", post(api::close_conversation))
-        .route("/v1/admin/agents", get(api::list_agents).post(api::create_agent))
-        .route("/v1/admin/agents/{id}", put(api::update_agent))
-        .route("/v1/admin/agents/{id}/tokens", post(api::issue_token))
-        .route("/v1/admin/tokens/{id}", delete(api::revoke_token))
-        .route("/v1/admin/templates", get(api::list_templates))
-        .route("/v1/admin/templates/{scenario}", put(api::put_template))
-        .route("/v1/admin/settings", get(api::get_settings).put(api::put_settings))
-        .route("/v1/admin/workstreams", get(api::list_workstreams).post(api::create_workstream))
-        .route("/v1/admin/workstreams/{id}", put(api::update_workstream))
-        .route("/v1/admin/queues", get(api::list_queues).post(api::create_queue))
-        .route("/v1/admin/queues/{id}", put(api::update_queue))
-        .route("/v1/admin/contacts", get(api::list_contacts).post(api::create_contact))
-        .route("/v1/admin/contacts/{id}", put(api::update_contact))
-        .route("/v1/admin/integrations", get(crate::channels::bot::list).post(crate::channels::bot::create))
-        .route("/v1/admin/integrations/{id}", delete(crate::channels::bot::revoke))
-        .route("/v1/bot/escalations", post(crate::channels::bot::escalate))
-        .route("/v1/bot/conversations/{id}/messages", get(crate::channels::bot::read).post(crate::channels::bot::relay))
-        .route("/v1/admin/widgets", get(webchat::list_widgets))
-        .route("/v1/admin/widgets/{id}", put(webchat::put_widget))
-        .route("/channels/twilio/sms", post(crate::channels::sms::inbound))
-        .route("/channels/twilio/voice", post(crate::channels::voice::incoming))
-        .route("/channels/twilio/voice/gathered", post(crate::channels::voice::gathered))
-        .route("/channels/twilio/voice/status", post(crate::channels::voice::status))
-        .route("/webchat/embed.js", get(webchat::embed))
-        .route("/webchat/{widget}", get(webchat::page))
-        .route("/webchat/{widget}/widget.json", get(webchat::widget_json))
-        .route("/webchat/{widget}/conversations", post(webchat::start))
-        .route("/webchat/conversations/{id}", get(webchat::poll))
-        .route("/webchat/conversations/{id}/messages", post(webchat::say))
-        .route("/webchat/conversations/{id}/leave", post(webchat::leave))
-        .fallback(api::not_found)
+        .route("/v1/me", get(agent::me))
+        .route("/v1/me/presence", put(agent::set_presence))
+        .route("/v1/me/reset-presence", post(agent::reset_my_presence))
+        .route("/v1/offers/{id}/accept", post(agent::accept))
+        .route("/v1/offers/{id}/reject", post(agent::reject))
+        .route("/v1/offers/{id}/displayed", post(agent::displayed))
+        .route("/v1/sessions/{id}/close", post(agent::close_session))
+        .route("/v1/sessions/{id}/open", post(agent::open_session))
+        .route("/v1/sessions/{id}/messages", get(agent::transcript).post(agent::send_message))
+        .route("/v1/sessions/{id}/call", post(agent::call_control))
+        .route("/v1/sessions/{id}/transfer", post(agent::transfer))
+        .route("/v1/auth/sign-out", post(agent::sign_out))
+        .route("/v1/events", get(agent::events))
+        .route("/v1/events/poll", get(agent::poll))
+        .route("/v1/team", get(agent::team))
+        .route("/v1/team/{agent}/reset-presence", post(agent::reset_agent_presence))
+        .route("/v1/conversations", post(agent::new_conversation))
+        .route("/v1/conversations/{id}/close", post(agent::close_conversation))
+        .route("/v1/admin/agents", get(admin::list_agents).post(admin::create_agent))
+        .route("/v1/admin/agents/{id}", put(admin::update_agent))
+        .route("/v1/admin/agents/{id}/tokens", post(admin::issue_token))
+        .route("/v1/admin/tokens/{id}", delete(admin::revoke_token))
+        .route("/v1/admin/templates", get(admin::list_templates))
+        .route("/v1/admin/templates/{scenario}", put(admin::put_template))
+        .route("/v1/admin/settings", get(admin::get_settings).put(admin::put_settings))
+        .route("/v1/admin/workstreams", get(admin::list_workstreams).post(admin::create_workstream))
+        .route("/v1/admin/workstreams/{id}", put(admin::update_workstream))
+        .route("/v1/admin/queues", get(admin::list_queues).post(admin::create_queue))
+        .route("/v1/admin/queues/{id}", put(admin::update_queue))
+        .route("/v1/admin/contacts", get(admin::list_contacts).post(admin::create_contact))
+        .route("/v1/admin/contacts/{id}", put(admin::update_contact))
+        .merge(crate::channels::routes())
+        .fallback(agent::not_found)
         .with_state(state)
 }

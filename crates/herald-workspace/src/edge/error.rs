@@ -1,5 +1,11 @@
-//! One classification of errors at the HTTP edge. Each variant of [`ApiError`]'s code travels
-//! with one status; 500s are logged here and never echo internals.
+//! One classification of errors for every HTTP edge (staff API, channels, bots). Each
+//! [`ErrorCode`] travels with one status; every [`CoreError`] maps to one code here (the
+//! `From<CoreError>` impl) — an unknown queue is a 404 whether a bot, a web chat or an admin
+//! named it, and a core validation error is a 400 naming the field wherever it happens. 500s
+//! are logged here and never echo internals.
+//!
+//! [`classify`] refines the mapping for a signed-in agent: it asks the store whether an id the
+//! router no longer holds is stale (409), unknown (404) or someone else's (403).
 
 use crate::engine::{Engine, EngineError};
 use axum::Json;
@@ -47,6 +53,36 @@ impl IntoResponse for AppError {
     }
 }
 
+/// The one mapping of the rules' errors to HTTP, for every edge.
+impl From<CoreError> for AppError {
+    fn from(core: CoreError) -> Self {
+        let message = core.to_string();
+        match core {
+            CoreError::UnknownAgent(_)
+            | CoreError::UnknownOffer(_)
+            | CoreError::UnknownSession(_)
+            | CoreError::UnknownWorkItem(_)
+            | CoreError::UnknownQueue(_)
+            | CoreError::UnknownWorkstream(_)
+            | CoreError::UnknownContact(_) => AppError::new(ErrorCode::NotFound, message),
+            CoreError::NotYours(_) | CoreError::NotSupervisor => AppError::forbidden(message),
+            CoreError::RejectNotAllowed(_) => AppError::new(ErrorCode::RejectNotAllowed, message),
+            CoreError::WrongState(_) => AppError::new(ErrorCode::WrongState, message),
+            CoreError::Invalid(i) => AppError::invalid(i.field.clone(), message),
+        }
+    }
+}
+
+/// A failed store is a 500; the rules' refusals map as `From<CoreError>` says.
+impl From<EngineError> for AppError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Store(e) => AppError::internal(e),
+            EngineError::Core(c) => c.into(),
+        }
+    }
+}
+
 impl From<crate::store::StoreError> for AppError {
     fn from(e: crate::store::StoreError) -> Self {
         Self::internal(e)
@@ -86,12 +122,6 @@ pub async fn classify(engine: &Engine, caller: AgentId, err: EngineError) -> App
             Ok(false) => AppError::new(ErrorCode::NotFound, format!("no work item {id}")),
             Err(e) => AppError::internal(e),
         },
-        CoreError::UnknownAgent(_) | CoreError::UnknownQueue(_) | CoreError::UnknownWorkstream(_) | CoreError::UnknownContact(_) => {
-            AppError::new(ErrorCode::NotFound, core.to_string())
-        }
-        CoreError::NotYours(_) | CoreError::NotSupervisor => AppError::forbidden(core.to_string()),
-        CoreError::RejectNotAllowed(_) => AppError::new(ErrorCode::RejectNotAllowed, core.to_string()),
-        CoreError::WrongState(_) => AppError::new(ErrorCode::WrongState, core.to_string()),
-        CoreError::Invalid(i) => AppError::invalid(i.field.clone(), i.to_string()),
+        other => other.into(),
     }
 }

@@ -1,8 +1,10 @@
-//! The handlers: each parses, checks the role, calls the engine once, maps the error.
+//! The staff API's handlers for agents and supervisors (and the ingress of conversations):
+//! each parses, checks the role, calls the engine once, maps the error. Administration is in
+//! [`super::admin`].
 
-use super::AppState;
-use super::error::{AppError, classify};
-use super::extract::{ApiJson, Caller, parse_id};
+use crate::edge::AppState;
+use crate::edge::error::{AppError, classify};
+use crate::edge::extract::{ApiJson, Caller, parse_id};
 use crate::engine::{Engine, now};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -10,41 +12,37 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
-use herald_core::{
-    AgentId, AgentSpec, ContactId, Input, NewWorkItem, OfferId, PhoneNumber, QueueId, Reply, Role, Router, Scenario, SessionId, WorkItemId,
-    WorkstreamId,
-};
+use herald_core::{AgentId, Input, NewWorkItem, OfferId, PhoneNumber, Reply, Role, Router, Scenario, SessionId, TransferKind, WorkItemId};
 use herald_protocol::{
-    AcceptResponse, Agent, AgentInput, AgentSummary, ApiError, CallControlRequest, Contact, ContactInput, EventEnvelope, EventsPage,
-    Health, IssuedToken, Me, Message, NewConversation, Queue, QueueInput, SendMessageRequest, Session, SetPresenceRequest, Settings,
-    Template, Transcript, TransferRequest, WorkItemCreated, Workstream, WorkstreamInput,
+    AcceptResponse, AgentSummary, ApiError, CallControlRequest, EventEnvelope, EventsPage, Health, Me, Message, NewConversation,
+    SendMessageRequest, Session, SetPresenceRequest, Transcript, TransferRequest, WorkItemCreated,
 };
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-type Result<T> = std::result::Result<T, AppError>;
+pub(super) type Result<T> = std::result::Result<T, AppError>;
 
-async fn run(engine: &Engine, caller: &Caller, input: Input) -> Result<Reply> {
+pub(super) async fn run(engine: &Engine, caller: &Caller, input: Input) -> Result<Reply> {
     match engine.apply(input).await {
         Ok(r) => Ok(r),
         Err(e) => Err(classify(engine, caller.agent, e).await),
     }
 }
 
-async fn run_then<R>(engine: &Engine, caller: &Caller, input: Input, read: impl FnOnce(&Router, &Reply) -> R) -> Result<R> {
+pub(super) async fn run_then<R>(engine: &Engine, caller: &Caller, input: Input, read: impl FnOnce(&Router, &Reply) -> R) -> Result<R> {
     match engine.apply_then(input, read).await {
         Ok(r) => Ok(r),
         Err(e) => Err(classify(engine, caller.agent, e).await),
     }
 }
 
-fn summary(r: &Router, agent: AgentId) -> Result<AgentSummary> {
+pub(super) fn summary(r: &Router, agent: AgentId) -> Result<AgentSummary> {
     r.summary(agent).ok_or_else(|| AppError::new(herald_protocol::ErrorCode::NotFound, format!("no agent {agent}")))
 }
 
-fn parse_phone(raw: Option<&str>, field: &str) -> Result<Option<PhoneNumber>> {
+pub(super) fn parse_phone(raw: Option<&str>, field: &str) -> Result<Option<PhoneNumber>> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(p) => PhoneNumber::parse(p).map(Some).map_err(|e| AppError::invalid(field, e.reason)),
@@ -169,7 +167,8 @@ pub async fn transfer(
     ApiJson(req): ApiJson<TransferRequest>,
 ) -> Result<(StatusCode, Json<WorkItemCreated>)> {
     let session = SessionId(parse_id(&id, "id")?);
-    let input = Input::Transfer { agent: caller.agent, session, to_queue: req.to_queue, to_agent: req.to_agent, escalate: req.escalate };
+    let kind = if req.escalate { TransferKind::Escalate } else { TransferKind::Transfer };
+    let input = Input::Transfer { agent: caller.agent, session, to_queue: req.to_queue, to_agent: req.to_agent, kind };
     created_item(&s.engine, &caller, input).await
 }
 
@@ -383,226 +382,6 @@ pub async fn close_conversation(State(s): State<AppState>, caller: Caller, Path(
     let item = WorkItemId(parse_id(&id, "id")?);
     run(&s.engine, &caller, Input::CloseWorkItem { item }).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-// ----- admin -----
-
-#[utoipa::path(get, path = "/v1/admin/agents", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<Agent>)))]
-pub async fn list_agents(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Agent>>> {
-    caller.require(Role::Admin)?;
-    Ok(Json(s.engine.read(|r, _| r.agents().cloned().collect()).await))
-}
-
-#[utoipa::path(post, path = "/v1/admin/agents", tag = "admin", security(("bearer" = [])), request_body = AgentInput,
-    responses((status = 201, body = Agent), (status = 400, body = ApiError)))]
-pub async fn create_agent(
-    State(s): State<AppState>,
-    caller: Caller,
-    ApiJson(req): ApiJson<AgentInput>,
-) -> Result<(StatusCode, Json<Agent>)> {
-    caller.require(Role::Admin)?;
-    upsert_agent(&s, &caller, None, req).await.map(|a| (StatusCode::CREATED, a))
-}
-
-#[utoipa::path(put, path = "/v1/admin/agents/{id}", tag = "admin", security(("bearer" = [])), request_body = AgentInput,
-    params(("id" = u64, Path, description = "agent id")), responses((status = 200, body = Agent), (status = 404, body = ApiError)))]
-pub async fn update_agent(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    ApiJson(req): ApiJson<AgentInput>,
-) -> Result<Json<Agent>> {
-    caller.require(Role::Admin)?;
-    let id = AgentId(parse_id(&id, "id")?);
-    upsert_agent(&s, &caller, Some(id), req).await
-}
-
-async fn upsert_agent(s: &AppState, caller: &Caller, id: Option<AgentId>, req: AgentInput) -> Result<Json<Agent>> {
-    let input = Input::UpsertAgent(AgentSpec { id, name: req.name, role: req.role });
-    let a = run_then(&s.engine, caller, input, |r, reply| match reply {
-        Reply::Agent(id) => r.agent(*id).cloned(),
-        _ => None,
-    })
-    .await?;
-    a.map(Json).ok_or_else(|| AppError::internal("agent vanished"))
-}
-
-#[utoipa::path(post, path = "/v1/admin/agents/{id}/tokens", tag = "admin", security(("bearer" = [])),
-    params(("id" = u64, Path, description = "agent id")), responses((status = 201, body = IssuedToken), (status = 404, body = ApiError)))]
-pub async fn issue_token(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<(StatusCode, Json<IssuedToken>)> {
-    caller.require(Role::Admin)?;
-    let agent = AgentId(parse_id(&id, "id")?);
-    if s.engine.read(|r, _| r.agent(agent).is_none()).await {
-        return Err(AppError::new(herald_protocol::ErrorCode::NotFound, format!("no agent {agent}")));
-    }
-    let (token_id, token) = s.tokens.issue(s.engine.store(), agent, now().0).await?;
-    tracing::info!(%agent, token_id, "token issued");
-    Ok((StatusCode::CREATED, Json(IssuedToken { token_id, agent, token })))
-}
-
-#[utoipa::path(delete, path = "/v1/admin/tokens/{id}", tag = "admin", security(("bearer" = [])),
-    params(("id" = u64, Path, description = "token id")), responses((status = 204), (status = 404, body = ApiError)))]
-pub async fn revoke_token(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode> {
-    caller.require(Role::Admin)?;
-    let id = parse_id(&id, "id")?;
-    if s.tokens.revoke(s.engine.store(), id, now().0).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(AppError::new(herald_protocol::ErrorCode::NotFound, format!("no active token {id}")))
-    }
-}
-
-#[utoipa::path(get, path = "/v1/admin/templates", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<Template>)))]
-pub async fn list_templates(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Template>>> {
-    caller.require(Role::Admin)?;
-    Ok(Json(s.engine.read(|r, _| r.templates().cloned().collect()).await))
-}
-
-#[utoipa::path(put, path = "/v1/admin/templates/{scenario}", tag = "admin", security(("bearer" = [])), request_body = Template,
-    params(("scenario" = Scenario, Path, description = "scenario")), responses((status = 200, body = Template), (status = 400, body = ApiError)))]
-pub async fn put_template(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(scenario): Path<String>,
-    ApiJson(t): ApiJson<Template>,
-) -> Result<Json<Template>> {
-    caller.require(Role::Admin)?;
-    if t.scenario.to_string() != scenario {
-        return Err(AppError::invalid("scenario", format!("body is for {} but the path says {scenario}", t.scenario)));
-    }
-    run(&s.engine, &caller, Input::PutTemplate(t.clone())).await?;
-    Ok(Json(t))
-}
-
-#[utoipa::path(get, path = "/v1/admin/settings", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Settings)))]
-pub async fn get_settings(State(s): State<AppState>, caller: Caller) -> Result<Json<Settings>> {
-    caller.require(Role::Admin)?;
-    Ok(Json(s.engine.read(|r, _| r.settings().clone()).await))
-}
-
-#[utoipa::path(put, path = "/v1/admin/settings", tag = "admin", security(("bearer" = [])), request_body = Settings,
-    responses((status = 200, body = Settings), (status = 400, body = ApiError)))]
-pub async fn put_settings(State(s): State<AppState>, caller: Caller, ApiJson(v): ApiJson<Settings>) -> Result<Json<Settings>> {
-    caller.require(Role::Admin)?;
-    run(&s.engine, &caller, Input::PutSettings(v.clone())).await?;
-    Ok(Json(v))
-}
-
-#[utoipa::path(get, path = "/v1/admin/workstreams", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<Workstream>)))]
-pub async fn list_workstreams(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Workstream>>> {
-    caller.require(Role::Admin)?;
-    Ok(Json(s.engine.read(|r, _| r.workstreams().cloned().collect()).await))
-}
-
-#[utoipa::path(post, path = "/v1/admin/workstreams", tag = "admin", security(("bearer" = [])), request_body = WorkstreamInput,
-    responses((status = 201, body = Workstream), (status = 400, body = ApiError)))]
-pub async fn create_workstream(
-    State(s): State<AppState>,
-    caller: Caller,
-    ApiJson(w): ApiJson<WorkstreamInput>,
-) -> Result<(StatusCode, Json<Workstream>)> {
-    caller.require(Role::Admin)?;
-    upsert_workstream(&s, &caller, WorkstreamId(0), w).await.map(|w| (StatusCode::CREATED, w))
-}
-
-#[utoipa::path(put, path = "/v1/admin/workstreams/{id}", tag = "admin", security(("bearer" = [])), request_body = WorkstreamInput,
-    params(("id" = u64, Path, description = "workstream id")), responses((status = 200, body = Workstream), (status = 404, body = ApiError)))]
-pub async fn update_workstream(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    ApiJson(w): ApiJson<WorkstreamInput>,
-) -> Result<Json<Workstream>> {
-    caller.require(Role::Admin)?;
-    let id = WorkstreamId(parse_id(&id, "id")?);
-    upsert_workstream(&s, &caller, id, w).await
-}
-
-async fn upsert_workstream(s: &AppState, caller: &Caller, id: WorkstreamId, w: WorkstreamInput) -> Result<Json<Workstream>> {
-    let input = Input::UpsertWorkstream(Workstream { id, name: w.name, mode: w.mode, allowed_presences: w.allowed_presences });
-    let w = run_then(&s.engine, caller, input, |r, reply| match reply {
-        Reply::Workstream(id) => r.workstreams().find(|w| w.id == *id).cloned(),
-        _ => None,
-    })
-    .await?;
-    w.map(Json).ok_or_else(|| AppError::internal("workstream vanished"))
-}
-
-#[utoipa::path(get, path = "/v1/admin/queues", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<Queue>)))]
-pub async fn list_queues(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Queue>>> {
-    caller.require(Role::Admin)?;
-    Ok(Json(s.engine.read(|r, _| r.queues().cloned().collect()).await))
-}
-
-#[utoipa::path(post, path = "/v1/admin/queues", tag = "admin", security(("bearer" = [])), request_body = QueueInput,
-    responses((status = 201, body = Queue), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
-pub async fn create_queue(State(s): State<AppState>, caller: Caller, ApiJson(q): ApiJson<QueueInput>) -> Result<(StatusCode, Json<Queue>)> {
-    caller.require(Role::Admin)?;
-    upsert_queue(&s, &caller, QueueId(0), q).await.map(|q| (StatusCode::CREATED, q))
-}
-
-#[utoipa::path(put, path = "/v1/admin/queues/{id}", tag = "admin", security(("bearer" = [])), request_body = QueueInput,
-    params(("id" = u64, Path, description = "queue id")), responses((status = 200, body = Queue), (status = 404, body = ApiError)))]
-pub async fn update_queue(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    ApiJson(q): ApiJson<QueueInput>,
-) -> Result<Json<Queue>> {
-    caller.require(Role::Admin)?;
-    let id = QueueId(parse_id(&id, "id")?);
-    upsert_queue(&s, &caller, id, q).await
-}
-
-async fn upsert_queue(s: &AppState, caller: &Caller, id: QueueId, q: QueueInput) -> Result<Json<Queue>> {
-    let input = Input::UpsertQueue(Queue { id, name: q.name, workstream: q.workstream, members: q.members });
-    let q = run_then(&s.engine, caller, input, |r, reply| match reply {
-        Reply::Queue(id) => r.queue(*id).cloned(),
-        _ => None,
-    })
-    .await?;
-    q.map(Json).ok_or_else(|| AppError::internal("queue vanished"))
-}
-
-#[utoipa::path(get, path = "/v1/admin/contacts", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<Contact>)))]
-pub async fn list_contacts(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Contact>>> {
-    caller.require(Role::Admin)?;
-    Ok(Json(s.engine.read(|r, _| r.contacts().cloned().collect()).await))
-}
-
-#[utoipa::path(post, path = "/v1/admin/contacts", tag = "admin", security(("bearer" = [])), request_body = ContactInput,
-    responses((status = 201, body = Contact), (status = 400, body = ApiError)))]
-pub async fn create_contact(
-    State(s): State<AppState>,
-    caller: Caller,
-    ApiJson(c): ApiJson<ContactInput>,
-) -> Result<(StatusCode, Json<Contact>)> {
-    caller.require(Role::Admin)?;
-    upsert_contact(&s, &caller, ContactId(0), c).await.map(|c| (StatusCode::CREATED, c))
-}
-
-#[utoipa::path(put, path = "/v1/admin/contacts/{id}", tag = "admin", security(("bearer" = [])), request_body = ContactInput,
-    params(("id" = u64, Path, description = "contact id")), responses((status = 200, body = Contact), (status = 404, body = ApiError)))]
-pub async fn update_contact(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    ApiJson(c): ApiJson<ContactInput>,
-) -> Result<Json<Contact>> {
-    caller.require(Role::Admin)?;
-    let id = ContactId(parse_id(&id, "id")?);
-    upsert_contact(&s, &caller, id, c).await
-}
-
-async fn upsert_contact(s: &AppState, caller: &Caller, id: ContactId, c: ContactInput) -> Result<Json<Contact>> {
-    let mobile_phone = parse_phone(c.mobile_phone.as_deref(), "mobile_phone")?;
-    let input = Input::UpsertContact(Contact { id, name: c.name, mobile_phone });
-    let c = run_then(&s.engine, caller, input, |r, reply| match reply {
-        Reply::Contact(id) => r.contacts().find(|c| c.id == *id).cloned(),
-        _ => None,
-    })
-    .await?;
-    c.map(Json).ok_or_else(|| AppError::internal("contact vanished"))
 }
 
 /// 404 for every path the API does not have, in the API's error shape.

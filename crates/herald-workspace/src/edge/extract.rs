@@ -1,8 +1,8 @@
 //! Parsing at the boundary: JSON bodies whose errors name the field, bearer-token callers with
 //! their role, and numeric ids in paths.
 
-use super::AppState;
 use super::error::AppError;
+use crate::edge::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;

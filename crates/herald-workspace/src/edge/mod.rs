@@ -1,0 +1,25 @@
+//! What every HTTP edge shares — the staff API ([`crate::http`]) and the customer-facing
+//! channels ([`crate::channels`]) alike: the state a handler reaches ([`AppState`]), the one
+//! classification of errors into statuses ([`error`]), and parsing at the boundary
+//! ([`extract`]: JSON bodies whose errors name the field, bearer-token callers, path ids).
+//!
+//! Both edges import this module and neither imports the other's handlers: `http` merges the
+//! routes each channel exposes (`channels::routes()`), and channels never reach into `http`.
+
+pub mod error;
+pub mod extract;
+
+use crate::auth::Tokens;
+use crate::channels::Channels;
+use crate::engine::Engine;
+use std::sync::Arc;
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub engine: Arc<Engine>,
+    pub tokens: Arc<Tokens>,
+    pub channels: Arc<Channels>,
+    /// Flips to `true` when the server stops; open event streams end then.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+}

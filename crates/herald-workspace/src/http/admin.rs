@@ -1,0 +1,236 @@
+//! The administrator's handlers: agents and their tokens, templates, settings, workstreams,
+//! queues, contacts. Thin like the rest: parse, check the role, one engine call, map the error.
+
+use crate::edge::AppState;
+use crate::edge::error::AppError;
+use crate::edge::extract::{ApiJson, Caller, parse_id};
+use crate::engine::now;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use herald_core::{
+    AgentId, AgentSpec, ContactId, ContactSpec, Input, QueueId, QueueSpec, Reply, Role, Scenario, WorkstreamId, WorkstreamSpec,
+};
+use herald_protocol::{
+    Agent, AgentInput, ApiError, Contact, ContactInput, IssuedToken, Queue, QueueInput, Settings, Template, Workstream, WorkstreamInput,
+};
+
+use super::agent::{Result, parse_phone, run, run_then};
+
+#[utoipa::path(get, path = "/v1/admin/agents", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<Agent>)))]
+pub async fn list_agents(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Agent>>> {
+    caller.require(Role::Admin)?;
+    Ok(Json(s.engine.read(|r, _| r.agents().cloned().collect()).await))
+}
+
+#[utoipa::path(post, path = "/v1/admin/agents", tag = "admin", security(("bearer" = [])), request_body = AgentInput,
+    responses((status = 201, body = Agent), (status = 400, body = ApiError)))]
+pub async fn create_agent(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<AgentInput>,
+) -> Result<(StatusCode, Json<Agent>)> {
+    caller.require(Role::Admin)?;
+    upsert_agent(&s, &caller, None, req).await.map(|a| (StatusCode::CREATED, a))
+}
+
+#[utoipa::path(put, path = "/v1/admin/agents/{id}", tag = "admin", security(("bearer" = [])), request_body = AgentInput,
+    params(("id" = u64, Path, description = "agent id")), responses((status = 200, body = Agent), (status = 404, body = ApiError)))]
+pub async fn update_agent(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<AgentInput>,
+) -> Result<Json<Agent>> {
+    caller.require(Role::Admin)?;
+    let id = AgentId(parse_id(&id, "id")?);
+    upsert_agent(&s, &caller, Some(id), req).await
+}
+
+async fn upsert_agent(s: &AppState, caller: &Caller, id: Option<AgentId>, req: AgentInput) -> Result<Json<Agent>> {
+    let input = Input::UpsertAgent(AgentSpec { id, name: req.name, role: req.role });
+    let a = run_then(&s.engine, caller, input, |r, reply| match reply {
+        Reply::Agent(id) => r.agent(*id).cloned(),
+        _ => None,
+    })
+    .await?;
+    a.map(Json).ok_or_else(|| AppError::internal("agent vanished"))
+}
+
+#[utoipa::path(post, path = "/v1/admin/agents/{id}/tokens", tag = "admin", security(("bearer" = [])),
+    params(("id" = u64, Path, description = "agent id")), responses((status = 201, body = IssuedToken), (status = 404, body = ApiError)))]
+pub async fn issue_token(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<(StatusCode, Json<IssuedToken>)> {
+    caller.require(Role::Admin)?;
+    let agent = AgentId(parse_id(&id, "id")?);
+    if s.engine.read(|r, _| r.agent(agent).is_none()).await {
+        return Err(AppError::new(herald_protocol::ErrorCode::NotFound, format!("no agent {agent}")));
+    }
+    let (token_id, token) = s.tokens.issue(s.engine.store(), agent, now().0).await?;
+    tracing::info!(%agent, token_id, "token issued");
+    Ok((StatusCode::CREATED, Json(IssuedToken { token_id, agent, token })))
+}
+
+#[utoipa::path(delete, path = "/v1/admin/tokens/{id}", tag = "admin", security(("bearer" = [])),
+    params(("id" = u64, Path, description = "token id")), responses((status = 204), (status = 404, body = ApiError)))]
+pub async fn revoke_token(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode> {
+    caller.require(Role::Admin)?;
+    let id = parse_id(&id, "id")?;
+    if s.tokens.revoke(s.engine.store(), id, now().0).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::new(herald_protocol::ErrorCode::NotFound, format!("no active token {id}")))
+    }
+}
+
+#[utoipa::path(get, path = "/v1/admin/templates", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<Template>)))]
+pub async fn list_templates(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Template>>> {
+    caller.require(Role::Admin)?;
+    Ok(Json(s.engine.read(|r, _| r.templates().cloned().collect()).await))
+}
+
+#[utoipa::path(put, path = "/v1/admin/templates/{scenario}", tag = "admin", security(("bearer" = [])), request_body = Template,
+    params(("scenario" = Scenario, Path, description = "scenario")), responses((status = 200, body = Template), (status = 400, body = ApiError)))]
+pub async fn put_template(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(scenario): Path<String>,
+    ApiJson(t): ApiJson<Template>,
+) -> Result<Json<Template>> {
+    caller.require(Role::Admin)?;
+    if t.scenario.to_string() != scenario {
+        return Err(AppError::invalid("scenario", format!("body is for {} but the path says {scenario}", t.scenario)));
+    }
+    run(&s.engine, &caller, Input::PutTemplate(t.clone())).await?;
+    Ok(Json(t))
+}
+
+#[utoipa::path(get, path = "/v1/admin/settings", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Settings)))]
+pub async fn get_settings(State(s): State<AppState>, caller: Caller) -> Result<Json<Settings>> {
+    caller.require(Role::Admin)?;
+    Ok(Json(s.engine.read(|r, _| r.settings().clone()).await))
+}
+
+#[utoipa::path(put, path = "/v1/admin/settings", tag = "admin", security(("bearer" = [])), request_body = Settings,
+    responses((status = 200, body = Settings), (status = 400, body = ApiError)))]
+pub async fn put_settings(State(s): State<AppState>, caller: Caller, ApiJson(v): ApiJson<Settings>) -> Result<Json<Settings>> {
+    caller.require(Role::Admin)?;
+    run(&s.engine, &caller, Input::PutSettings(v.clone())).await?;
+    Ok(Json(v))
+}
+
+#[utoipa::path(get, path = "/v1/admin/workstreams", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<Workstream>)))]
+pub async fn list_workstreams(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Workstream>>> {
+    caller.require(Role::Admin)?;
+    Ok(Json(s.engine.read(|r, _| r.workstreams().cloned().collect()).await))
+}
+
+#[utoipa::path(post, path = "/v1/admin/workstreams", tag = "admin", security(("bearer" = [])), request_body = WorkstreamInput,
+    responses((status = 201, body = Workstream), (status = 400, body = ApiError)))]
+pub async fn create_workstream(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(w): ApiJson<WorkstreamInput>,
+) -> Result<(StatusCode, Json<Workstream>)> {
+    caller.require(Role::Admin)?;
+    upsert_workstream(&s, &caller, None, w).await.map(|w| (StatusCode::CREATED, w))
+}
+
+#[utoipa::path(put, path = "/v1/admin/workstreams/{id}", tag = "admin", security(("bearer" = [])), request_body = WorkstreamInput,
+    params(("id" = u64, Path, description = "workstream id")), responses((status = 200, body = Workstream), (status = 404, body = ApiError)))]
+pub async fn update_workstream(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(w): ApiJson<WorkstreamInput>,
+) -> Result<Json<Workstream>> {
+    caller.require(Role::Admin)?;
+    let id = WorkstreamId(parse_id(&id, "id")?);
+    upsert_workstream(&s, &caller, Some(id), w).await
+}
+
+async fn upsert_workstream(s: &AppState, caller: &Caller, id: Option<WorkstreamId>, w: WorkstreamInput) -> Result<Json<Workstream>> {
+    let input = Input::UpsertWorkstream(WorkstreamSpec { id, name: w.name, mode: w.mode, allowed_presences: w.allowed_presences });
+    let w = run_then(&s.engine, caller, input, |r, reply| match reply {
+        Reply::Workstream(id) => r.workstreams().find(|w| w.id == *id).cloned(),
+        _ => None,
+    })
+    .await?;
+    w.map(Json).ok_or_else(|| AppError::internal("workstream vanished"))
+}
+
+#[utoipa::path(get, path = "/v1/admin/queues", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<Queue>)))]
+pub async fn list_queues(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Queue>>> {
+    caller.require(Role::Admin)?;
+    Ok(Json(s.engine.read(|r, _| r.queues().cloned().collect()).await))
+}
+
+#[utoipa::path(post, path = "/v1/admin/queues", tag = "admin", security(("bearer" = [])), request_body = QueueInput,
+    responses((status = 201, body = Queue), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn create_queue(State(s): State<AppState>, caller: Caller, ApiJson(q): ApiJson<QueueInput>) -> Result<(StatusCode, Json<Queue>)> {
+    caller.require(Role::Admin)?;
+    upsert_queue(&s, &caller, None, q).await.map(|q| (StatusCode::CREATED, q))
+}
+
+#[utoipa::path(put, path = "/v1/admin/queues/{id}", tag = "admin", security(("bearer" = [])), request_body = QueueInput,
+    params(("id" = u64, Path, description = "queue id")), responses((status = 200, body = Queue), (status = 404, body = ApiError)))]
+pub async fn update_queue(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(q): ApiJson<QueueInput>,
+) -> Result<Json<Queue>> {
+    caller.require(Role::Admin)?;
+    let id = QueueId(parse_id(&id, "id")?);
+    upsert_queue(&s, &caller, Some(id), q).await
+}
+
+async fn upsert_queue(s: &AppState, caller: &Caller, id: Option<QueueId>, q: QueueInput) -> Result<Json<Queue>> {
+    let input = Input::UpsertQueue(QueueSpec { id, name: q.name, workstream: q.workstream, members: q.members });
+    let q = run_then(&s.engine, caller, input, |r, reply| match reply {
+        Reply::Queue(id) => r.queue(*id).cloned(),
+        _ => None,
+    })
+    .await?;
+    q.map(Json).ok_or_else(|| AppError::internal("queue vanished"))
+}
+
+#[utoipa::path(get, path = "/v1/admin/contacts", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<Contact>)))]
+pub async fn list_contacts(State(s): State<AppState>, caller: Caller) -> Result<Json<Vec<Contact>>> {
+    caller.require(Role::Admin)?;
+    Ok(Json(s.engine.read(|r, _| r.contacts().cloned().collect()).await))
+}
+
+#[utoipa::path(post, path = "/v1/admin/contacts", tag = "admin", security(("bearer" = [])), request_body = ContactInput,
+    responses((status = 201, body = Contact), (status = 400, body = ApiError)))]
+pub async fn create_contact(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(c): ApiJson<ContactInput>,
+) -> Result<(StatusCode, Json<Contact>)> {
+    caller.require(Role::Admin)?;
+    upsert_contact(&s, &caller, None, c).await.map(|c| (StatusCode::CREATED, c))
+}
+
+#[utoipa::path(put, path = "/v1/admin/contacts/{id}", tag = "admin", security(("bearer" = [])), request_body = ContactInput,
+    params(("id" = u64, Path, description = "contact id")), responses((status = 200, body = Contact), (status = 404, body = ApiError)))]
+pub async fn update_contact(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(c): ApiJson<ContactInput>,
+) -> Result<Json<Contact>> {
+    caller.require(Role::Admin)?;
+    let id = ContactId(parse_id(&id, "id")?);
+    upsert_contact(&s, &caller, Some(id), c).await
+}
+
+async fn upsert_contact(s: &AppState, caller: &Caller, id: Option<ContactId>, c: ContactInput) -> Result<Json<Contact>> {
+    let mobile_phone = parse_phone(c.mobile_phone.as_deref(), "mobile_phone")?;
+    let input = Input::UpsertContact(ContactSpec { id, name: c.name, mobile_phone });
+    let c = run_then(&s.engine, caller, input, |r, reply| match reply {
+        Reply::Contact(id) => r.contacts().find(|c| c.id == *id).cloned(),
+        _ => None,
+    })
+    .await?;
+    c.map(Json).ok_or_else(|| AppError::internal("contact vanished"))
+}
