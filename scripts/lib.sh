@@ -35,6 +35,16 @@ ensure_rust_tools() {
     curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
     . "$HOME/.cargo/env"
   fi
+  # The lint gate (scripts/lint.sh): rustfmt and clippy from rustup, unused dependencies by
+  # cargo-machete.
+  if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+    step "installing rustfmt and clippy"
+    rustup component add rustfmt clippy
+  fi
+  if ! cargo machete --version >/dev/null 2>&1; then
+    step "installing cargo-machete"
+    cargo install cargo-machete --version '^0.9' --locked
+  fi
   if ! cargo nextest --version >/dev/null 2>&1; then
     step "installing cargo-nextest"
     cargo install cargo-nextest --locked

@@ -11,8 +11,11 @@ ensure_desktop_packages
 ensure_rust_tools
 ensure_ui_packages
 
-step "checking generated TypeScript and dependency direction"
+step "checking dependency direction and file sizes"
 scripts/check-architecture.sh
+
+step "lint: rustfmt, clippy with -D warnings, unused dependencies (cargo-machete)"
+scripts/lint.sh
 
 step "UI: type check, unit tests, page flows in headless Chromium (builds ui/dist)"
 (cd ui && npm run check --silent && npm run test:all --silent)

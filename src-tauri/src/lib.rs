@@ -2,8 +2,9 @@
 //!
 //! A thin shell around [`herald_app::App`]: it owns the tray icon and menu, creates and releases
 //! the window, reports focus, and maps the webview's two commands (`get_state`, `command`) onto
-//! the app. Everything else — the link to the workspace, when to toast, what a click does — is in
-//! herald-app and tested there without a window.
+//! the app. Everything else — the link to the workspace, when to toast, what a click does, what
+//! the tray menu, status line, tooltip and badge say (`herald_app::tray`) — is in herald-app and
+//! tested there without a window.
 //!
 //! # Lifecycle
 //! - Starts hidden in the tray (R32). `--show` opens the window at start.
@@ -13,7 +14,8 @@
 //!   time (single instance). Its size and position are remembered, its visibility is not.
 //! - Quit (tray) closes open toasts, stops the embedded workspace and exits.
 
-use herald_app::view::{Command, CommandError, DesktopState, STATE_EVENT};
+use herald_app::tray::{MenuEntry, STATUS_AT_START, STATUS_ID, TrayAction, TrayView};
+use herald_app::view::{Command, CommandError, DesktopState, NoticeLevel, STATE_EVENT};
 use herald_app::{App, Focus, Host, Options};
 use herald_protocol::{BasePresence, Presence};
 use std::sync::{Arc, Mutex};
@@ -24,62 +26,6 @@ use tauri::{AppHandle, Emitter, Manager, RunEvent, WebviewUrl, WebviewWindowBuil
 
 /// The one window's label.
 pub const MAIN: &str = "main";
-
-/// The presences an agent can choose from the tray (Inactive is only ever set by the system).
-const TRAY_PRESENCES: [(BasePresence, &str); 5] = [
-    (BasePresence::Available, "Available"),
-    (BasePresence::Busy, "Busy"),
-    (BasePresence::BusyDnd, "Busy – Do Not Disturb"),
-    (BasePresence::Away, "Away"),
-    (BasePresence::Offline, "Offline"),
-];
-
-/// What a tray menu item does; menu ids are parsed into this, never matched as bare strings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TrayAction {
-    Presence(BasePresence),
-    Open,
-    Settings,
-    Quit,
-}
-
-impl TrayAction {
-    pub fn id(&self) -> String {
-        match self {
-            TrayAction::Presence(p) => format!("presence:{}", presence_key(*p)),
-            TrayAction::Open => "open".into(),
-            TrayAction::Settings => "settings".into(),
-            TrayAction::Quit => "quit".into(),
-        }
-    }
-
-    pub fn parse(id: &str) -> Option<TrayAction> {
-        match id {
-            "open" => Some(TrayAction::Open),
-            "settings" => Some(TrayAction::Settings),
-            "quit" => Some(TrayAction::Quit),
-            other => {
-                let key = other.strip_prefix("presence:")?;
-                TRAY_PRESENCES.iter().find(|(p, _)| presence_key(*p) == key).map(|(p, _)| TrayAction::Presence(*p))
-            }
-        }
-    }
-}
-
-fn presence_key(p: BasePresence) -> &'static str {
-    match p {
-        BasePresence::Available => "available",
-        BasePresence::Busy => "busy",
-        BasePresence::BusyDnd => "busy_dnd",
-        BasePresence::Away => "away",
-        BasePresence::Offline => "offline",
-        BasePresence::Inactive => "inactive",
-    }
-}
-
-fn presence_label(p: BasePresence) -> &'static str {
-    TRAY_PRESENCES.iter().find(|(x, _)| *x == p).map_or("Inactive", |(_, l)| l)
-}
 
 /// The tray's items that follow the state.
 struct Tray {
@@ -97,41 +43,11 @@ struct Tray {
     shown: Option<TrayView>,
 }
 
-/// The colour of a presence's badge (the conventions of Teams and Dynamics 365).
-fn badge_colour(p: BasePresence) -> [u8; 3] {
-    match p {
-        BasePresence::Available => [0x2e, 0xa0, 0x43],
-        BasePresence::Busy | BasePresence::BusyDnd => [0xd1, 0x34, 0x38],
-        BasePresence::Away | BasePresence::Inactive => [0xf0, 0xa3, 0x0a],
-        BasePresence::Offline => [0x8a, 0x8a, 0x8a],
-    }
-}
-
-/// The tray icon with a presence dot in its lower right corner, outlined so it shows on light
-/// and dark panels; Do Not Disturb has a white bar across its dot.
+/// The tray icon with the presence badge painted in its corner.
 pub fn badged(plain: &Image<'_>, presence: BasePresence) -> Image<'static> {
     let (w, h) = (plain.width(), plain.height());
     let mut rgba = plain.rgba().to_vec();
-    let size = w.min(h) as f32;
-    let r = size * 0.24;
-    let (cx, cy) = (w as f32 - r - 1.0, h as f32 - r - 1.0);
-    let [cr, cg, cb] = badge_colour(presence);
-    for y in 0..h {
-        for x in 0..w {
-            let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - cy);
-            let d = (dx * dx + dy * dy).sqrt();
-            let px = match () {
-                _ if d <= r - 1.5 => {
-                    let bar = presence == BasePresence::BusyDnd && dy.abs() <= r * 0.18 && dx.abs() <= r * 0.55;
-                    if bar { [0xff, 0xff, 0xff, 0xff] } else { [cr, cg, cb, 0xff] }
-                }
-                _ if d <= r => [0x20, 0x20, 0x20, 0xff],
-                _ => continue,
-            };
-            let i = ((y * w + x) * 4) as usize;
-            rgba[i..i + 4].copy_from_slice(&px);
-        }
-    }
+    herald_app::tray::paint_badge(&mut rgba, w, h, presence);
     Image::new_owned(rgba, w, h)
 }
 
@@ -172,29 +88,6 @@ impl Host for TauriHost {
         let launcher = self.handle.autolaunch();
         let r = if on { launcher.enable() } else { launcher.disable() };
         r.map_err(|e| e.to_string())
-    }
-}
-
-/// What the tray shows of a state.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct TrayView {
-    presence: Option<BasePresence>,
-    status: String,
-    tooltip: String,
-}
-
-impl TrayView {
-    fn of(state: &DesktopState) -> TrayView {
-        let status = match &state.me {
-            Some(me) => {
-                let banner = me.banner.as_ref().map(|b| format!(" — {}", b.message)).unwrap_or_default();
-                format!("{}: {}{banner}", me.name, presence_label(me.presence.base))
-            }
-            None => connection_words(state.connection.status).to_string(),
-        };
-        let pending = state.offers.len();
-        let tooltip = if pending > 0 { format!("Herald — {status} — {pending} waiting") } else { format!("Herald — {status}") };
-        TrayView { presence: state.me.as_ref().map(|m| m.presence.base), status, tooltip }
     }
 }
 
@@ -243,18 +136,6 @@ fn apply_tray(handle: &AppHandle, revision: u64, view: TrayView) {
     // A failed icon change is tried again with the next state.
     if tray.badge == view.presence {
         tray.shown = Some(view);
-    }
-}
-
-fn connection_words(status: herald_app::view::ConnectionStatus) -> &'static str {
-    use herald_app::view::ConnectionStatus as C;
-    match status {
-        C::Connecting => "Connecting…",
-        C::Live => "Connected",
-        C::Polling => "Connected (polling)",
-        C::Reconnecting => "Reconnecting…",
-        C::Unauthorized => "Sign in again (Settings)",
-        C::NeedsToken => "Sign in (Settings)",
     }
 }
 
@@ -307,7 +188,7 @@ fn on_tray(handle: &AppHandle, action: TrayAction) {
             let Some(app) = shell.app() else { return };
             tauri::async_runtime::spawn(async move {
                 if let Err(e) = app.command(Command::SetPresence { presence: Presence { base, custom: None } }).await {
-                    app.notice(herald_app::view::NoticeLevel::Error, e.message, e.code);
+                    app.notice(NoticeLevel::Error, e.message, e.code);
                 }
             });
         }
@@ -324,22 +205,21 @@ fn on_tray(handle: &AppHandle, action: TrayAction) {
 }
 
 fn build_tray(handle: &AppHandle) -> tauri::Result<Tray> {
-    let status = MenuItem::with_id(handle, "status", "Connecting…", false, None::<&str>)?;
-    let mut presences = Vec::new();
-    for (p, label) in TRAY_PRESENCES {
-        presences.push((p, CheckMenuItem::with_id(handle, TrayAction::Presence(p).id(), label, false, false, None::<&str>)?));
-    }
     let menu = Menu::new(handle)?;
-    menu.append(&status)?;
-    menu.append(&PredefinedMenuItem::separator(handle)?)?;
-    for (_, item) in &presences {
-        menu.append(item)?;
+    let status = MenuItem::with_id(handle, STATUS_ID, STATUS_AT_START, false, None::<&str>)?;
+    let mut presences = Vec::new();
+    for entry in herald_app::tray::menu() {
+        match entry {
+            MenuEntry::Status => menu.append(&status)?,
+            MenuEntry::Separator => menu.append(&PredefinedMenuItem::separator(handle)?)?,
+            MenuEntry::Presence(p, label) => {
+                let item = CheckMenuItem::with_id(handle, TrayAction::Presence(p).id(), label, false, false, None::<&str>)?;
+                menu.append(&item)?;
+                presences.push((p, item));
+            }
+            MenuEntry::Action(action, label) => menu.append(&MenuItem::with_id(handle, action.id(), label, true, None::<&str>)?)?,
+        }
     }
-    menu.append(&PredefinedMenuItem::separator(handle)?)?;
-    menu.append(&MenuItem::with_id(handle, TrayAction::Open.id(), "Open Herald", true, None::<&str>)?)?;
-    menu.append(&MenuItem::with_id(handle, TrayAction::Settings.id(), "Settings…", true, None::<&str>)?)?;
-    menu.append(&PredefinedMenuItem::separator(handle)?)?;
-    menu.append(&MenuItem::with_id(handle, TrayAction::Quit.id(), "Quit Herald", true, None::<&str>)?)?;
     let dark_panel = std::env::var("HERALD_TRAY_THEME").map_or(true, |t| t != "light");
     let icon = if dark_panel {
         Image::from_bytes(include_bytes!("../../icons/tray-dark.png"))?
@@ -366,18 +246,11 @@ fn build_tray(handle: &AppHandle) -> tauri::Result<Tray> {
 }
 
 fn focus_of(window: &tauri::Window, focused: Option<bool>) -> Focus {
-    if !window.is_visible().unwrap_or(true) {
-        return Focus::Hidden;
-    }
-    if window.is_minimized().unwrap_or(false) {
-        return Focus::Minimized;
-    }
-    match focused {
-        Some(true) => Focus::Focused,
-        Some(false) => Focus::Unfocused,
-        None if window.is_focused().unwrap_or(false) => Focus::Focused,
-        None => Focus::Unfocused,
-    }
+    Focus::of_window(
+        window.is_visible().unwrap_or(true),
+        || window.is_minimized().unwrap_or(false),
+        || focused.unwrap_or_else(|| window.is_focused().unwrap_or(false)),
+    )
 }
 
 #[tauri::command]
@@ -499,19 +372,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tray_menu_ids_round_trip_to_actions() {
-        // R32: presence, open, settings and quit from the tray.
-        for (p, _) in TRAY_PRESENCES {
-            assert_eq!(TrayAction::parse(&TrayAction::Presence(p).id()), Some(TrayAction::Presence(p)));
-        }
-        for a in [TrayAction::Open, TrayAction::Settings, TrayAction::Quit] {
-            assert_eq!(TrayAction::parse(&a.id()), Some(a));
-        }
-        assert_eq!(TrayAction::parse("presence:inactive"), None, "Inactive is the system's to set");
-        assert_eq!(TrayAction::parse("status"), None);
-    }
-
-    #[test]
     fn the_tray_icon_shows_the_presence_in_its_corner() {
         // R32: the tray shows the presence.
         let plain = Image::from_bytes(include_bytes!("../../icons/tray-dark.png")).unwrap();
@@ -521,8 +381,8 @@ mod tests {
             let i = ((y * w + x) * 4) as usize;
             [img.rgba()[i], img.rgba()[i + 1], img.rgba()[i + 2]]
         };
-        assert_eq!(corner(&badged(&plain, BasePresence::Available)), badge_colour(BasePresence::Available));
-        assert_eq!(corner(&badged(&plain, BasePresence::Busy)), badge_colour(BasePresence::Busy));
+        assert_eq!(corner(&badged(&plain, BasePresence::Available)), herald_app::tray::badge_colour(BasePresence::Available));
+        assert_eq!(corner(&badged(&plain, BasePresence::Busy)), herald_app::tray::badge_colour(BasePresence::Busy));
         assert_eq!(corner(&badged(&plain, BasePresence::BusyDnd)), [0xff, 0xff, 0xff], "DND: a white bar");
         assert_eq!(plain.rgba()[..4], badged(&plain, BasePresence::Away).rgba()[..4], "the rest stays");
     }

@@ -74,6 +74,7 @@ impl Stage {
             .admin
             .new_conversation(&NewConversation {
                 scenario,
+                channel: None,
                 queue: self.team.queue,
                 customer_name: customer.into(),
                 phone: None,
@@ -370,7 +371,7 @@ impl AgentDesk {
         wait_until(APP_WAIT, || async { desktop.windows_by_class("trayer").await.is_ok_and(|w| !w.is_empty()) })
             .await
             .context("trayer shows its panel")?;
-        let bus = BusWatch::start(&desktop).await?;
+        let bus = BusWatch::start(desktop).await?;
 
         let data_dir = desktop.dir().join("herald-data");
         std::fs::create_dir_all(&data_dir)?;

@@ -186,6 +186,7 @@ impl TestWorkspace {
         self.admin
             .new_conversation(&NewConversation {
                 scenario,
+                channel: None,
                 queue,
                 customer_name: name.into(),
                 phone: None,

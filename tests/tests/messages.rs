@@ -6,6 +6,7 @@ use herald_protocol::*;
 fn chat(queue: QueueId, name: &str) -> NewConversation {
     NewConversation {
         scenario: Scenario::Chat,
+        channel: None,
         queue,
         customer_name: name.into(),
         phone: None,
@@ -43,7 +44,10 @@ async fn r10_the_agent_writes_in_the_session_and_the_transcript_keeps_it_in_orde
     let (status, body) =
         a.client.raw(reqwest::Method::POST, &format!("/v1/sessions/{}/messages", session.id.0), Some("{\"text\":1}")).await.unwrap();
     assert_eq!(status, 400);
-    assert_eq!(serde_json::from_str::<ApiError>(&body).unwrap().field.as_deref(), Some("body"));
+    // An unknown field is named (it is refused, not ignored while `body` goes missing).
+    let err = serde_json::from_str::<ApiError>(&body).unwrap();
+    assert_eq!(err.field.as_deref(), Some("text"), "{err:?}");
+    assert!(err.message.contains("unknown field"), "{err:?}");
     let long = "x".repeat(MAX_MESSAGE_CHARS + 1);
     assert_eq!(a.client.send_message(session.id, &long).await.unwrap_err().status(), Some(400));
 }

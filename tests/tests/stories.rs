@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 fn conv(queue: QueueId, scenario: Scenario, name: &str, context: &[(&str, &str)], phone: Option<&str>) -> NewConversation {
     NewConversation {
         scenario,
+        channel: None,
         queue,
         customer_name: name.into(),
         phone: phone.map(str::to_string),

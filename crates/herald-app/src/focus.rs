@@ -30,6 +30,20 @@ impl Focus {
             Focus::Minimized | Focus::Hidden => false,
         }
     }
+
+    /// The focus of a window from what the window system says of it: hidden beats minimised
+    /// beats focused. The later questions are asked only when the earlier ones do not decide.
+    pub fn of_window(visible: bool, minimized: impl FnOnce() -> bool, focused: impl FnOnce() -> bool) -> Focus {
+        if !visible {
+            Focus::Hidden
+        } else if minimized() {
+            Focus::Minimized
+        } else if focused() {
+            Focus::Focused
+        } else {
+            Focus::Unfocused
+        }
+    }
 }
 
 /// Debounces raw focus reports.
@@ -96,6 +110,16 @@ mod tests {
     fn a_tray_app_starts_hidden() {
         let t0 = Instant::now();
         assert_eq!(FocusTracker::new().current(t0), Focus::Hidden);
+    }
+
+    #[test]
+    fn a_window_is_hidden_then_minimised_then_focused_or_not() {
+        // R11: "background" is minimised, hidden in the tray, or another window in front.
+        let never = || -> bool { panic!("not asked") };
+        assert_eq!(Focus::of_window(false, never, never), Focus::Hidden);
+        assert_eq!(Focus::of_window(true, || true, never), Focus::Minimized);
+        assert_eq!(Focus::of_window(true, || false, || true), Focus::Focused);
+        assert_eq!(Focus::of_window(true, || false, || false), Focus::Unfocused);
     }
 
     #[test]

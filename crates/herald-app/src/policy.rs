@@ -121,6 +121,7 @@ mod tests {
             work_item: WorkItemId(3),
             agent: AgentId(1),
             scenario: Scenario::Chat,
+            channel: herald_protocol::Channel::Chat,
             kind: NotificationKind::Alert,
             title: "Chat with Ada".into(),
             fields: vec![

@@ -79,6 +79,7 @@ async fn case(ws: &TestWorkspace, queue: QueueId, id: &str) {
     ws.admin
         .new_conversation(&NewConversation {
             scenario: Scenario::Case,
+            channel: None,
             queue,
             customer_name: "Ada".into(),
             phone: None,

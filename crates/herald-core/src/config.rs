@@ -21,6 +21,46 @@ impl Invalid {
     }
 }
 
+/// The longest name a person or thing may have (agents, queues, workstreams, contacts,
+/// customers, custom presences), in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+/// The longest template title, field label or field value (with placeholders), in characters.
+pub const MAX_TEMPLATE_TEXT_CHARS: usize = 200;
+/// The most entries a work item's context may hold, and the longest key and value.
+pub const MAX_CONTEXT_ENTRIES: usize = 50;
+pub const MAX_CONTEXT_KEY_CHARS: usize = 40;
+pub const MAX_CONTEXT_VALUE_CHARS: usize = 1000;
+
+/// A required name: not blank, at most [`MAX_NAME_CHARS`].
+pub fn check_name(field: &str, name: &str) -> Result<(), Invalid> {
+    check_text(field, name, MAX_NAME_CHARS, true)
+}
+
+/// Text of at most `max` characters; `required` refuses a blank one.
+pub fn check_text(field: &str, text: &str, max: usize, required: bool) -> Result<(), Invalid> {
+    if required && text.trim().is_empty() {
+        return Err(Invalid::new(field, "must not be empty"));
+    }
+    let n = text.chars().count();
+    if n > max {
+        return Err(Invalid::new(field, format!("at most {max} characters, got {n}")));
+    }
+    Ok(())
+}
+
+/// A work item's context (pre-chat answers, case id, what a bot gathered): bounded in entries
+/// and in the length of each key and value.
+pub fn check_context(field: &str, context: &BTreeMap<String, String>) -> Result<(), Invalid> {
+    if context.len() > MAX_CONTEXT_ENTRIES {
+        return Err(Invalid::new(field, format!("at most {MAX_CONTEXT_ENTRIES} entries, got {}", context.len())));
+    }
+    for (k, v) in context {
+        check_text(&format!("{field}.{k}"), k, MAX_CONTEXT_KEY_CHARS, true)?;
+        check_text(&format!("{field}.{k}"), v, MAX_CONTEXT_VALUE_CHARS, false)?;
+    }
+    Ok(())
+}
+
 /// The scenarios that notify (R1–R8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -55,11 +95,6 @@ impl Scenario {
         Scenario::Escalation,
         Scenario::BotEscalation,
     ];
-
-    /// Chat-like scenarios open a message panel (R10); voice opens call controls (R21).
-    pub fn is_voice(self) -> bool {
-        matches!(self, Scenario::Voice)
-    }
 }
 
 impl fmt::Display for Scenario {
@@ -141,6 +176,7 @@ impl Default for TimeoutSecs {
 /// One displayed line of a notification: a label and a value with placeholders such as
 /// `{customerName}`, `{caseId}`, `{caseTitle}`, `{queueId}` or a pre-chat answer's key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "wire", derive(ts_rs::TS, utoipa::ToSchema))]
 pub struct TemplateField {
     pub label: String,
@@ -149,6 +185,7 @@ pub struct TemplateField {
 
 /// The administrator's notification settings for one scenario (R20).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "wire", derive(ts_rs::TS, utoipa::ToSchema))]
 pub struct Template {
     pub scenario: Scenario,
@@ -183,11 +220,13 @@ impl Template {
 
     /// Checks the combinations R18 and R19 forbid.
     pub fn validate(&self) -> Result<(), Invalid> {
-        if self.title.trim().is_empty() {
-            return Err(Invalid::new("title", "must not be empty"));
-        }
+        check_text("title", &self.title, MAX_TEMPLATE_TEXT_CHARS, true)?;
         if self.fields.len() > Self::MAX_FIELDS {
             return Err(Invalid::new("fields", format!("at most {} fields, got {}", Self::MAX_FIELDS, self.fields.len())));
+        }
+        for (i, f) in self.fields.iter().enumerate() {
+            check_text(&format!("fields[{i}].label"), &f.label, MAX_TEMPLATE_TEXT_CHARS, true)?;
+            check_text(&format!("fields[{i}].value"), &f.value, MAX_TEMPLATE_TEXT_CHARS, true)?;
         }
         if self.auto_assign && self.auto_accept {
             return Err(Invalid::new("auto_accept", "auto_assign and auto_accept exclude each other"));
@@ -284,6 +323,7 @@ pub fn render(text: &str, values: &BTreeMap<String, String>) -> String {
 
 /// Workspace-wide settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "wire", derive(ts_rs::TS, utoipa::ToSchema))]
 pub struct Settings {
     /// R24: an unanswered offer sets the agent Inactive with a banner. Off by default, as in D365.
@@ -332,9 +372,7 @@ impl Settings {
             return Err(Invalid::new("unseen_redirect_secs", "must be at most 86400"));
         }
         for (i, p) in self.custom_presences.iter().enumerate() {
-            if p.name.trim().is_empty() {
-                return Err(Invalid::new(format!("custom_presences[{i}].name"), "must not be empty"));
-            }
+            check_name(&format!("custom_presences[{i}].name"), &p.name)?;
             if self.custom_presences[..i].iter().any(|q| q.name == p.name) {
                 return Err(Invalid::new(format!("custom_presences[{i}].name"), "duplicate name"));
             }
@@ -380,9 +418,7 @@ pub struct Workstream {
 
 impl Workstream {
     pub fn validate(&self) -> Result<(), Invalid> {
-        if self.name.trim().is_empty() {
-            return Err(Invalid::new("name", "must not be empty"));
-        }
+        check_name("name", &self.name)?;
         if self.allowed_presences.contains(&BasePresence::Offline) {
             return Err(Invalid::new("allowed_presences", "Offline can never receive work"));
         }

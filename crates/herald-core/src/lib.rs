@@ -10,6 +10,8 @@
 //! # Layout
 //! - [`ids`]: numeric ids (one counter for all kinds) and [`Timestamp`] (ms since the epoch).
 //! - [`presence`]: the six base presences, custom presences, roles, blocks and banners (R31).
+//! - [`channel`]: [`Channel`], how the customer reaches us (chat, SMS, voice, record), apart
+//!   from the [`Scenario`] (why it is offered); what a session shows per channel, once.
 //! - [`config`]: templates per scenario (R20), settings, workstreams, queues, contacts, E.164
 //!   phone numbers (R22); each checked once by `validate`/`parse`.
 //! - [`model`]: agents, work items, offers, sessions, and [`AgentEvent`], the one event vocabulary.
@@ -48,12 +50,14 @@
 //! - An agent whose app is gone longer than the disconnect grace is set Offline by the system
 //!   (no banner) and restored when the app comes back.
 
+pub mod channel;
 pub mod config;
 pub mod ids;
 pub mod model;
 pub mod presence;
 pub mod router;
 
+pub use channel::Channel;
 pub use config::{
     Contact, DesktopMode, Invalid, NotificationKind, PhoneNumber, Queue, RoutingMode, Scenario, Settings, Template, TemplateField,
     TimeoutSecs, Workstream,

@@ -1,5 +1,6 @@
 //! The live entities the router owns and the events it tells agents about.
 
+use crate::channel::Channel;
 use crate::config::{DesktopMode, NotificationKind, PhoneNumber, Scenario};
 use crate::ids::{AgentId, ContactId, MessageId, OfferId, QueueId, SessionId, Timestamp, WorkItemId};
 use crate::presence::{Banner, BasePresence, Block, Presence, Role};
@@ -105,6 +106,9 @@ pub enum WorkItemState {
 pub struct WorkItem {
     pub id: WorkItemId,
     pub scenario: Scenario,
+    /// How the customer reaches us; transfers and escalations keep it (R6, R7).
+    #[serde(default)]
+    pub channel: Channel,
     pub queue: QueueId,
     pub customer: Customer,
     /// Channel details available to templates: pre-chat answers, case id and title, what the bot
@@ -172,6 +176,9 @@ pub struct Offer {
     pub work_item: WorkItemId,
     pub agent: AgentId,
     pub scenario: Scenario,
+    /// The work item's channel: what the session will show (transcript, call controls).
+    #[serde(default)]
+    pub channel: Channel,
     pub kind: NotificationKind,
     pub title: String,
     pub fields: Vec<OfferField>,
@@ -254,6 +261,9 @@ pub struct Session {
     pub work_item: WorkItemId,
     pub agent: AgentId,
     pub scenario: Scenario,
+    /// Decides the session's panels: a transcript and composer (R10), call controls (R21).
+    #[serde(default)]
+    pub channel: Channel,
     pub customer: Customer,
     /// The customer context shown on the active conversation view (R10).
     pub title: String,
@@ -327,7 +337,7 @@ pub struct Delivery {
     /// Attempts made so far.
     pub attempts: u32,
     /// The channel and addresses, e.g. `sms`, the customer's number, ours.
-    pub channel: String,
+    pub channel: Channel,
     pub to: String,
     pub from: String,
     /// The provider's id once sent (Twilio's message SID).

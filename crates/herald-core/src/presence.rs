@@ -32,7 +32,7 @@ impl BasePresence {
         match self {
             BasePresence::Available => "Available",
             BasePresence::Busy => "Busy",
-            BasePresence::BusyDnd => "Busy - Do not disturb",
+            BasePresence::BusyDnd => "Busy – Do Not Disturb",
             BasePresence::Away => "Away",
             BasePresence::Offline => "Offline",
             BasePresence::Inactive => "Inactive",

@@ -82,7 +82,7 @@ proptest! {
                 Op::Request(s) => {
                     let scenario = scenarios[s as usize % scenarios.len()];
                     w.try_handle(Input::Request(NewWorkItem {
-                        scenario, queue: w.queue, customer_name: "C".into(), phone: None,
+                        scenario, channel: None, queue: w.queue, customer_name: "C".into(), phone: None,
                         context: BTreeMap::new(), target_agent: None, messages: Vec::new(),
                     }))
                 }

@@ -533,6 +533,36 @@ fn transfer_closes_source_and_offers_target() {
 }
 
 #[test]
+fn a_transferred_chat_stays_a_chat_and_a_transferred_call_keeps_its_controls() {
+    // R6, R7, R10, R21: the scenario says why it is offered; the channel what the session shows.
+    let mut w = World::new(2);
+    for (scenario, channel) in [(Scenario::Chat, Channel::Chat), (Scenario::Voice, Channel::Voice), (Scenario::Sms, Channel::Sms)] {
+        let item = w.request(scenario, "Ada");
+        let s = w.accept(item);
+        let owner = w.router.session(s).unwrap().agent;
+        let target = if owner == w.agents[0] { w.agents[1] } else { w.agents[0] };
+        let kind = TransferKind::Transfer;
+        let Reply::WorkItem(t) = w.ok(Input::Transfer { agent: owner, session: s, to_queue: None, to_agent: Some(target), kind }) else {
+            panic!("a transfer replies its work item")
+        };
+        let o = w.offer_for(t).unwrap();
+        assert_eq!((o.scenario, o.channel), (Scenario::Transfer, channel));
+        let s2 = w.accept(t);
+        let s2 = w.router.session(s2).unwrap().clone();
+        assert_eq!(s2.channel, channel);
+        assert_eq!(s2.call.is_some(), channel == Channel::Voice, "{channel:?}: call state only on a call");
+        let Reply::WorkItem(e) =
+            w.ok(Input::Transfer { agent: target, session: s2.id, to_queue: None, to_agent: Some(owner), kind: TransferKind::Escalate })
+        else {
+            panic!("an escalation replies its work item")
+        };
+        assert_eq!(w.offer_for(e).unwrap().channel, channel, "an escalation keeps the channel too");
+        w.ok(Input::CloseWorkItem { item: e });
+        w.ok(Input::CloseWorkItem { item: t });
+    }
+}
+
+#[test]
 fn withdrawn_when_customer_leaves() {
     let mut w = World::new(1);
     let a = w.agents[0];
@@ -652,6 +682,7 @@ fn a_request_can_bring_its_transcript() {
     });
     let reply = w.ok(Input::Request(NewWorkItem {
         scenario: Scenario::BotEscalation,
+        channel: None,
         queue: w.queue,
         customer_name: "Ada".into(),
         phone: None,
@@ -684,7 +715,7 @@ fn delivery_updates_reach_the_holder() {
     let delivery = Delivery {
         state: DeliveryState::Pending,
         attempts: 0,
-        channel: "sms".into(),
+        channel: Channel::Sms,
         to: "+31612345678".into(),
         from: "+3197000".into(),
         provider_id: None,

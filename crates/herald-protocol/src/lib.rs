@@ -22,8 +22,8 @@ use ts_rs::TS;
 use utoipa::ToSchema;
 
 pub use herald_core::{
-    Agent, AgentEvent, AgentId, AgentSummary, Author, Banner, BasePresence, Block, BlockReason, CallAction, CallState, CloseReason,
-    Contact, ContactId, CustomPresence, Customer, Delivery, DeliveryState, DesktopMode, MAX_MESSAGE_CHARS, Message, MessageId,
+    Agent, AgentEvent, AgentId, AgentSummary, Author, Banner, BasePresence, Block, BlockReason, CallAction, CallState, Channel,
+    CloseReason, Contact, ContactId, CustomPresence, Customer, Delivery, DeliveryState, DesktopMode, MAX_MESSAGE_CHARS, Message, MessageId,
     NotificationKind, Offer, OfferAction, OfferField, OfferId, OfferState, PhoneNumber, Presence, PresenceReason, Queue, QueueId, Role,
     RoutingMode, Scenario, Session, SessionId, SessionState, Settings, Template, TemplateField, TimeoutSecs, Timestamp, WorkItem,
     WorkItemId, WorkItemState, Workstream, WorkstreamId,
@@ -52,6 +52,8 @@ pub enum ErrorCode {
     Forbidden,
     /// 404: no such entity.
     NotFound,
+    /// 405: the path exists but not with this method; the `Allow` header lists the methods.
+    MethodNotAllowed,
     /// 409: the offer is no longer pending (accepted, rejected, timed out or withdrawn).
     OfferNotPending,
     /// 409: the template does not allow rejecting this offer (R18, R19).
@@ -60,6 +62,20 @@ pub enum ErrorCode {
     WrongState,
     /// 500: something broke on the server; details are in its log, not here.
     Internal,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 9] = [
+        ErrorCode::InvalidInput,
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::OfferNotPending,
+        ErrorCode::RejectNotAllowed,
+        ErrorCode::WrongState,
+        ErrorCode::Internal,
+    ];
 }
 
 /// The body of every error response.
@@ -104,6 +120,7 @@ pub struct Me {
 
 /// `PUT /v1/me/presence`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SetPresenceRequest {
     pub presence: Presence,
 }
@@ -116,12 +133,14 @@ pub struct AcceptResponse {
 
 /// `POST /v1/sessions/{id}/call`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CallControlRequest {
     pub action: CallAction,
 }
 
 /// `POST /v1/sessions/{id}/transfer`: to a queue, an agent, or both (R6, R7).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TransferRequest {
     #[serde(default)]
     #[ts(optional)]
@@ -136,6 +155,7 @@ pub struct TransferRequest {
 
 /// `POST /v1/sessions/{id}/messages`: the agent writes to the customer (R10).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SendMessageRequest {
     /// 1–4000 characters after trimming.
     pub body: String,
@@ -157,8 +177,14 @@ pub struct WorkItemCreated {
 
 /// `POST /v1/conversations`: a customer request from a channel, for any scenario (R1–R8).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewConversation {
     pub scenario: Scenario,
+    /// How the customer reaches us; the scenario's default when left out (chat → `chat`, a
+    /// case or work item → `record`, …).
+    #[serde(default)]
+    #[ts(optional)]
+    pub channel: Option<Channel>,
     pub queue: QueueId,
     #[serde(default)]
     pub customer_name: String,
@@ -177,6 +203,7 @@ pub struct NewConversation {
 
 /// `POST /v1/admin/agents`, `PUT /v1/admin/agents/{id}`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AgentInput {
     pub name: String,
     pub role: Role,
@@ -193,6 +220,7 @@ pub struct IssuedToken {
 
 /// `POST /v1/admin/workstreams`, `PUT /v1/admin/workstreams/{id}`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WorkstreamInput {
     pub name: String,
     pub mode: RoutingMode,
@@ -201,6 +229,7 @@ pub struct WorkstreamInput {
 
 /// `POST /v1/admin/queues`, `PUT /v1/admin/queues/{id}`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct QueueInput {
     pub name: String,
     pub workstream: WorkstreamId,
@@ -210,6 +239,7 @@ pub struct QueueInput {
 
 /// `POST /v1/admin/contacts`, `PUT /v1/admin/contacts/{id}`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ContactInput {
     pub name: String,
     /// Any common notation; stored in E.164 (R22).
@@ -222,6 +252,7 @@ pub struct ContactInput {
 /// answers land in the work item's context under each question's `key`, so templates show them
 /// as `{key}` (R9, R23). `GET /v1/admin/widgets`, `PUT /v1/admin/widgets/{id}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Widget {
     /// Lower-case letters, digits and dashes; the page is `/webchat/{id}`.
     pub id: String,
@@ -239,6 +270,7 @@ pub struct Widget {
 
 /// One pre-chat question.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WidgetQuestion {
     /// The context key (and template placeholder): a letter, then letters, digits or `_`.
     pub key: String,
@@ -258,6 +290,7 @@ pub struct PublicWidget {
 
 /// `POST /webchat/{widget}/conversations`: a customer starts a chat.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ChatStart {
     pub name: String,
     /// Answers to the widget's questions, by key.
@@ -318,6 +351,7 @@ pub struct ChatView {
 
 /// `POST /webchat/conversations/{id}/messages`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ChatSay {
     pub body: String,
 }
@@ -325,6 +359,7 @@ pub struct ChatSay {
 /// `POST /v1/admin/integrations`: a bot or channel integration that signs in with its own kind of
 /// token (not an agent: it never gets work, and agent endpoints refuse its token).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct IntegrationInput {
     pub name: String,
 }
@@ -348,6 +383,7 @@ pub struct IssuedIntegration {
 
 /// One line of what a bot and the customer said before the hand-over.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct BotLine {
     /// `customer` or `bot`.
     pub author: Author,
@@ -356,6 +392,7 @@ pub struct BotLine {
 
 /// `POST /v1/bot/escalations`: a bot hands a running chat to a human with its transcript (R8).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct BotEscalation {
     /// The bot's own id for the chat: a retry with the same id returns the same work item.
     pub conversation_id: String,
@@ -430,6 +467,61 @@ pub fn export_typescript(dir: &std::path::Path) -> Result<(), ts_rs::ExportError
         Queue,
         Contact,
         CustomPresence,
+        Channel,
     );
+    std::fs::write(dir.join("constants.ts"), constants_typescript()).map_err(ts_rs::ExportError::Io)?;
     Ok(())
+}
+
+/// `constants.ts`: the labels and per-channel decisions the UI shows, taken from the Rust that
+/// decides them, so the TypeScript never keeps its own copy (R10, R21, R31).
+pub fn constants_typescript() -> String {
+    use std::fmt::Write as _;
+    fn name<T: Serialize>(v: T) -> String {
+        serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).expect("a unit enum serialises as a string")
+    }
+    fn quoted(s: &str) -> String {
+        serde_json::to_string(s).expect("a string serialises")
+    }
+    let mut out = String::from(
+        "// Generated by herald-protocol (export_typescript) from the Rust that decides these. Do not edit.\n\
+         import type { BasePresence } from './BasePresence';\n\
+         import type { Channel } from './Channel';\n\
+         import type { ErrorCode } from './ErrorCode';\n\
+         import type { Scenario } from './Scenario';\n\n",
+    );
+    out.push_str(
+        "/** R31: what a person reads for each base presence. */\nexport const PRESENCE_LABELS: Record<BasePresence, string> = {\n",
+    );
+    for p in BasePresence::ALL {
+        let _ = writeln!(out, "  {}: {},", name(p), quoted(p.label()));
+    }
+    out.push_str(
+        "};\n\n/** What a person reads for each scenario (R1–R8). */\nexport const SCENARIO_LABELS: Record<Scenario, string> = {\n",
+    );
+    for sc in Scenario::ALL {
+        let _ = writeln!(out, "  {}: {},", name(sc), quoted(sc.label()));
+    }
+    out.push_str(
+        "};\n\n/** Per channel: its label, whether a session shows the transcript and a composer (R10), and\n * whether it has call controls (R21). A transfer or escalation keeps its conversation's channel. */\n\
+         export const CHANNELS: Record<Channel, { label: string; transcript: boolean; callControls: boolean }> = {\n",
+    );
+    for c in Channel::ALL {
+        let _ = writeln!(
+            out,
+            "  {}: {{ label: {}, transcript: {}, callControls: {} }},",
+            name(c),
+            quoted(c.label()),
+            c.has_transcript(),
+            c.has_call_controls()
+        );
+    }
+    out.push_str(
+        "};\n\n/** Every error code the workspace and the app answer with. */\nexport const ERROR_CODES: readonly ErrorCode[] = [\n",
+    );
+    for e in ErrorCode::ALL {
+        let _ = writeln!(out, "  {},", quoted(&name(e)));
+    }
+    out.push_str("];\n");
+    out
 }

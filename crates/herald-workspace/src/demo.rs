@@ -193,7 +193,7 @@ pub fn random_request(rng: &mut impl Rng, queue: QueueId) -> NewWorkItem {
         }
         _ => {}
     }
-    NewWorkItem { scenario, queue, customer_name: name, phone, context, target_agent: None, messages }
+    NewWorkItem { scenario, channel: None, queue, customer_name: name, phone, context, target_agent: None, messages }
 }
 
 /// What simulated customers answer, in turn.

@@ -155,6 +155,7 @@ async fn main() -> anyhow::Result<()> {
                 admin
                     .new_conversation(&NewConversation {
                         scenario: Scenario::Chat,
+                        channel: None,
                         queue,
                         customer_name: name,
                         phone: None,

@@ -4,6 +4,7 @@ import type { Command } from '../generated/Command';
 import type { DesktopState } from '../generated/DesktopState';
 import { demoState, session } from '../fixtures/states';
 import type { Ipc } from './ipc';
+import { hasCallControls } from './logic';
 
 export function devIpc(): Ipc {
   let s: DesktopState = demoState(Date.now());
@@ -24,10 +25,11 @@ export function devIpc(): Ipc {
           {
             id,
             scenario: o.scenario,
+            channel: o.channel,
             customer: o.customer,
             title: o.title,
             fields: o.fields,
-            call: o.scenario === 'voice' ? 'connected' : undefined,
+            call: hasCallControls(o.channel) ? 'connected' : undefined,
           },
           Date.now(),
         );

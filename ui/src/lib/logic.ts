@@ -9,6 +9,7 @@ import type { BasePresence } from '../generated/BasePresence';
 import type { BlockReason } from '../generated/BlockReason';
 import type { CallAction } from '../generated/CallAction';
 import type { CallState } from '../generated/CallState';
+import type { Channel } from '../generated/Channel';
 import type { CommandError } from '../generated/CommandError';
 import type { ConnectionStatus } from '../generated/ConnectionStatus';
 import type { DesktopSettings } from '../generated/DesktopSettings';
@@ -25,17 +26,12 @@ import type { Session } from '../generated/Session';
 import type { SessionState } from '../generated/SessionState';
 import type { SettingsInput } from '../generated/SettingsInput';
 import type { ToastSupport } from '../generated/ToastSupport';
+// Decided in Rust (herald-protocol) and generated: labels, channels, error codes.
+import { CHANNELS, ERROR_CODES, PRESENCE_LABELS, SCENARIO_LABELS } from '../generated/constants';
+
+export { CHANNELS, PRESENCE_LABELS, SCENARIO_LABELS };
 
 // ---------- presence (R31) ----------
-
-export const PRESENCE_LABELS: Record<BasePresence, string> = {
-  available: 'Available',
-  busy: 'Busy',
-  busy_dnd: 'Busy – Do Not Disturb',
-  away: 'Away',
-  offline: 'Offline',
-  inactive: 'Inactive',
-};
 
 /** What the person may pick. Inactive is set by the system only (R24). */
 export const SELECTABLE_PRESENCES: readonly BasePresence[] = [
@@ -81,17 +77,6 @@ export const BANNER_REASON_LABELS: Record<BlockReason, string> = {
 
 // ---------- scenarios, sessions, offers ----------
 
-export const SCENARIO_LABELS: Record<Scenario, string> = {
-  chat: 'Chat',
-  sms: 'SMS',
-  voice: 'Voice call',
-  case: 'Case',
-  work_item: 'Work item',
-  transfer: 'Transfer',
-  escalation: 'Escalation',
-  bot_escalation: 'Bot escalation',
-};
-
 export function scenarioLabel(s: Scenario): string {
   return SCENARIO_LABELS[s] ?? s;
 }
@@ -102,9 +87,10 @@ export const SESSION_STATE_LABELS: Record<SessionState, string> = {
   closed: 'Closed',
 };
 
-/** Chat and SMS sessions get a communication panel (R10). */
-export function hasMessagePanel(s: Scenario): boolean {
-  return s === 'chat' || s === 'sms' || s === 'bot_escalation';
+/** Chat and SMS conversations get a transcript and composer (R10), whatever the scenario: a
+ * transferred or escalated chat keeps its channel. */
+export function hasMessagePanel(c: Channel): boolean {
+  return CHANNELS[c]?.transcript ?? false;
 }
 
 /** The conversation of a session as the message panel draws it (R10), oldest first. */
@@ -133,9 +119,9 @@ export function deliveryNote(d: Delivery | undefined): string | undefined {
   }
 }
 
-/** Voice sessions get call controls (R21). */
-export function hasCallControls(s: Scenario): boolean {
-  return s === 'voice';
+/** Voice conversations get call controls (R21), a transferred call too. */
+export function hasCallControls(c: Channel): boolean {
+  return CHANNELS[c]?.callControls ?? false;
 }
 
 export const OFFER_ACTION_LABELS: Record<OfferAction, string> = {
@@ -341,17 +327,6 @@ export function settingsEqual(a: DesktopSettings, b: DesktopSettings): boolean {
 }
 
 // ---------- errors ----------
-
-const ERROR_CODES: readonly ErrorCode[] = [
-  'invalid_input',
-  'unauthenticated',
-  'forbidden',
-  'not_found',
-  'offer_not_pending',
-  'reject_not_allowed',
-  'wrong_state',
-  'internal',
-];
 
 /** Words for a known error code; `undefined` means "show the app's own message". */
 export const FRIENDLY_ERRORS: Partial<Record<ErrorCode, string>> = {

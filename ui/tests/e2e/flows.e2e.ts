@@ -2,7 +2,18 @@
 // Each flow saves a screenshot under target/test-artifacts/ui/.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { agent, offer, session, state, team, view, voiceSession } from '../../src/fixtures/states';
+import {
+  agent,
+  offer,
+  session,
+  state,
+  team,
+  transferredCallSession,
+  transferredChatSession,
+  transferState,
+  view,
+  voiceSession,
+} from '../../src/fixtures/states';
 import { launch, openHerald, serveDist, type Herald, type OpenOptions } from './harness';
 import type { DesktopState } from '../../src/generated/DesktopState';
 
@@ -95,6 +106,7 @@ describe('offers', () => {
       {
         id: 43,
         scenario: 'case',
+        channel: 'record',
         title: 'Case assigned to you',
         actions: ['open_item'],
         customer: { name: 'Jan Bakker' },
@@ -152,8 +164,8 @@ describe('offers', () => {
   test('several alerts stack oldest first; the focused one (toast body clicked) comes first, highlighted (R13)', async () => {
     const now = Date.now();
     const a = offer({ id: 51, customer: { name: 'First Customer' } }, now - 20_000, 60);
-    const b = offer({ id: 52, customer: { name: 'Second Customer' }, scenario: 'sms', title: 'Incoming SMS' }, now - 10_000, 60);
-    const c = offer({ id: 53, customer: { name: 'Third Customer' }, scenario: 'voice', title: 'Incoming call' }, now, 60);
+    const b = offer({ id: 52, customer: { name: 'Second Customer' }, scenario: 'sms', channel: 'sms', title: 'Incoming SMS' }, now - 10_000, 60);
+    const c = offer({ id: 53, customer: { name: 'Third Customer' }, scenario: 'voice', channel: 'voice', title: 'Incoming call' }, now, 60);
     const h = await open(state({ offers: [view(a), view(b), view(c)] }));
     const ids = () => h.page.locator('[data-testid="offer-alert"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-offer-id')));
     await h.page.locator('[data-testid="offer-alert"]').first().waitFor();
@@ -172,12 +184,12 @@ describe('offers', () => {
   test('a popup disappears when the app removes its offer; × hides it locally (R17)', async () => {
     const now = Date.now();
     const p1 = offer(
-      { id: 61, kind: 'popup', scenario: 'work_item', title: 'Work item assigned', actions: [], show_timeout: false },
+      { id: 61, kind: 'popup', scenario: 'work_item', channel: 'record', title: 'Work item assigned', actions: [], show_timeout: false },
       now,
       20,
     );
     const p2 = offer(
-      { id: 62, kind: 'popup', scenario: 'transfer', title: 'Conversation transferred to you', actions: ['accept'] },
+      { id: 62, kind: 'popup', scenario: 'transfer', channel: 'chat', title: 'Conversation transferred to you', actions: ['accept'] },
       now,
       20,
     );
@@ -325,9 +337,59 @@ describe('sessions', () => {
     await h.shot('10-chat-transcript');
   });
 
+  test('R06 R10 R21: a transferred chat shows its transcript and composer, a transferred call its controls', async () => {
+    const now = Date.now();
+    const s = transferState(now, 31, 32);
+    const h = await open(s);
+
+    // The transferred chat: scenario "transfer", channel "chat" — the earlier conversation and a composer.
+    const chat = h.page.locator('[data-testid="session-view"][data-session-id="31"]');
+    await chat.waitFor();
+    await expect(chat.getAttribute('data-scenario')).resolves.toBe('transfer');
+    await expect(chat.getAttribute('data-channel')).resolves.toBe('chat');
+    await expect(chat.getByTestId('session-title').textContent()).resolves.toBe(transferredChatSession(31, now).title);
+    const panel = chat.getByTestId('message-panel');
+    await panel.waitFor();
+    await expect(panel.isVisible()).resolves.toBe(true);
+    await expect(panel.getByTestId('message').allTextContents()).resolves.toEqual([
+      expect.stringContaining('My invoice is wrong.'),
+      expect.stringContaining('I will pass you to billing.'),
+    ]);
+    await expect(panel.getByTestId('composer').isVisible()).resolves.toBe(true);
+    await expect(panel.getByTestId('composer').isEnabled()).resolves.toBe(true);
+    await expect(panel.getByTestId('send').isVisible()).resolves.toBe(true);
+    await expect(chat.getByTestId('call-controls').count()).resolves.toBe(0);
+    await panel.getByTestId('composer').fill('Hello Ada, billing here.');
+    await panel.getByTestId('send').click();
+    expect((await h.waitForCommand('send_message')).data).toEqual({ session: 31, body: 'Hello Ada, billing here.' });
+    await h.shot('15-transferred-chat');
+
+    // The transferred call: scenario "transfer", channel "voice" — call controls, no message panel.
+    await h.page.locator('[data-testid="session-tab"][data-session-id="32"]').click();
+    expect((await h.waitForCommand('select_session')).data).toEqual({ session: 32 });
+    await h.push({ ...s, active_session: 32, revision: 2 });
+    const call = h.page.locator('[data-testid="session-view"][data-session-id="32"]');
+    await call.waitFor();
+    await expect(call.getAttribute('data-scenario')).resolves.toBe('transfer');
+    await expect(call.getAttribute('data-channel')).resolves.toBe('voice');
+    await expect(call.getByTestId('session-title').textContent()).resolves.toBe(transferredCallSession(32, now).title);
+    const controls = call.getByTestId('call-controls');
+    await controls.waitFor();
+    await expect(controls.getAttribute('data-call')).resolves.toBe('connected');
+    await expect(call.getByTestId('call-hold').isVisible()).resolves.toBe(true);
+    await expect(call.getByTestId('call-hold').isEnabled()).resolves.toBe(true);
+    await expect(call.getByTestId('call-end').isVisible()).resolves.toBe(true);
+    await expect(call.getByTestId('call-end').isEnabled()).resolves.toBe(true);
+    await expect(h.page.getByTestId('message-panel').count()).resolves.toBe(0);
+    await call.getByTestId('call-hold').click();
+    expect((await h.waitForCommand('call_control')).data).toEqual({ session: 32, action: 'hold' });
+    await h.shot('16-transferred-call');
+    await h.close();
+  });
+
   test('an assigned case opens from its session with "Open item" (R19)', async () => {
     const now = Date.now();
-    const c = session({ id: 6, scenario: 'case', state: 'assigned', opened_at: undefined, title: 'Case assigned: CAS-9' }, now);
+    const c = session({ id: 6, scenario: 'case', channel: 'record', state: 'assigned', opened_at: undefined, title: 'Case assigned: CAS-9' }, now);
     const h = await open(state({ sessions: [c], active_session: 6 }));
     await h.page.getByTestId('open-session').click();
     expect((await h.waitForCommand('open_session')).data).toEqual({ session: 6 });

@@ -1,5 +1,15 @@
 import { describe, expect, test } from 'vitest';
-import { agent, offer, session, state, view } from '../../src/fixtures/states';
+import {
+  agent,
+  offer,
+  session,
+  state,
+  transferredCallSession,
+  transferredChatSession,
+  transferredChatTranscript,
+  view,
+} from '../../src/fixtures/states';
+import { ERROR_CODES, PRESENCE_LABELS as GENERATED_PRESENCE_LABELS } from '../../src/generated/constants';
 import type { BasePresence } from '../../src/generated/BasePresence';
 import type { Message } from '../../src/generated/Message';
 import {
@@ -8,6 +18,7 @@ import {
   activeSession,
   callControls,
   canSupervise,
+  CHANNELS,
   commandForAction,
   connectionTone,
   contextEntries,
@@ -28,6 +39,7 @@ import {
   remainingMs,
   remainingSeconds,
   scenarioLabel,
+  SCENARIO_LABELS,
   SELECTABLE_PRESENCES,
   settingsEqual,
   settingsInput,
@@ -131,15 +143,11 @@ describe('offers', () => {
 });
 
 describe('presence', () => {
-  test('R31: labels of the six base presences', () => {
-    expect(PRESENCE_LABELS).toEqual({
-      available: 'Available',
-      busy: 'Busy',
-      busy_dnd: 'Busy – Do Not Disturb',
-      away: 'Away',
-      offline: 'Offline',
-      inactive: 'Inactive',
-    });
+  test('R31: labels of the six base presences, generated from Rust', () => {
+    expect(PRESENCE_LABELS).toBe(GENERATED_PRESENCE_LABELS);
+    expect(Object.keys(PRESENCE_LABELS).sort()).toEqual(['available', 'away', 'busy', 'busy_dnd', 'inactive', 'offline']);
+    expect(PRESENCE_LABELS.busy_dnd).toBe('Busy – Do Not Disturb');
+    expect(presenceLabel({ base: 'busy_dnd' })).toBe('Busy – Do Not Disturb');
   });
 
   test('R24: Inactive is set by the system, not picked', () => {
@@ -159,13 +167,36 @@ describe('presence', () => {
 });
 
 describe('sessions', () => {
-  test('R10: chat and SMS get a message panel; R21: voice gets call controls', () => {
+  test('R10: chat and SMS channels get a message panel; R21: the voice channel gets call controls', () => {
     expect(hasMessagePanel('chat')).toBe(true);
     expect(hasMessagePanel('sms')).toBe(true);
     expect(hasMessagePanel('voice')).toBe(false);
-    expect(hasMessagePanel('case')).toBe(false);
+    expect(hasMessagePanel('record')).toBe(false);
     expect(hasCallControls('voice')).toBe(true);
     expect(hasCallControls('chat')).toBe(false);
+    expect(hasCallControls('sms')).toBe(false);
+    expect(hasCallControls('record')).toBe(false);
+    // Read from the generated table, not decided here.
+    for (const c of ['chat', 'sms', 'voice', 'record'] as const) {
+      expect(hasMessagePanel(c)).toBe(CHANNELS[c].transcript);
+      expect(hasCallControls(c)).toBe(CHANNELS[c].callControls);
+    }
+  });
+
+  test('R06, R07: a transfer or escalation keeps its channel: a transferred chat its panel, a transferred call its controls', () => {
+    const chat = transferredChatSession(31, NOW);
+    const call = transferredCallSession(32, NOW);
+    expect([chat.scenario, chat.channel]).toEqual(['transfer', 'chat']);
+    expect([call.scenario, call.channel]).toEqual(['transfer', 'voice']);
+    expect(hasMessagePanel(chat.channel)).toBe(true);
+    expect(hasCallControls(chat.channel)).toBe(false);
+    expect(hasMessagePanel(call.channel)).toBe(false);
+    expect(hasCallControls(call.channel)).toBe(true);
+    const escalatedSms = session({ id: 33, scenario: 'escalation', channel: 'sms' }, NOW);
+    expect(hasMessagePanel(escalatedSms.channel)).toBe(true);
+    // The transcript is the earlier conversation's.
+    const lines = chatMessages([transferredChatTranscript(31, NOW)], chat.conversation ?? chat.work_item);
+    expect(lines.map((l) => l.from)).toEqual(['customer', 'agent']);
   });
 
   test('R21: call controls enabled by call state', () => {
@@ -197,6 +228,7 @@ describe('sessions', () => {
     expect(scenarioLabel('sms')).toBe('SMS');
     expect(scenarioLabel('voice')).toBe('Voice call');
     expect(scenarioLabel('bot_escalation')).toBe('Bot escalation');
+    expect(scenarioLabel('transfer')).toBe(SCENARIO_LABELS.transfer);
   });
 });
 
@@ -270,6 +302,10 @@ describe('errors', () => {
     expect(toCommandError(new Error('boom'))).toEqual({ message: 'boom' });
     expect(toCommandError(undefined)).toEqual({ message: 'The command failed.' });
   });
+
+  test('every error code the Rust side answers with (generated) is kept', () => {
+    for (const code of ERROR_CODES) expect(toCommandError({ code, message: 'm' })).toEqual({ code, message: 'm' });
+  });
 });
 
 describe('messages', () => {
@@ -299,7 +335,7 @@ describe('messages', () => {
 
   test('SMS delivery is told in words until sent', () => {
     const d = (state: 'pending' | 'sent' | 'failed', attempts = 0, error?: string) => ({
-      state, attempts, channel: 'sms', to: '+31612345678', from: '+3197010', error,
+      state, attempts, channel: 'sms' as const, to: '+31612345678', from: '+3197010', error,
     });
     expect(deliveryNote(undefined)).toBeUndefined();
     expect(deliveryNote(d('pending'))).toBe('Sending…');

@@ -3,16 +3,14 @@
 //! contacts (R22). A spec without an id creates the record; the router hands out the id.
 
 use super::{AgentSpec, ContactSpec, CoreError, QueueSpec, Reply, Router, WorkstreamSpec};
-use crate::config::{Contact, Invalid, Queue, Settings, Template, Workstream};
+use crate::config::{Contact, Invalid, Queue, Settings, Template, Workstream, check_name};
 use crate::ids::{AgentId, ContactId, QueueId, Timestamp, WorkstreamId};
 use crate::model::{Agent, Saved};
 use std::collections::BTreeSet;
 
 impl Router {
     pub(super) fn upsert_agent(&mut self, spec: AgentSpec) -> Result<Reply, CoreError> {
-        if spec.name.trim().is_empty() {
-            return Err(Invalid::new("name", "must not be empty").into());
-        }
+        check_name("name", &spec.name)?;
         let id = match spec.id {
             Some(id) => {
                 let a = self.agents.get_mut(&id).ok_or(CoreError::UnknownAgent(id))?;
@@ -71,9 +69,7 @@ impl Router {
 
     pub(super) fn upsert_queue(&mut self, now: Timestamp, spec: QueueSpec) -> Result<Reply, CoreError> {
         let QueueSpec { id, name, workstream, mut members } = spec;
-        if name.trim().is_empty() {
-            return Err(Invalid::new("name", "must not be empty").into());
-        }
+        check_name("name", &name)?;
         if !self.workstreams.contains_key(&workstream) {
             return Err(CoreError::UnknownWorkstream(workstream));
         }
@@ -96,9 +92,7 @@ impl Router {
 
     pub(super) fn upsert_contact(&mut self, spec: ContactSpec) -> Result<Reply, CoreError> {
         let ContactSpec { id, name, mobile_phone } = spec;
-        if name.trim().is_empty() {
-            return Err(Invalid::new("name", "must not be empty").into());
-        }
+        check_name("name", &name)?;
         if let Some(id) = id {
             if !self.contacts.contains_key(&id) {
                 return Err(CoreError::UnknownContact(id));

@@ -34,6 +34,7 @@ mod timers;
 pub use error::{CoreError, Owned, WrongState};
 pub use messages::MAX_MESSAGE_CHARS;
 
+use crate::channel::Channel;
 use crate::config::{Contact, PhoneNumber, Queue, RoutingMode, Scenario, Settings, Template, Workstream};
 use crate::ids::{AgentId, ContactId, MessageId, OfferId, QueueId, SessionId, Timestamp, WorkItemId, WorkstreamId};
 use crate::model::{Agent, AgentEvent, Author, CallAction, Delivery, Message, Offer, OfferState, Saved, Session, WorkItem, WorkItemState};
@@ -44,6 +45,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NewWorkItem {
     pub scenario: Scenario,
+    /// How the customer reaches us; `None` takes the scenario's [`Scenario::default_channel`].
+    #[serde(default)]
+    pub channel: Option<Channel>,
     pub queue: QueueId,
     pub customer_name: String,
     pub phone: Option<PhoneNumber>,
@@ -310,7 +314,8 @@ impl Router {
         }
         r.agents = snap.agents.into_iter().map(|a| (a.id, a)).collect();
         r.supervisors = r.agents.values().filter(|a| a.role.supervises()).map(|a| a.id).collect();
-        for s in snap.sessions {
+        for mut s in snap.sessions {
+            s.channel = legacy_channel(s.channel, s.scenario, &s.context);
             if s.counts_towards_max() {
                 r.agent_sessions.entry(s.agent).or_default().insert(s.id);
                 r.sessions.insert(s.id, s);
@@ -327,7 +332,8 @@ impl Router {
                 r.offers.insert(o.id, o);
             }
         }
-        for i in snap.work_items {
+        for mut i in snap.work_items {
+            i.channel = legacy_channel(i.channel, i.scenario, &i.context);
             if matches!(i.state, WorkItemState::Queued) {
                 r.queued.entry(i.queue).or_default().insert(i.id);
             }
@@ -378,4 +384,13 @@ impl Router {
         };
         Ok(self.finish(reply))
     }
+}
+
+/// Entities stored before the channel had its own field read as [`Channel::Record`] (the serde
+/// default): take the channel from the old `channel` context key, else from the scenario.
+fn legacy_channel(channel: Channel, scenario: Scenario, context: &BTreeMap<String, String>) -> Channel {
+    if channel != Channel::Record {
+        return channel;
+    }
+    context.get("channel").and_then(|c| Channel::from_legacy(c)).unwrap_or_else(|| scenario.default_channel())
 }

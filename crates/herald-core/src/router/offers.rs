@@ -76,6 +76,7 @@ impl Router {
             work_item: o.work_item,
             agent: o.agent,
             scenario: o.scenario,
+            channel: o.channel,
             customer: o.customer.clone(),
             title: o.title.clone(),
             fields: o.fields.clone(),
@@ -84,7 +85,7 @@ impl Router {
             created_at: now,
             opened_at: (state == SessionState::Open).then_some(now),
             closed_at: None,
-            call: o.scenario.is_voice().then_some(CallState::Connected),
+            call: o.channel.has_call_controls().then_some(CallState::Connected),
             conversation,
         };
         if let Some(i) = self.items.get_mut(&o.work_item) {

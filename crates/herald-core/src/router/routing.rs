@@ -4,7 +4,8 @@
 
 use super::messages::check_body;
 use super::{CoreError, Key, NewMessage, NewWorkItem, Reply, Router, Timer};
-use crate::config::{Invalid, RoutingMode, Scenario, Template, render};
+use crate::channel::Channel;
+use crate::config::{Invalid, MAX_NAME_CHARS, RoutingMode, Scenario, Template, check_context, check_text, render};
 use crate::ids::{AgentId, OfferId, QueueId, Timestamp, WorkItemId};
 use crate::model::{
     AgentEvent, Author, Customer, Offer, OfferAction, OfferField, OfferState, Saved, SessionState, WorkItem, WorkItemState,
@@ -21,8 +22,24 @@ pub(super) enum Routing {
     Retrying,
 }
 
+/// A new item as it arrives: from a channel ([`Input::Request`]) or from a transfer or
+/// escalation of another (R6, R7), which carries its conversation and channel on.
+pub(super) struct Arrival {
+    pub scenario: Scenario,
+    pub channel: Channel,
+    pub queue: QueueId,
+    pub customer: Customer,
+    pub context: BTreeMap<String, String>,
+    pub target_agent: Option<AgentId>,
+    /// Agents never offered it (R25), e.g. the one who transferred it.
+    pub excluded: BTreeSet<AgentId>,
+    pub conversation: Option<WorkItemId>,
+}
+
 impl Router {
     pub(super) fn request(&mut self, now: Timestamp, req: NewWorkItem) -> Result<Reply, CoreError> {
+        check_text("customer_name", &req.customer_name, MAX_NAME_CHARS, false)?;
+        check_context("context", &req.context)?;
         if !self.queues.contains_key(&req.queue) {
             return Err(CoreError::UnknownQueue(req.queue));
         }
@@ -41,29 +58,34 @@ impl Router {
         if req.messages.iter().any(|m| m.author == Author::Agent) {
             return Err(Invalid::new("messages.author", "agents write through their session").into());
         }
-        let id = self.create_item(now, req.scenario, req.queue, customer, req.context, req.target_agent, BTreeSet::new(), None);
+        let channel = req.channel.unwrap_or_else(|| req.scenario.default_channel());
+        let id = self.create_item(
+            now,
+            Arrival {
+                scenario: req.scenario,
+                channel,
+                queue: req.queue,
+                customer,
+                context: req.context,
+                target_agent: req.target_agent,
+                excluded: BTreeSet::new(),
+                conversation: None,
+            },
+        );
         for (m, body) in req.messages.into_iter().zip(bodies) {
             self.add_message(now, id, NewMessage { body, ..m });
         }
         Ok(Reply::WorkItem(id))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn create_item(
-        &mut self,
-        now: Timestamp,
-        scenario: Scenario,
-        queue: QueueId,
-        customer: Customer,
-        context: BTreeMap<String, String>,
-        target_agent: Option<AgentId>,
-        excluded: BTreeSet<AgentId>,
-        conversation: Option<WorkItemId>,
-    ) -> WorkItemId {
+    /// Stores a new item (queued) and routes it at once.
+    pub(super) fn create_item(&mut self, now: Timestamp, new: Arrival) -> WorkItemId {
         let id = WorkItemId(self.alloc());
+        let Arrival { scenario, channel, queue, customer, context, target_agent, excluded, conversation } = new;
         let item = WorkItem {
             id,
             scenario,
+            channel,
             queue,
             customer,
             context,
@@ -155,6 +177,7 @@ impl Router {
             values.insert("queueName".into(), q.name.clone());
         }
         values.insert("scenario".into(), item.scenario.to_string());
+        values.insert("channel".into(), item.channel.to_string());
         let fields = template
             .fields
             .iter()
@@ -170,7 +193,7 @@ impl Router {
         } else {
             vec![OfferAction::Accept]
         };
-        let (scenario, customer) = (item.scenario, item.customer.clone());
+        let (scenario, channel, customer) = (item.scenario, item.channel, item.customer.clone());
         let id = OfferId(self.alloc());
         let deadline = (template.timeout_secs.secs() > 0).then(|| now.plus_secs(template.timeout_secs.secs()));
         let mut offer = Offer {
@@ -178,6 +201,7 @@ impl Router {
             work_item: item_id,
             agent,
             scenario,
+            channel,
             kind: template.kind,
             title: render(&template.title, &values),
             fields,

@@ -1,6 +1,7 @@
 //! Sessions: closing and opening them (R19: an assigned case opens on "Open item"), call controls
 //! (R21), transfer (R6) and escalation/consult (R7), and items the customer abandoned.
 
+use super::routing::Arrival;
 use super::{CoreError, Key, Reply, Router, TransferKind, WrongState};
 use crate::config::{Invalid, Scenario};
 use crate::ids::{AgentId, OfferId, QueueId, SessionId, Timestamp, WorkItemId};
@@ -117,6 +118,8 @@ impl Router {
         context.insert("fromAgent".into(), from_name);
         let customer = source.customer.clone();
         let conversation = Some(source.conversation_id());
+        // R6, R7: the chat stays a chat (transcript, composer), the call a call (controls).
+        let channel = source.channel;
         let scenario = match kind {
             TransferKind::Transfer => {
                 self.end_session(now, session, CloseReason::Transferred);
@@ -126,7 +129,8 @@ impl Router {
         };
         let mut excluded = BTreeSet::new();
         excluded.insert(agent);
-        let id = self.create_item(now, scenario, queue, customer, context, to_agent, excluded, conversation);
+        let arrival = Arrival { scenario, channel, queue, customer, context, target_agent: to_agent, excluded, conversation };
+        let id = self.create_item(now, arrival);
         self.drain_for(now, agent);
         Ok(Reply::WorkItem(id))
     }

@@ -118,6 +118,7 @@ impl World {
     pub fn request_with(&mut self, scenario: Scenario, name: &str, context: BTreeMap<String, String>, phone: Option<&str>) -> WorkItemId {
         match self.ok(Input::Request(NewWorkItem {
             scenario,
+            channel: None,
             queue: self.queue,
             customer_name: name.into(),
             phone: phone.map(|p| PhoneNumber::parse(p).unwrap()),

@@ -21,7 +21,9 @@ use axum::http::request::Parts;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use base64::Engine as _;
-use herald_core::{Author, CoreError, Input, Message, NewMessage, NewWorkItem, PhoneNumber, Reply, Role, Scenario, WorkItem, WorkItemId};
+use herald_core::{
+    Author, Channel, CoreError, Input, Message, NewMessage, NewWorkItem, PhoneNumber, Reply, Role, Scenario, WorkItem, WorkItemId,
+};
 use herald_protocol::{
     ApiError, BotEscalation, ErrorCode, Integration, IntegrationInput, IssuedIntegration, SendMessageRequest, WorkItemCreated,
 };
@@ -108,7 +110,6 @@ pub async fn escalate(
         return Ok((StatusCode::OK, Json(WorkItemCreated { work_item: item })));
     }
     let mut context = req.context.clone();
-    context.insert(super::CHANNEL_KEY.into(), "bot".into());
     context.insert(INTEGRATION_KEY.into(), bot.id.to_string());
     context.insert("botSummary".into(), summary.to_string());
     context.insert("botName".into(), bot_name.clone());
@@ -131,6 +132,7 @@ pub async fn escalate(
     let queue = queue_for(&s.engine, req.queue).await?;
     let input = Input::Request(NewWorkItem {
         scenario: Scenario::BotEscalation,
+        channel: Some(Channel::Chat),
         queue,
         customer_name: req.customer_name.clone(),
         phone,

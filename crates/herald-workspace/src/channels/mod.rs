@@ -17,9 +17,10 @@
 //!   failed) reaches the agent as a `message_updated` event. Pending deliveries survive a
 //!   restart (the task scans the store).
 //!
-//! A conversation's channel is recorded in its work item's context (`channel` = `sms`, `voice`,
-//! `webchat` or `bot`; `smsTo` = our number), so it survives transfers, and templates can show
-//! it. A conversation is addressed by its first work item's id; transfers and escalations carry
+//! A conversation's channel is its work item's [`Channel`] (chat, SMS, voice; a bot's chat is a
+//! chat), set here when the item is created; transfers and escalations carry it on, so a
+//! transferred chat keeps its transcript and a transferred call its controls. Templates show it
+//! as `{channel}`. An SMS conversation also keeps our number in its context (`smsTo`). A conversation is addressed by its first work item's id; transfers and escalations carry
 //! it on (`WorkItem::conversation`), so the customer keeps talking in the same conversation.
 //!
 //! Authentication differs per caller and never mixes: Twilio by its signature, a web chat
@@ -45,7 +46,7 @@ pub mod webchat;
 use crate::edge::AppState;
 use crate::edge::error::AppError;
 use crate::engine::{Engine, EngineError};
-use herald_core::{Author, CoreError, Delivery, DeliveryState, Input, Message, NewMessage, QueueId, Reply, SessionId, WorkItemId};
+use herald_core::{Author, Channel, CoreError, Delivery, DeliveryState, Input, Message, NewMessage, QueueId, Reply, SessionId, WorkItemId};
 use herald_protocol::ErrorCode;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -67,9 +68,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// Context key naming a conversation's channel, and its values.
-pub const CHANNEL_KEY: &str = "channel";
-pub const CHANNEL_SMS: &str = "sms";
 /// Context key of the number an SMS conversation talks to (our Twilio number).
 pub const SMS_TO_KEY: &str = "smsTo";
 
@@ -156,13 +154,13 @@ impl Channels {
             .read(|r, _| {
                 let s = r.session(session)?;
                 let item = r.work_item(s.work_item)?;
-                if item.context.get(CHANNEL_KEY).map(String::as_str) != Some(CHANNEL_SMS) {
+                if item.channel != Channel::Sms {
                     return None;
                 }
                 Some(Delivery {
                     state: DeliveryState::Pending,
                     attempts: 0,
-                    channel: CHANNEL_SMS.into(),
+                    channel: Channel::Sms,
                     to: item.customer.phone.as_ref().map(ToString::to_string).unwrap_or_default(),
                     from: item.context.get(SMS_TO_KEY).cloned().unwrap_or_default(),
                     provider_id: None,

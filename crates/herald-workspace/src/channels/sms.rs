@@ -2,7 +2,7 @@
 //! [`crate::channels`].
 
 use super::twilio::{EMPTY_TWIML, param, required, twiml, verify};
-use super::{CHANNEL_KEY, CHANNEL_SMS, SMS_TO_KEY, queue_for};
+use super::{SMS_TO_KEY, queue_for};
 use crate::edge::AppState;
 use crate::edge::error::AppError;
 use crate::engine::{Engine, EngineError};
@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use axum::routing::post;
-use herald_core::{Author, CoreError, Input, NewMessage, NewWorkItem, PhoneNumber, Reply, Scenario, WorkItemId};
+use herald_core::{Author, Channel, CoreError, Input, NewMessage, NewWorkItem, PhoneNumber, Reply, Scenario, WorkItemId};
 use std::collections::BTreeMap;
 
 /// The SMS channel's routes.
@@ -61,11 +61,11 @@ pub async fn inbound(State(s): State<AppState>, headers: HeaderMap, uri: Uri, bo
     }
     let queue = queue_for(&s.engine, s.channels.config.sms_queue).await?;
     let mut context = BTreeMap::new();
-    context.insert(CHANNEL_KEY.to_string(), CHANNEL_SMS.to_string());
     context.insert(SMS_TO_KEY.to_string(), to);
     context.insert("message".to_string(), text);
     let input = Input::Request(NewWorkItem {
         scenario: Scenario::Sms,
+        channel: Some(Channel::Sms),
         queue,
         customer_name: String::new(),
         phone: Some(from),
@@ -87,7 +87,7 @@ async fn open_conversation(engine: &Engine, from: &PhoneNumber) -> Option<WorkIt
         .read(|r, _| {
             r.work_items()
                 .filter(|i| i.customer.phone.as_ref() == Some(from))
-                .filter(|i| i.context.get(CHANNEL_KEY).map(String::as_str) == Some(CHANNEL_SMS))
+                .filter(|i| i.channel == Channel::Sms)
                 .max_by_key(|i| i.id)
                 .map(|i| i.conversation_id())
         })

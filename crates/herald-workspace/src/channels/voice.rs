@@ -13,8 +13,8 @@
 //!   `busy`, `no-answer` or `failed` end the work item — an offer is withdrawn, a session
 //!   closes (R25/R26 never wait for a caller who is gone).
 
+use super::queue_for;
 use super::twilio::{EMPTY_TWIML, param, required, twiml, verify, xml_escape};
-use super::{CHANNEL_KEY, queue_for};
 use crate::edge::AppState;
 use crate::edge::error::AppError;
 use crate::engine::Engine;
@@ -24,10 +24,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use axum::routing::post;
-use herald_core::{Author, Input, NewMessage, NewWorkItem, PhoneNumber, Reply, Scenario, WorkItemId};
+use herald_core::{Author, Channel, Input, NewMessage, NewWorkItem, PhoneNumber, Reply, Scenario, WorkItemId};
 use std::collections::BTreeMap;
 
-pub const CHANNEL_VOICE: &str = "voice";
 const QUESTION: &str = "Thanks for calling. In a few words, what is your call about? \
     Or press 1 for billing, 2 for orders, 3 for anything else.";
 const GATHERED: &str = "/channels/twilio/voice/gathered";
@@ -114,7 +113,6 @@ pub async fn gathered(State(s): State<AppState>, headers: HeaderMap, uri: Uri, b
         return Ok(twiml(hold_twiml(item)));
     }
     let mut context = BTreeMap::new();
-    context.insert(CHANNEL_KEY.to_string(), CHANNEL_VOICE.to_string());
     context.insert("callSid".to_string(), call.clone());
     context.insert("botSummary".to_string(), summary);
     if let Some(sp) = speech {
@@ -140,6 +138,7 @@ pub async fn gathered(State(s): State<AppState>, headers: HeaderMap, uri: Uri, b
     let queue = queue_for(&s.engine, s.channels.config.voice_queue).await?;
     let input = Input::Request(NewWorkItem {
         scenario: Scenario::Voice,
+        channel: Some(Channel::Voice),
         queue,
         customer_name: String::new(),
         phone: from,

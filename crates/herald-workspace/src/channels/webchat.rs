@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use base64::Engine as _;
-use herald_core::{Author, Input, Message, NewMessage, NewWorkItem, Reply, Scenario, SessionState, WorkItemId, WorkItemState};
+use herald_core::{Author, Channel, Input, Message, NewMessage, NewWorkItem, Reply, Scenario, SessionState, WorkItemId, WorkItemState};
 use herald_protocol::{
     ApiError, ChatLine, ChatParty, ChatSay, ChatStart, ChatStarted, ChatState, ChatView, ErrorCode, PublicWidget, Widget, WidgetQuestion,
 };
@@ -91,9 +91,9 @@ pub fn validate(w: &Widget) -> Result<(), AppError> {
     if !valid_id(&w.id) {
         return Err(AppError::invalid("id", "1–40 lower-case letters, digits or dashes"));
     }
-    if w.title.trim().is_empty() {
-        return Err(AppError::invalid("title", "must not be empty"));
-    }
+    let text = |field: &str, value: &str, max: usize, required: bool| herald_core::config::check_text(field, value, max, required);
+    text("title", &w.title, MAX_NAME_CHARS, true)?;
+    text("greeting", &w.greeting, 500, false)?;
     if w.questions.len() > MAX_QUESTIONS {
         return Err(AppError::invalid("questions", format!("at most {MAX_QUESTIONS}")));
     }
@@ -110,9 +110,7 @@ pub fn validate(w: &Widget) -> Result<(), AppError> {
         if !seen.insert(q.key.clone()) {
             return Err(AppError::invalid(format!("questions[{i}].key"), "keys must be unique"));
         }
-        if q.label.trim().is_empty() {
-            return Err(AppError::invalid(format!("questions[{i}].label"), "must not be empty"));
-        }
+        text(&format!("questions[{i}].label"), &q.label, 200, true)?;
     }
     Ok(())
 }
@@ -191,11 +189,11 @@ pub async fn start(
     if let Some(q) = w.questions.iter().find(|q| q.required && !context.contains_key(&q.key)) {
         return Err(AppError::invalid(format!("answers.{}", q.key), format!("{} is required", q.label)));
     }
-    context.insert(super::CHANNEL_KEY.into(), "webchat".into());
     context.insert(WIDGET_KEY.into(), w.id.clone());
     let queue = queue_for(&s.engine, w.queue).await?;
     let input = Input::Request(NewWorkItem {
         scenario: Scenario::Chat,
+        channel: Some(Channel::Chat),
         queue,
         customer_name: name,
         phone: None,

@@ -25,6 +25,7 @@ impl AppError {
             ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::OfferNotPending | ErrorCode::RejectNotAllowed | ErrorCode::WrongState => StatusCode::CONFLICT,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
@@ -70,6 +71,13 @@ impl From<CoreError> for AppError {
             CoreError::WrongState(_) => AppError::new(ErrorCode::WrongState, message),
             CoreError::Invalid(i) => AppError::invalid(i.field.clone(), message),
         }
+    }
+}
+
+/// Input the core's parsers refused: 400 naming the field.
+impl From<herald_core::Invalid> for AppError {
+    fn from(i: herald_core::Invalid) -> Self {
+        AppError::invalid(i.field.clone(), i.to_string())
     }
 }
 

@@ -29,7 +29,7 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         return Err(AppError::invalid("body", "a JSON body is required"));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let syntax = e.inner().is_syntax() || e.inner().is_eof();
         let inner = e.inner().to_string();
@@ -45,7 +45,11 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             return AppError::invalid(field, format!("the body is not valid JSON: {inner}"));
         }
         AppError::invalid(field.clone(), format!("invalid {field}: {inner}"))
-    })
+    })?;
+    // One JSON document and nothing after it (whitespace aside): `{…}}` or two documents in one
+    // body are refused, not half-read.
+    de.end().map_err(|e| AppError::invalid("body", format!("unexpected data after the JSON body: {e}")))?;
+    Ok(value)
 }
 
 /// The signed-in caller.
@@ -87,11 +91,46 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// Parses a numeric id from a path segment (`42` or `offer-42`); ids start at 1.
+/// Parses a numeric id from a path segment (`42` or `offer-42`); ids start at 1. Only ASCII
+/// digits count: `-198`, `+7`, `offer--3` and `1e3` are refused, never read as another id.
 pub fn parse_id(raw: &str, name: &str) -> Result<u64, AppError> {
-    let digits = raw.rsplit('-').next().unwrap_or(raw);
-    match digits.parse::<u64>() {
-        Ok(0) | Err(_) => Err(AppError::invalid(name, format!("{name} must be a positive number, got {raw:?}"))),
-        Ok(id) => Ok(id),
+    let digits = match raw.rsplit_once('-') {
+        Some((prefix, digits)) if !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') => digits,
+        Some(_) => "",
+        None => raw,
+    };
+    let parsed = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) { digits.parse::<u64>().ok() } else { None };
+    match parsed {
+        Some(0) | None => Err(AppError::invalid(name, format!("{name} must be a positive number, got {raw:?}"))),
+        Some(id) => Ok(id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_positive_numbers_with_an_optional_name() {
+        assert_eq!(parse_id("42", "id").unwrap(), 42);
+        assert_eq!(parse_id("offer-42", "id").unwrap(), 42);
+        assert_eq!(parse_id("work_item-7", "id").unwrap(), 7);
+        for bad in ["-198", "0", "+7", "offer--3", "1e3", "", "offer-", "-", "42 ", "Offer-1", "18446744073709551616"] {
+            assert!(parse_id(bad, "id").is_err(), "{bad:?} is refused");
+        }
+    }
+
+    #[test]
+    fn a_body_is_one_json_document() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Named {
+            name: String,
+        }
+        assert!(parse_json::<Named>(br#"{"name":"x"} "#).is_ok());
+        for bad in [&br#"{"name":"x"}}"#[..], br#"{"name":"x"}{"name":"y"}"#, br#"{"name":"x"} 1"#] {
+            let e = parse_json::<Named>(bad).unwrap_err();
+            assert_eq!((e.0.as_u16(), e.1.field.as_deref()), (400, Some("body")), "{}", String::from_utf8_lossy(bad));
+        }
     }
 }

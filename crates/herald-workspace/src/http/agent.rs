@@ -364,6 +364,7 @@ pub async fn new_conversation(
     }
     let input = Input::Request(NewWorkItem {
         scenario: req.scenario,
+        channel: req.channel,
         queue: req.queue,
         customer_name: req.customer_name,
         phone,
@@ -382,6 +383,12 @@ pub async fn close_conversation(State(s): State<AppState>, caller: Caller, Path(
     let item = WorkItemId(parse_id(&id, "id")?);
     run(&s.engine, &caller, Input::CloseWorkItem { item }).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A known path with a method it does not take: 405 with the usual error body (axum keeps the
+/// `Allow` header it computed).
+pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> impl IntoResponse {
+    AppError::new(herald_protocol::ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {}", uri.path()))
 }
 
 /// 404 for every path the API does not have, in the API's error shape.

@@ -4,8 +4,10 @@ mod admin;
 mod agent;
 
 pub use crate::edge::AppState;
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::header;
 use axum::routing::{delete, get, post, put};
-use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -111,10 +113,13 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// Every route of the workspace.
 pub fn router(state: AppState) -> Router {
-    let doc = openapi();
+    // Serialised once and shared: a handler is cloned per request, so capturing the document
+    // itself deep-cloned megabytes on every request and held them for its life (an SSE stream
+    // held its copy forever: ~2 MB per connected agent). `Bytes` clones by reference count.
+    let doc = Bytes::from(serde_json::to_vec(&openapi()).expect("the OpenAPI document serialises"));
     Router::new()
         .route("/healthz", get(agent::healthz))
-        .route("/openapi.json", get(move || async move { Json(doc.clone()) }))
+        .route("/openapi.json", get(move || std::future::ready(([(header::CONTENT_TYPE, "application/json")], doc.clone()))))
         .route("/v1/me", get(agent::me))
         .route("/v1/me/presence", put(agent::set_presence))
         .route("/v1/me/reset-presence", post(agent::reset_my_presence))
@@ -148,5 +153,6 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/contacts/{id}", put(admin::update_contact))
         .merge(crate::channels::routes())
         .fallback(agent::not_found)
+        .method_not_allowed_fallback(agent::method_not_allowed)
         .with_state(state)
 }

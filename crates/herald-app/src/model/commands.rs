@@ -1,0 +1,175 @@
+//! What the person asks for — from the window ([`Command`]) or a toast's buttons
+//! ([`UserAction`]) — and what the workspace answers.
+
+use super::state::{merge_message, remove_session, upsert_session};
+use super::{Answer, Call, Effect, Failure, Model, Origin, SettingsPlan};
+use crate::focus::Focus;
+use crate::settings;
+use crate::view::{Command, CommandError, NoticeLevel, SettingsInput};
+use herald_notify::UserAction;
+use herald_protocol::{OfferAction, OfferId, Timestamp};
+
+impl Model {
+    /// A click on a toast.
+    pub(super) fn on_toast(&mut self, action: UserAction, fx: &mut Vec<Effect>) {
+        let offer = OfferId(action.key());
+        match action {
+            // R12
+            UserAction::Accepted(_) => fx.push(Effect::Call(Call::Accept(offer), Origin::Toast)),
+            UserAction::Rejected(_) => fx.push(Effect::Call(Call::Reject(offer), Origin::Toast)),
+            UserAction::Opened(_) => {
+                let known = self.state.offers.iter().find(|v| v.offer.id == offer).map(|v| v.offer.actions == [OfferAction::OpenItem]);
+                match known {
+                    // R19: "Open item" opens the assigned case.
+                    Some(true) => fx.push(Effect::Call(Call::Accept(offer), Origin::Toast)),
+                    // R13: the body brings Herald to the front with the offer shown.
+                    Some(false) => {
+                        self.state.focused_offer = Some(offer);
+                        fx.push(Effect::BringToFront);
+                    }
+                    // An informational toast (auto-accepted) or an offer that already ended.
+                    None => fx.push(Effect::BringToFront),
+                }
+            }
+            // The offer stays pending in the app; it is not toasted again (R33).
+            UserAction::Dismissed(_) => {
+                if let Some(v) = self.offer_mut(offer) {
+                    v.toasted = false;
+                }
+            }
+        }
+    }
+
+    /// A command from the window.
+    pub(super) fn on_command(&mut self, cmd: Command, fx: &mut Vec<Effect>) {
+        let call = match cmd {
+            Command::AcceptOffer { offer } => Call::Accept(offer),
+            Command::RejectOffer { offer } => Call::Reject(offer),
+            Command::SelectSession { session } => {
+                self.state.active_session = session.filter(|s| self.state.sessions.iter().any(|x| x.id == *s));
+                return;
+            }
+            Command::CloseSession { session } => Call::CloseSession(session),
+            Command::OpenSession { session } => Call::OpenSession(session),
+            Command::CallControl { session, action } => Call::CallControl { session, action },
+            Command::SendMessage { session, body } => {
+                let body = body.trim().to_string();
+                if body.is_empty() {
+                    let e = CommandError { field: Some("body".into()), ..CommandError::app("Write a message first.") };
+                    fx.push(Effect::Refuse(e));
+                    return;
+                }
+                Call::SendMessage { session, body }
+            }
+            Command::SetPresence { presence } => Call::SetPresence(presence),
+            Command::ResetPresence => Call::ResetPresence,
+            Command::ResetAgentPresence { agent } => Call::ResetAgentPresence(agent),
+            Command::SaveSettings(input) => {
+                fx.push(match self.plan_settings(input) {
+                    Ok(plan) => Effect::SaveSettings(plan),
+                    Err(e) => Effect::Refuse(e),
+                });
+                return;
+            }
+            Command::DismissNotice { id } => {
+                self.state.notices.retain(|n| n.id != id);
+                return;
+            }
+        };
+        fx.push(Effect::Call(call, Origin::Window));
+    }
+
+    /// Checks new settings against the current ones.
+    fn plan_settings(&self, input: SettingsInput) -> Result<SettingsPlan, CommandError> {
+        let mut new = input.settings;
+        new.workspace_url = new.workspace_url.trim().trim_end_matches('/').to_string();
+        settings::check_url(&new.workspace_url)
+            .map_err(|m| CommandError { field: Some("workspace_url".into()), ..CommandError::app(m) })?;
+        let token = input.token.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        if token.is_some() && new.workspace_url.is_empty() {
+            return Err(CommandError {
+                field: Some("token".into()),
+                ..CommandError::app("A token is for a workspace URL; the embedded workspace signs you in by itself.")
+            });
+        }
+        let autostart = (new.autostart != self.state.settings.autostart).then_some(new.autostart);
+        Ok(SettingsPlan { settings: new, token, autostart })
+    }
+
+    /// The settings are stored: apply them. Another workspace, a new token or another demo
+    /// role relinks; a new notification mode applies to offers still pending (R11).
+    pub(super) fn on_settings_saved(&mut self, now: Timestamp, focus: Focus, plan: SettingsPlan, fx: &mut Vec<Effect>) {
+        let (old, new) = (&self.state.settings, &plan.settings);
+        let relink =
+            new.workspace_url != old.workspace_url || plan.token.is_some() || (new.workspace_url.is_empty() && new.demo_as != old.demo_as);
+        let traffic = (new.demo_traffic != old.demo_traffic).then_some(new.demo_traffic);
+        self.state.settings = plan.settings;
+        self.state.window = focus;
+        if relink {
+            self.relink(fx);
+        } else if let Some(on) = traffic {
+            fx.push(Effect::DemoTraffic(on));
+        }
+        self.reconsider(now, focus, fx);
+    }
+
+    /// The workspace answered.
+    pub(super) fn on_answer(&mut self, answer: Answer, fx: &mut Vec<Effect>) {
+        match answer {
+            // R12: Accept brings the app to the front and starts the session (R10).
+            Answer::Accepted { offer, session } => {
+                fx.push(Effect::BringToFront);
+                fx.push(Effect::Call(Call::Transcript(session.id), Origin::Background));
+                self.end_offer(offer, fx);
+                self.state.active_session = Some(session.id);
+                upsert_session(&mut self.state, session);
+            }
+            Answer::Rejected(offer) => self.end_offer(offer, fx),
+            Answer::Displayed(_) => {}
+            Answer::Transcript(t) => {
+                for msg in t.messages {
+                    merge_message(&mut self.state, msg);
+                }
+            }
+            Answer::SessionClosed(session) => remove_session(&mut self.state, session),
+            Answer::SessionOpened(s) => {
+                self.state.active_session = Some(s.id);
+                upsert_session(&mut self.state, s);
+            }
+            Answer::CallControlled(s) => upsert_session(&mut self.state, s),
+            Answer::MessageSent(msg) => merge_message(&mut self.state, msg),
+            Answer::Me(me) => self.state.me = Some(me),
+            Answer::AgentReset(a) => {
+                if let Some(t) = self.state.team.iter_mut().find(|t| t.id == a.id) {
+                    *t = a;
+                }
+            }
+        }
+    }
+
+    /// The workspace refused, or could not be asked. An answer to an offer that no longer
+    /// exists drops the offer from the view.
+    pub(super) fn on_failure(&mut self, call: Call, origin: Origin, failure: Failure, fx: &mut Vec<Effect>) {
+        match call {
+            Call::Accept(offer) | Call::Reject(offer) => {
+                if failure.gone() {
+                    self.end_offer(offer, fx);
+                }
+            }
+            Call::Displayed(_)
+            | Call::Transcript(_)
+            | Call::CloseSession(_)
+            | Call::OpenSession(_)
+            | Call::CallControl { .. }
+            | Call::SendMessage { .. }
+            | Call::SetPresence(_)
+            | Call::ResetPresence
+            | Call::ResetAgentPresence(_) => {}
+        }
+        match origin {
+            Origin::Window => fx.push(Effect::Refuse(failure.error)),
+            Origin::Toast => self.notice(NoticeLevel::Error, failure.error.message, failure.error.code),
+            Origin::Background => {}
+        }
+    }
+}

@@ -1,0 +1,361 @@
+//! The model without a workspace, a notifier or a window: events in, effects out, made-up
+//! times. `NOW` is local time and the workspace's clock agrees with it unless a test says not.
+
+use super::*;
+use crate::fixtures::{self, agent, offer, session};
+use crate::view::{NotificationMode, SettingsInput};
+use herald_protocol::{AgentEvent, BasePresence, OfferAction, Scenario, WorkItemId};
+
+const NOW: Timestamp = Timestamp(1_000);
+const BACKGROUND: Focus = Focus::Unfocused;
+
+/// A model linked to its workspace, the agent known, the event log at 10.
+fn linked(mode: NotificationMode) -> Model {
+    let mut m = fixtures::model(mode);
+    m.apply(NOW, Focus::Hidden, Event::Relink);
+    let link = m.link();
+    let base = "https://herald.example.com/".to_string();
+    m.apply(NOW, Focus::Hidden, Event::Link { link, change: LinkChange::Connecting { url: base.clone(), base } });
+    let me = Me { agent: agent("Ada", BasePresence::Available), sessions: Vec::new(), offers: Vec::new(), last_seq: 10 };
+    m.apply(NOW, Focus::Hidden, Event::Snapshot { link, me });
+    m
+}
+
+fn entry(m: &Model, seq: u64, event: AgentEvent) -> Event {
+    Event::Entry { link: m.link(), entry: EventEnvelope { seq, agent: AgentId(1), at: NOW, event } }
+}
+
+/// The effects other than publishing the state.
+fn acts(fx: Vec<Effect>) -> Vec<Effect> {
+    fx.into_iter().filter(|e| !matches!(e, Effect::Publish(_))).collect()
+}
+
+fn toasts(fx: &[Effect]) -> Vec<OfferId> {
+    fx.iter().filter_map(|e| if let Effect::ShowToast(t) = e { Some(OfferId(t.key)) } else { None }).collect()
+}
+
+/// Offer `id` arrives as entry `seq`.
+fn arrives(m: &mut Model, focus: Focus, seq: u64, id: u64) -> Vec<Effect> {
+    let e = entry(m, seq, AgentEvent::OfferCreated(offer(id)));
+    acts(m.apply(NOW, focus, e))
+}
+
+#[test]
+fn r11_an_offer_in_the_background_toasts_and_is_receipted() {
+    let mut m = linked(NotificationMode::Background);
+    let fx = arrives(&mut m, BACKGROUND, 11, 7);
+    assert_eq!(toasts(&fx), vec![OfferId(7)]);
+    let Effect::ShowToast(t) = &fx[0] else { panic!("{fx:?}") };
+    assert_eq!(t.title, "Chat with Ada");
+    // R14: the toast goes by itself at the deadline (91 s on the workspace's clock).
+    assert_eq!(t.expire, Some(std::time::Duration::from_secs(90)));
+    // R26: shown, so the workspace hears it was displayed.
+    assert_eq!(fx[1], Effect::Call(Call::Displayed(OfferId(7)), Origin::Background));
+    assert!(m.state().offers[0].toasted);
+}
+
+#[test]
+fn r11_an_offer_while_herald_is_focused_shows_in_the_window_only() {
+    let mut m = linked(NotificationMode::Background);
+    let fx = arrives(&mut m, Focus::Focused, 11, 7);
+    assert_eq!(fx, vec![Effect::Call(Call::Displayed(OfferId(7)), Origin::Background)], "in-app alert seen: receipt, no toast");
+    assert!(!m.state().offers[0].toasted);
+    assert_eq!(m.next_deadline(), None);
+}
+
+#[test]
+fn r11_hidden_with_toasts_off_is_neither_toasted_nor_receipted() {
+    let mut m = linked(NotificationMode::Off);
+    assert_eq!(arrives(&mut m, Focus::Hidden, 11, 7), vec![], "nobody saw it: R26 keeps it unreceipted");
+    assert_eq!(m.state().offers.len(), 1);
+    let mut m = linked(NotificationMode::Always);
+    assert_eq!(toasts(&arrives(&mut m, Focus::Focused, 11, 7)), vec![OfferId(7)], "Always toasts in front too");
+}
+
+#[test]
+fn r11_r33_going_to_the_background_toasts_a_pending_offer_once() {
+    let mut m = linked(NotificationMode::Background);
+    arrives(&mut m, Focus::Focused, 11, 7);
+    let fx = m.apply(NOW, Focus::Unfocused, Event::FocusChanged);
+    assert!(matches!(&fx[0], Effect::Publish(s) if s.window == Focus::Unfocused && s.offers[0].toasted), "{fx:?}");
+    assert_eq!(toasts(&fx), vec![OfferId(7)]);
+    for f in [Focus::Hidden, Focus::Focused, Focus::Minimized] {
+        assert!(toasts(&m.apply(NOW, f, Event::FocusChanged)).is_empty(), "R33: one toast per offer ({f:?})");
+    }
+}
+
+#[test]
+fn r14_the_offer_ending_withdraws_its_toast() {
+    let mut m = linked(NotificationMode::Always);
+    arrives(&mut m, Focus::Hidden, 11, 7);
+    m.apply(NOW, Focus::Hidden, Event::Toast(UserAction::Opened(7)));
+    assert_eq!(m.state().focused_offer, Some(OfferId(7)));
+    let ended = entry(&m, 12, AgentEvent::OfferEnded { offer: OfferId(7), work_item: WorkItemId(107), state: OfferState::Withdrawn });
+    let fx = m.apply(NOW, Focus::Hidden, ended);
+    assert!(matches!(&fx[0], Effect::Publish(s) if s.offers.is_empty() && s.focused_offer.is_none()), "{fx:?}");
+    assert_eq!(acts(fx), vec![Effect::WithdrawToast(OfferId(7))]);
+    assert_eq!(m.next_deadline(), None, "nothing left to close at the deadline");
+}
+
+#[test]
+fn r14_at_the_deadline_the_app_closes_the_toast_itself() {
+    let mut m = linked(NotificationMode::Always);
+    arrives(&mut m, Focus::Hidden, 11, 7);
+    // The deadline is 90 s away; the app closes the toast half a second after it.
+    let at = Timestamp(NOW.0 + 90_000 + EXPIRY_GRACE_MS);
+    assert_eq!(m.next_deadline(), Some(at));
+    assert_eq!(m.apply(Timestamp(at.0 - 1), Focus::Hidden, Event::Tick), vec![], "not yet");
+    assert_eq!(m.apply(at, Focus::Hidden, Event::Tick), vec![Effect::WithdrawToast(OfferId(7))]);
+    assert_eq!(m.next_deadline(), None);
+    assert_eq!(m.apply(Timestamp(at.0 + 10_000), Focus::Hidden, Event::Tick), vec![], "once");
+}
+
+#[test]
+fn r14_the_deadline_counts_on_the_workspace_clock() {
+    let mut m = linked(NotificationMode::Always);
+    // The workspace's clock is 30 s ahead of ours: 60 s are left of the offer's 90.
+    let ahead = Event::Entry {
+        link: m.link(),
+        entry: EventEnvelope { seq: 11, agent: AgentId(1), at: Timestamp(NOW.0 + 30_000), event: AgentEvent::BannerCleared },
+    };
+    m.apply(NOW, Focus::Hidden, ahead);
+    assert_eq!(m.state().clock_offset_ms, 30_000);
+    let fx = arrives(&mut m, Focus::Hidden, 12, 7);
+    let Effect::ShowToast(t) = &fx[0] else { panic!("{fx:?}") };
+    assert_eq!(t.expire, Some(std::time::Duration::from_secs(60)));
+    assert_eq!(m.next_deadline(), Some(Timestamp(NOW.0 + 60_000 + EXPIRY_GRACE_MS)));
+}
+
+#[test]
+fn r14_a_dismissed_toast_is_not_closed_again_nor_raised_again() {
+    let mut m = linked(NotificationMode::Always);
+    arrives(&mut m, Focus::Hidden, 11, 7);
+    let fx = m.apply(NOW, Focus::Hidden, Event::Toast(UserAction::Dismissed(7)));
+    assert!(matches!(&fx[0], Effect::Publish(s) if !s.offers[0].toasted && s.offers.len() == 1), "the offer stays pending");
+    assert!(toasts(&m.apply(NOW, Focus::Hidden, Event::FocusChanged)).is_empty(), "R33");
+    assert_eq!(m.apply(Timestamp(NOW.0 + 100_000), Focus::Hidden, Event::Tick), vec![]);
+}
+
+#[test]
+fn r12_accept_on_the_toast_accepts_then_brings_the_session_to_the_front() {
+    let mut m = linked(NotificationMode::Background);
+    arrives(&mut m, Focus::Hidden, 11, 7);
+    let fx = m.apply(NOW, Focus::Hidden, Event::Toast(UserAction::Accepted(7)));
+    assert_eq!(fx, vec![Effect::Call(Call::Accept(OfferId(7)), Origin::Toast)], "nothing changes before the workspace agrees");
+    let s = session(20, 107);
+    let fx = m.apply(NOW, Focus::Hidden, Event::Answered(Answer::Accepted { offer: OfferId(7), session: s.clone() }));
+    assert!(matches!(&fx[0], Effect::Publish(st) if st.active_session == Some(s.id) && st.offers.is_empty()), "{fx:?}");
+    assert_eq!(
+        acts(fx),
+        vec![Effect::BringToFront, Effect::Call(Call::Transcript(s.id), Origin::Background), Effect::WithdrawToast(OfferId(7)),]
+    );
+    // R28: reject from the toast only asks the workspace.
+    arrives(&mut m, Focus::Hidden, 12, 8);
+    assert_eq!(
+        m.apply(NOW, Focus::Hidden, Event::Toast(UserAction::Rejected(8))),
+        vec![Effect::Call(Call::Reject(OfferId(8)), Origin::Toast)]
+    );
+}
+
+#[test]
+fn r13_the_toast_body_brings_herald_to_the_front_with_the_offer_and_r19_open_item_opens_the_case() {
+    let mut m = linked(NotificationMode::Always);
+    arrives(&mut m, Focus::Hidden, 11, 7);
+    let fx = m.apply(NOW, Focus::Hidden, Event::Toast(UserAction::Opened(7)));
+    assert!(matches!(&fx[0], Effect::Publish(s) if s.focused_offer == Some(OfferId(7)) && s.offers.len() == 1), "{fx:?}");
+    assert_eq!(acts(fx), vec![Effect::BringToFront]);
+    let mut case = offer(8);
+    case.scenario = Scenario::Case;
+    case.actions = vec![OfferAction::OpenItem];
+    let e = entry(&m, 12, AgentEvent::OfferCreated(case));
+    m.apply(NOW, Focus::Hidden, e);
+    assert_eq!(
+        m.apply(NOW, Focus::Hidden, Event::Toast(UserAction::Opened(8))),
+        vec![Effect::Call(Call::Accept(OfferId(8)), Origin::Toast)]
+    );
+    // An offer that already ended (or an informational toast): just the window.
+    assert_eq!(m.apply(NOW, Focus::Hidden, Event::Toast(UserAction::Opened(99))), vec![Effect::BringToFront]);
+}
+
+#[test]
+fn r33_an_entry_seen_before_changes_nothing() {
+    let mut m = linked(NotificationMode::Always);
+    assert_eq!(toasts(&arrives(&mut m, Focus::Hidden, 11, 7)).len(), 1);
+    let ended = entry(&m, 12, AgentEvent::OfferEnded { offer: OfferId(7), work_item: WorkItemId(107), state: OfferState::TimedOut });
+    m.apply(NOW, Focus::Hidden, ended);
+    // The stream reconnects and replays entries 11 and 12.
+    assert_eq!(m.apply(NOW, Focus::Hidden, entry(&m, 11, AgentEvent::OfferCreated(offer(7)))), vec![]);
+    assert_eq!(m.apply(NOW, Focus::Hidden, entry(&m, 10, AgentEvent::BannerCleared)), vec![], "the snapshot's position counts too");
+    assert!(m.state().offers.is_empty(), "the ended offer does not come back");
+}
+
+#[test]
+fn r33_a_pending_offer_seen_again_after_reconnecting_is_not_toasted_twice() {
+    let mut m = linked(NotificationMode::Always);
+    arrives(&mut m, Focus::Hidden, 11, 7);
+    arrives(&mut m, Focus::Hidden, 12, 8);
+    // The workspace restarts; the same workspace, so nothing is forgotten. 7 ended meanwhile.
+    let fx = m.apply(NOW, Focus::Hidden, Event::Relink);
+    assert!(matches!(&fx[0], Effect::Publish(s) if s.connection.status == ConnectionStatus::Connecting && s.offers.len() == 2));
+    assert!(matches!(&fx[1], Effect::Connect { link, .. } if *link == m.link()));
+    let me = Me { agent: agent("Ada", BasePresence::Available), sessions: Vec::new(), offers: vec![offer(8)], last_seq: 20 };
+    let fx = acts(m.apply(NOW, Focus::Hidden, Event::Snapshot { link: m.link(), me }));
+    assert_eq!(fx, vec![Effect::WithdrawToast(OfferId(7))], "no second toast for 8");
+    assert_eq!(m.state().offers.len(), 1);
+    assert_eq!(m.apply(NOW, Focus::Hidden, entry(&m, 20, AgentEvent::OfferCreated(offer(9)))), vec![], "before the snapshot");
+    assert_eq!(toasts(&arrives(&mut m, Focus::Hidden, 21, 9)), vec![OfferId(9)]);
+}
+
+#[test]
+fn an_older_link_is_not_heard() {
+    let mut m = linked(NotificationMode::Always);
+    let old = m.link();
+    m.apply(NOW, Focus::Hidden, Event::Relink);
+    let late =
+        Event::Entry { link: old, entry: EventEnvelope { seq: 50, agent: AgentId(1), at: NOW, event: AgentEvent::OfferCreated(offer(7)) } };
+    assert_eq!(m.apply(NOW, Focus::Hidden, late), vec![]);
+    assert_eq!(m.apply(NOW, Focus::Hidden, Event::Link { link: old, change: LinkChange::Refused }), vec![]);
+    assert_eq!(m.state().connection.status, ConnectionStatus::Connecting);
+}
+
+#[test]
+fn switching_workspaces_starts_from_nothing_and_closes_the_old_toasts() {
+    let mut m = linked(NotificationMode::Always);
+    arrives(&mut m, Focus::Hidden, 11, 7);
+    let settings = DesktopSettings { workspace_url: "https://other.example.com/".into(), ..m.state().settings.clone() };
+    let input = SettingsInput { settings, token: Some(" secret ".into()) };
+    let fx = m.apply(NOW, Focus::Hidden, Event::Command(Command::SaveSettings(input)));
+    let [Effect::SaveSettings(plan)] = fx.as_slice() else { panic!("{fx:?}") };
+    assert_eq!(plan.settings.workspace_url, "https://other.example.com", "trimmed");
+    assert_eq!(plan.token.as_deref(), Some("secret"));
+    assert_eq!(plan.autostart, None);
+    let fx = acts(m.apply(NOW, Focus::Hidden, Event::SettingsSaved(plan.clone())));
+    assert_eq!(fx[0], Effect::WithdrawToast(OfferId(7)));
+    assert!(matches!(&fx[1], Effect::Connect { settings, .. } if settings.workspace_url == "https://other.example.com"));
+    assert!(m.state().offers.is_empty() && m.state().me.is_none());
+    // The new workspace's offer 7 is another offer: it toasts.
+    let me = Me { agent: agent("Ada", BasePresence::Available), sessions: Vec::new(), offers: vec![offer(7)], last_seq: 3 };
+    assert_eq!(toasts(&m.apply(NOW, Focus::Hidden, Event::Snapshot { link: m.link(), me })), vec![OfferId(7)]);
+}
+
+#[test]
+fn settings_are_checked_before_anything_is_stored() {
+    let mut m = linked(NotificationMode::Always);
+    let bad = SettingsInput { settings: DesktopSettings { workspace_url: "not a url".into(), ..Default::default() }, token: None };
+    let fx = m.apply(NOW, Focus::Hidden, Event::Command(Command::SaveSettings(bad)));
+    assert!(matches!(&fx[..], [Effect::Refuse(e)] if e.field.as_deref() == Some("workspace_url")), "{fx:?}");
+    let embedded = SettingsInput { settings: DesktopSettings::default(), token: Some("t".into()) };
+    let fx = m.apply(NOW, Focus::Hidden, Event::Command(Command::SaveSettings(embedded)));
+    assert!(matches!(&fx[..], [Effect::Refuse(e)] if e.field.as_deref() == Some("token")), "{fx:?}");
+    // R11: a new mode applies to the offers still pending; the demo traffic switch needs no relink.
+    let mut m = linked(NotificationMode::Off);
+    arrives(&mut m, Focus::Hidden, 11, 7);
+    let settings = DesktopSettings { notifications: NotificationMode::Always, demo_traffic: false, ..m.state().settings.clone() };
+    let fx = acts(m.apply(NOW, Focus::Hidden, Event::SettingsSaved(SettingsPlan { settings, token: None, autostart: None })));
+    assert_eq!(fx[0], Effect::DemoTraffic(false));
+    assert_eq!(toasts(&fx), vec![OfferId(7)]);
+}
+
+#[test]
+fn a_refused_answer_to_an_ended_offer_drops_it_and_says_why() {
+    let gone = Failure {
+        error: CommandError { code: Some(ErrorCode::OfferNotPending), ..CommandError::app("no longer available") },
+        status: Some(409),
+    };
+    let mut m = linked(NotificationMode::Always);
+    arrives(&mut m, Focus::Hidden, 11, 7);
+    let fx =
+        acts(m.apply(NOW, Focus::Hidden, Event::Failed { call: Call::Accept(OfferId(7)), origin: Origin::Window, failure: gone.clone() }));
+    assert_eq!(fx, vec![Effect::WithdrawToast(OfferId(7)), Effect::Refuse(gone.error.clone())]);
+    assert!(m.state().offers.is_empty());
+    // From a toast nobody waits for the answer: it becomes a notice.
+    arrives(&mut m, Focus::Hidden, 12, 8);
+    let fx = acts(m.apply(NOW, Focus::Hidden, Event::Failed { call: Call::Reject(OfferId(8)), origin: Origin::Toast, failure: gone }));
+    assert_eq!(fx, vec![Effect::WithdrawToast(OfferId(8))]);
+    assert_eq!(m.state().notices.last().map(|n| n.text.as_str()), Some("no longer available"));
+    // A receipt that could not be sent is not the person's business.
+    let fx = m.apply(
+        NOW,
+        Focus::Hidden,
+        Event::Failed {
+            call: Call::Displayed(OfferId(9)),
+            origin: Origin::Background,
+            failure: Failure { error: CommandError::app("x"), status: None },
+        },
+    );
+    assert_eq!(fx, vec![]);
+}
+
+#[test]
+fn r16_a_toast_the_daemon_did_not_show_leaves_the_offer_in_the_window() {
+    let mut m = linked(NotificationMode::Always);
+    arrives(&mut m, Focus::Hidden, 11, 7);
+    m.apply(NOW, Focus::Hidden, Event::ToastFailed { offer: OfferId(7), error: "no daemon".into() });
+    let s = m.state();
+    assert!(!s.offers[0].toasted);
+    assert_eq!(s.toasts.detail.as_deref(), Some("no daemon"));
+    assert_eq!(s.notices.last().map(|n| n.text.as_str()), Some("no daemon. The request is shown in Herald."));
+    assert_eq!(m.next_deadline(), None);
+    let mut no_toasts = linked(NotificationMode::Always);
+    no_toasts.state.toasts.available = false;
+    assert!(toasts(&arrives(&mut no_toasts, Focus::Hidden, 11, 7)).is_empty(), "no notifier: in-app only");
+}
+
+#[test]
+fn r33_the_connection_status_in_words() {
+    let mut m = linked(NotificationMode::Off);
+    let link = m.link();
+    let mut status = |change| {
+        m.apply(NOW, Focus::Hidden, Event::Link { link, change });
+        (m.state().connection.status, m.state().connection.detail.clone().unwrap_or_default())
+    };
+    assert_eq!(status(LinkChange::Transport(Transport::Streaming)), (ConnectionStatus::Live, String::new()));
+    let (s, d) = status(LinkChange::Transport(Transport::Polling));
+    assert!(s == ConnectionStatus::Polling && d.contains("polling"), "{d}");
+    let (s, d) = status(LinkChange::Transport(Transport::Backoff));
+    assert_eq!((s, d.as_str()), (ConnectionStatus::Reconnecting, "Reconnecting to https://herald.example.com/…"));
+    let (s, d) = status(LinkChange::Unreachable);
+    assert_eq!((s, d.as_str()), (ConnectionStatus::Reconnecting, "Cannot reach the workspace at https://herald.example.com/; retrying."));
+    let (s, d) = status(LinkChange::Refused);
+    assert!(s == ConnectionStatus::Unauthorized && d.contains("Sign in again"), "{d}");
+    let (s, _) = status(LinkChange::EmbeddedFailed("port taken".into()));
+    assert_eq!(s, ConnectionStatus::Reconnecting);
+    assert_eq!(m.state().notices.last().map(|n| n.text.as_str()), Some("The embedded workspace could not start: port taken"));
+}
+
+#[test]
+fn every_change_is_published_once_with_a_higher_revision_and_no_change_is_not() {
+    let mut m = linked(NotificationMode::Off);
+    let r = m.state().revision;
+    let fx = m.apply(NOW, Focus::Hidden, Event::Notice { level: NoticeLevel::Info, text: "hi".into(), code: None });
+    assert!(matches!(&fx[..], [Effect::Publish(s)] if s.revision == r + 1 && s.notices.len() == 1));
+    assert_eq!(m.apply(NOW, Focus::Hidden, Event::FocusChanged), vec![], "hidden already: nothing to draw");
+    let id = m.state().notices[0].id;
+    let fx = m.apply(NOW, Focus::Hidden, Event::Command(Command::DismissNotice { id }));
+    assert!(matches!(&fx[..], [Effect::Publish(s)] if s.revision == r + 2 && s.notices.is_empty()));
+    for i in 0..(MAX_NOTICES + 5) {
+        m.apply(NOW, Focus::Hidden, Event::Notice { level: NoticeLevel::Info, text: format!("{i}"), code: None });
+    }
+    assert_eq!(m.state().notices.len(), MAX_NOTICES, "the oldest go");
+}
+
+#[test]
+fn r10_commands_become_calls_and_answers_change_the_view() {
+    let mut m = linked(NotificationMode::Off);
+    let empty = Command::SendMessage { session: SessionId(20), body: "  ".into() };
+    assert!(matches!(&m.apply(NOW, Focus::Focused, Event::Command(empty))[..], [Effect::Refuse(e)] if e.field.as_deref() == Some("body")));
+    let say = Command::SendMessage { session: SessionId(20), body: " Hello ".into() };
+    assert_eq!(
+        m.apply(NOW, Focus::Focused, Event::Command(say)),
+        vec![Effect::Call(Call::SendMessage { session: SessionId(20), body: "Hello".into() }, Origin::Window)]
+    );
+    m.apply(NOW, Focus::Focused, Event::Answered(Answer::SessionOpened(session(20, 107))));
+    m.apply(NOW, Focus::Focused, Event::Answered(Answer::SessionOpened(session(21, 108))));
+    assert_eq!(m.state().active_session, Some(SessionId(21)));
+    m.apply(NOW, Focus::Focused, Event::Command(Command::SelectSession { session: Some(SessionId(99)) }));
+    assert_eq!(m.state().active_session, None, "an unknown session selects nothing");
+    m.apply(NOW, Focus::Focused, Event::Answered(Answer::SessionClosed(SessionId(21))));
+    assert_eq!(m.state().sessions.len(), 1);
+    m.apply(NOW, Focus::Focused, Event::Answered(Answer::Me(agent("Ada", BasePresence::Away))));
+    assert_eq!(m.state().me.as_ref().map(|a| a.presence.base), Some(BasePresence::Away));
+}
