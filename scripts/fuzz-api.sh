@@ -11,6 +11,9 @@ venv="${HERALD_FUZZ_VENV:-target/fuzz-venv}"
 cargo build -p herald-workspace
 dir=$(mktemp -d)
 port=18791
+# The web chat's rate limits are off here: with them, most generated chat starts and messages
+# would be refused with a (documented) 429 before the handler validates anything.
+HERALD_CHAT_START_BURST=0 HERALD_CHAT_MESSAGE_BURST=0 \
 HERALD_ADMIN_TOKEN=fuzz-admin target/debug/herald-workspace serve --listen "127.0.0.1:$port" \
   --database "sqlite://$dir/w.db" --demo --demo-rate 30 >"$dir/log" 2>&1 &
 pid=$!

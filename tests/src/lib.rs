@@ -75,7 +75,13 @@ impl TestWorkspace {
     }
 
     fn config(dir: &tempfile::TempDir) -> herald_workspace::Config {
-        herald_workspace::Config { database_url: Self::database_url(dir.path()), admin_token: Some(ADMIN_TOKEN.into()), demo: None }
+        herald_workspace::Config {
+            database_url: Self::database_url(dir.path()),
+            admin_token: Some(ADMIN_TOKEN.into()),
+            demo: None,
+            limits: Default::default(),
+            retention: Default::default(),
+        }
     }
 
     /// A workspace in a child process (the `herald-workspace-e2e` binary), so it can be killed.

@@ -39,6 +39,8 @@ async fn demo_restarts_with_the_same_team_and_fresh_tokens() {
         database_url: format!("sqlite://{}", ws.dir.path().join("workspace.db").display()),
         admin_token: Some(ADMIN_TOKEN.into()),
         demo: Some(DemoConfig { colleagues: 1, per_minute: 1.0, ..Default::default() }),
+        limits: Default::default(),
+        retention: Default::default(),
     };
     let running = herald_workspace::start(config, listener).await.unwrap();
     let second = running.demo.clone().unwrap();

@@ -31,6 +31,7 @@ const ENDPOINTS: &[(&str, &str, Option<&str>, Option<Role>)] = &[
     ("GET", "/v1/events/poll?after=0", None, Some(Role::Agent)),
     ("GET", "/v1/team", None, Some(Role::Supervisor)),
     ("POST", "/v1/team/999999/reset-presence", None, Some(Role::Supervisor)),
+    ("GET", "/v1/queues/999999/waiting", None, Some(Role::Supervisor)),
     ("POST", "/v1/conversations", Some(r#"{"scenario":"chat","queue":999999}"#), Some(Role::Admin)),
     ("POST", "/v1/conversations/999999/close", None, Some(Role::Admin)),
     ("GET", "/v1/admin/agents", None, Some(Role::Admin)),

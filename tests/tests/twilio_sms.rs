@@ -289,3 +289,27 @@ async fn r02_a_pending_reply_survives_a_restart_and_goes_out_after_it() {
     assert_eq!((sent.state, sent.attempts), (DeliveryState::Sent, 2));
     assert_eq!(fake.wait_for(2).await.len(), 2, "one failed attempt before the restart, one after");
 }
+
+#[tokio::test]
+async fn r02_the_first_sms_to_a_fresh_workspace_waits_in_the_default_queue_and_reaches_the_first_agent() {
+    // Twilio does not retry a 409: a fresh workspace must keep the customer's text, not refuse it.
+    let fake = FakeTwilio::start(vec![]).await;
+    let ws = workspace(&fake).await;
+    let queues = ws.admin.queues().await.unwrap();
+    assert_eq!(queues.iter().map(|q| q.name.as_str()).collect::<Vec<_>>(), ["Default"], "seeded on the empty database");
+    let p = sms("SM0900", ADA, "Is anybody there?");
+    let (status, body) = post(&ws, &p, Some(&sign(&p, TOKEN, "HMAC_SHA1")), None).await;
+    assert_eq!(status, 200, "{body}");
+
+    // An admin staffs the Default queue: the waiting text is offered at once.
+    let a = ws.person("Alex Agent", Role::Agent).await;
+    let mut sub = a.subscribe().await;
+    a.client.set_presence(Presence { base: BasePresence::Available, custom: None }).await.unwrap();
+    let q = &queues[0];
+    ws.admin.update_queue(q.id, &QueueInput { name: q.name.clone(), workstream: q.workstream, members: vec![a.id] }).await.unwrap();
+    let offer = next_offer(&mut sub).await;
+    assert_eq!(offer.scenario, Scenario::Sms);
+    let session = a.client.accept(offer.id).await.unwrap();
+    let t = a.client.transcript(session.id).await.unwrap();
+    assert_eq!(t.messages.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(), ["Is anybody there?"]);
+}

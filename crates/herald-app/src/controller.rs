@@ -17,7 +17,7 @@ use crate::model::{Answer, Call, Effect, Event, Failure, LinkChange, Model, Orig
 use crate::secrets::Secrets;
 use crate::settings;
 use crate::view::{Command, CommandError, DemoRole, DesktopSettings, DesktopState, NoticeLevel, ToastSupport};
-use herald_client::{Client, ClientError, SubscribeOptions};
+use herald_client::{Client, ClientError, SubscribeOptions, SubscriptionItem};
 use herald_notify::{Actions, Notifier, NotifyError, UserAction};
 use herald_protocol::{BasePresence, ErrorCode, Me, OfferId, Presence, Role, Timestamp};
 use std::collections::VecDeque;
@@ -289,6 +289,7 @@ impl App {
             Effect::Call(call, origin) => return Ok(Some(self.call(call, origin).await)),
             Effect::BringToFront => self.0.host.bring_to_front(),
             Effect::Connect { link, settings } => return Ok(self.connect(link, settings).await),
+            Effect::LoadSnapshot { link } => return Ok(self.load_snapshot(link).await),
             Effect::DemoTraffic(on) => {
                 if let Some(e) = self.0.link.lock().await.embedded.as_ref() {
                     e.set_traffic(on);
@@ -428,8 +429,12 @@ impl App {
         let mut modes = sub.transport_watch();
         loop {
             tokio::select! {
-                entry = sub.next() => match entry {
-                    Some(entry) => self.feed(Event::Entry { link, entry }).await,
+                item = sub.next_item() => match item {
+                    Some(SubscriptionItem::Entry(entry)) => self.feed(Event::Entry { link, entry }).await,
+                    Some(SubscriptionItem::Resync(resync)) => {
+                        tracing::info!(?resync, "the workspace's event log restarted or was pruned: reloading");
+                        self.feed(Event::Resync { link, resync }).await;
+                    }
                     None => {
                         self.feed(Event::Link { link, change: LinkChange::Refused }).await;
                         return;
@@ -442,6 +447,33 @@ impl App {
                     let t = *modes.borrow_and_update();
                     tracing::info!(transport = ?t, "workspace link");
                     self.feed(Event::Link { link, change: LinkChange::Transport(t) }).await;
+                }
+            }
+        }
+    }
+
+    /// Reads the agent (and a supervisor's team) again for link `link`, retrying until the
+    /// workspace answers; the link task waits meanwhile, so no entry overtakes the snapshot.
+    async fn load_snapshot(&self, link: u64) -> Option<Event> {
+        let mut backoff = Duration::from_millis(250);
+        loop {
+            let Linked { client, url } = self.linked().clone()?;
+            if self.model().link() != link {
+                return None;
+            }
+            match client.me().await {
+                Ok(me) => {
+                    if matches!(me.agent.role, Role::Supervisor | Role::Admin) {
+                        let team = client.team().await.map_err(|e| command_error(&e, &url));
+                        self.feed(Event::Team { link, team }).await;
+                    }
+                    return Some(Event::Snapshot { link, me });
+                }
+                Err(e) if e.status() == Some(401) => return Some(Event::Link { link, change: LinkChange::Refused }),
+                Err(e) => {
+                    tracing::warn!(workspace = %url, error = %e, "cannot reload the agent; retrying");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(10));
                 }
             }
         }

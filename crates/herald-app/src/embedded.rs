@@ -28,6 +28,8 @@ impl Embedded {
             database_url: database_url.clone(),
             admin_token: None,
             demo: Some(DemoConfig { colleagues: 3, per_minute, traffic: traffic.clone() }),
+            limits: Default::default(),
+            retention: Default::default(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let running = herald_workspace::start(config, listener).await?;

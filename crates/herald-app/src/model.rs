@@ -26,8 +26,8 @@ use crate::view::{Command, CommandError, ConnectionStatus, DesktopSettings, Desk
 use herald_client::Transport;
 use herald_notify::{Toast, UserAction};
 use herald_protocol::{
-    AgentId, AgentSummary, CallAction, ErrorCode, EventEnvelope, Me, Message, Offer, OfferId, OfferState, Presence, Session, SessionId,
-    Timestamp, Transcript,
+    AgentId, AgentSummary, CallAction, ErrorCode, EventEnvelope, Me, Message, Offer, OfferId, OfferState, Presence, Resync, Session,
+    SessionId, Timestamp, Transcript,
 };
 use std::collections::HashSet;
 
@@ -59,6 +59,9 @@ pub enum Event {
     Team { link: u64, team: Result<Vec<AgentSummary>, CommandError> },
     /// An entry of the agent's event log.
     Entry { link: u64, entry: EventEnvelope },
+    /// The workspace's event log cannot continue where the link stands (pruned, or restored
+    /// from an older backup): reload the snapshot, then go on with the entries that follow.
+    Resync { link: u64, resync: Resync },
     /// The workspace answered a [`Call`].
     Answered(Answer),
     /// The workspace refused a [`Call`], or could not be asked.
@@ -88,6 +91,9 @@ pub enum Effect {
     BringToFront,
     /// Start link `link` for these settings: the embedded workspace when no URL is set.
     Connect { link: u64, settings: DesktopSettings },
+    /// Read the agent again on link `link` (and a supervisor's team); feed back
+    /// [`Event::Snapshot`] (after a [`Event::Resync`]).
+    LoadSnapshot { link: u64 },
     /// The embedded demo's customer traffic on or off.
     DemoTraffic(bool),
     /// Store the token, switch autostart, write `settings.json` (stop at the first failure and
@@ -325,6 +331,11 @@ impl Model {
             Event::Entry { link, entry } => {
                 if link == self.link {
                     self.on_entry(now, focus, entry, &mut fx);
+                }
+            }
+            Event::Resync { link, resync } => {
+                if link == self.link {
+                    self.on_resync(resync, &mut fx);
                 }
             }
             Event::Answered(answer) => self.on_answer(answer, &mut fx),

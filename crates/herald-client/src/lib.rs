@@ -5,15 +5,15 @@
 //! follows the agent's event log: SSE first, reconnecting with exponential backoff and full
 //! jitter, resuming after the last sequence number it delivered; when the stream cannot be held
 //! it falls back to long polling, and goes back to SSE later. Entries are delivered in order and
-//! never twice, whatever the transport did.
+//! never twice, whatever the transport did. When the workspace's log cannot continue where the
+//! subscription stands (pruned, or restored from an older backup) the workspace says `resync`
+//! and [`Subscription::next_item`] yields [`SubscriptionItem::Resync`]: reload the state, then
+//! go on with the entries that follow.
 //!
 //! Not here: retries of commands (accept/reject are not idempotent on purpose — a retry after an
 //! unknown outcome would meet 409 and say so).
 
-use eventsource_stream::Eventsource;
-use futures_util::StreamExt;
 use herald_protocol::*;
-use rand::Rng;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
@@ -21,6 +21,10 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use url::Url;
+
+mod follow;
+pub use follow::SubscriptionItem;
+use follow::follow;
 
 /// What went wrong talking to the workspace.
 #[derive(Debug, thiserror::Error)]
@@ -72,7 +76,10 @@ impl Client {
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
-        let http = reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).build()?;
+        // A kept-alive connection is dropped here before the workspace closes it (its header
+        // timeout, 10 s by default, also ends idle connections): a request never goes out on a
+        // connection the server is closing.
+        let http = reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).pool_idle_timeout(Duration::from_secs(5)).build()?;
         Ok(Self { http, base, token: token.map(Arc::from) })
     }
 
@@ -229,6 +236,11 @@ impl Client {
     /// R30: a supervisor resets an agent's presence.
     pub async fn reset_presence_of(&self, agent: AgentId) -> Result<AgentSummary> {
         self.post::<(), _>(&format!("/v1/team/{}/reset-presence", agent.0), None).await
+    }
+
+    /// R25: what waits in a queue for an agent, oldest first (supervisors and admins).
+    pub async fn waiting(&self, queue: QueueId) -> Result<Vec<WaitingItem>> {
+        self.get(&format!("/v1/queues/{}/waiting", queue.0)).await
     }
 
     // ----- ingress -----
@@ -412,21 +424,36 @@ pub enum Transport {
 /// An agent's event log, delivered in order and never twice. Dropping it stops the task.
 #[derive(Debug)]
 pub struct Subscription {
-    rx: mpsc::Receiver<EventEnvelope>,
+    rx: mpsc::Receiver<SubscriptionItem>,
     mode: watch::Receiver<Transport>,
     task: JoinHandle<()>,
     last_seq: u64,
 }
 
 impl Subscription {
-    /// The next entry; `None` once the subscription has stopped (token refused).
+    /// The next entry, passing over resyncs; `None` once the subscription has stopped (token
+    /// refused). A consumer that keeps state built from the log uses [`Subscription::next_item`]
+    /// to be told when to reload it.
     pub async fn next(&mut self) -> Option<EventEnvelope> {
-        let e = self.rx.recv().await?;
-        self.last_seq = e.seq;
-        Some(e)
+        loop {
+            if let SubscriptionItem::Entry(e) = self.next_item().await? {
+                return Some(e);
+            }
+        }
     }
 
-    /// The sequence number of the last entry returned by `next`.
+    /// The next entry or [`SubscriptionItem::Resync`]; `None` once the subscription has stopped.
+    pub async fn next_item(&mut self) -> Option<SubscriptionItem> {
+        let item = self.rx.recv().await?;
+        self.last_seq = match &item {
+            SubscriptionItem::Entry(e) => e.seq,
+            SubscriptionItem::Resync(r) => r.first_seq.saturating_sub(1),
+        };
+        Some(item)
+    }
+
+    /// The sequence number of the last entry returned by `next` (after a resync: the one
+    /// before the first entry that follows it).
     pub fn last_seq(&self) -> u64 {
         self.last_seq
     }
@@ -450,149 +477,4 @@ impl Drop for Subscription {
     fn drop(&mut self) {
         self.task.abort();
     }
-}
-
-enum Ended {
-    /// The stream ended or broke after delivering; reconnect soon.
-    Broken,
-    /// Could not open it at all.
-    Failed,
-    Unauthorized,
-    /// The receiver is gone.
-    Closed,
-}
-
-fn backoff(opts: &SubscribeOptions, failures: u32) -> Duration {
-    let exp = opts.initial_backoff.saturating_mul(1u32 << failures.min(16));
-    let cap = exp.min(opts.max_backoff);
-    // Full jitter: anywhere between zero and the capped exponential delay.
-    Duration::from_millis(rand::rng().random_range(0..=cap.as_millis() as u64))
-}
-
-async fn follow(client: Client, mut after: u64, opts: SubscribeOptions, tx: mpsc::Sender<EventEnvelope>, mode: watch::Sender<Transport>) {
-    let mut failures = 0u32;
-    loop {
-        let _ = mode.send(Transport::Connecting);
-        let ended = stream_once(&client, &mut after, &opts, &tx, &mode).await;
-        match ended {
-            Ended::Closed => return,
-            Ended::Unauthorized => {
-                let _ = mode.send(Transport::Unauthorized);
-                return;
-            }
-            Ended::Broken => failures = 0,
-            Ended::Failed => failures += 1,
-        }
-        if failures >= opts.sse_failures_before_polling {
-            tracing::info!(after, "event stream cannot be held; polling instead");
-            let _ = mode.send(Transport::Polling);
-            match poll_for(&client, &mut after, &opts, &tx).await {
-                Ended::Closed => return,
-                Ended::Unauthorized => {
-                    let _ = mode.send(Transport::Unauthorized);
-                    return;
-                }
-                Ended::Broken | Ended::Failed => {}
-            }
-            failures = 0;
-        }
-        let _ = mode.send(Transport::Backoff);
-        tokio::time::sleep(backoff(&opts, failures)).await;
-    }
-}
-
-/// Delivers `e` unless it was delivered already. `false` when the receiver is gone.
-async fn deliver(e: EventEnvelope, after: &mut u64, tx: &mpsc::Sender<EventEnvelope>) -> bool {
-    if e.seq <= *after {
-        return true;
-    }
-    *after = e.seq;
-    tx.send(e).await.is_ok()
-}
-
-async fn stream_once(
-    client: &Client,
-    after: &mut u64,
-    opts: &SubscribeOptions,
-    tx: &mpsc::Sender<EventEnvelope>,
-    mode: &watch::Sender<Transport>,
-) -> Ended {
-    let rb = match client.request(reqwest::Method::GET, "/v1/events") {
-        Ok(rb) => rb,
-        Err(_) => return Ended::Failed,
-    };
-    // No overall timeout on a stream: silence is detected by the idle timeout below.
-    let rb = rb
-        .timeout(Duration::from_secs(60 * 60 * 24 * 365))
-        .header("accept", "text/event-stream")
-        .header("last-event-id", after.to_string());
-    let res = match rb.send().await {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::debug!(error = %e, "event stream connect failed");
-            return Ended::Failed;
-        }
-    };
-    if res.status() == reqwest::StatusCode::UNAUTHORIZED {
-        return Ended::Unauthorized;
-    }
-    let is_sse = res.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/event-stream"));
-    if !res.status().is_success() || !is_sse {
-        tracing::debug!(status = %res.status(), "event stream refused");
-        return Ended::Failed;
-    }
-    let _ = mode.send(Transport::Streaming);
-    let mut events = res.bytes_stream().eventsource();
-    loop {
-        let next = match tokio::time::timeout(opts.idle_timeout, events.next()).await {
-            Ok(n) => n,
-            Err(_) => {
-                tracing::debug!("event stream went silent");
-                return Ended::Broken;
-            }
-        };
-        match next {
-            None => return Ended::Broken,
-            Some(Err(e)) => {
-                tracing::debug!(error = %e, "event stream broke");
-                return Ended::Broken;
-            }
-            Some(Ok(ev)) => {
-                let Ok(env) = serde_json::from_str::<EventEnvelope>(&ev.data) else {
-                    tracing::warn!(data = %ev.data, "unreadable event; skipping");
-                    continue;
-                };
-                if !deliver(env, after, tx).await {
-                    return Ended::Closed;
-                }
-            }
-        }
-    }
-}
-
-async fn poll_for(client: &Client, after: &mut u64, opts: &SubscribeOptions, tx: &mpsc::Sender<EventEnvelope>) -> Ended {
-    let until = tokio::time::Instant::now() + opts.polling_period;
-    let mut failures = 0u32;
-    while tokio::time::Instant::now() < until {
-        match client.poll(*after, opts.poll_wait).await {
-            Ok(page) => {
-                failures = 0;
-                for e in page.events {
-                    if !deliver(e, after, tx).await {
-                        return Ended::Closed;
-                    }
-                }
-            }
-            Err(ClientError::Api { status: 401, .. }) => return Ended::Unauthorized,
-            Err(e) => {
-                tracing::debug!(error = %e, "poll failed");
-                failures += 1;
-                tokio::time::sleep(backoff(opts, failures)).await;
-            }
-        }
-        if tx.is_closed() {
-            return Ended::Closed;
-        }
-    }
-    Ended::Broken
 }

@@ -345,6 +345,10 @@ pub struct Settings {
     /// How long an agent's app may be gone before the agent is marked Offline.
     #[serde(default = "Settings::default_disconnect_grace_secs")]
     pub disconnect_grace_secs: u32,
+    /// R25: an item that everyone eligible rejected or let time out is offered to them again
+    /// when nobody else took it within this many seconds of going back to the queue (1–86400).
+    #[serde(default = "Settings::default_reoffer_after_secs")]
+    pub reoffer_after_secs: u32,
     /// R31: custom presences, each mapped onto a base presence.
     #[serde(default)]
     pub custom_presences: Vec<CustomPresence>,
@@ -360,6 +364,9 @@ impl Settings {
     fn default_disconnect_grace_secs() -> u32 {
         20
     }
+    fn default_reoffer_after_secs() -> u32 {
+        30
+    }
 
     pub fn validate(&self) -> Result<(), Invalid> {
         if self.max_sessions == 0 || self.max_sessions > 100 {
@@ -370,6 +377,9 @@ impl Settings {
         }
         if self.unseen_redirect_secs > 24 * 3600 {
             return Err(Invalid::new("unseen_redirect_secs", "must be at most 86400"));
+        }
+        if self.reoffer_after_secs == 0 || self.reoffer_after_secs > 24 * 3600 {
+            return Err(Invalid::new("reoffer_after_secs", "must be 1–86400"));
         }
         for (i, p) in self.custom_presences.iter().enumerate() {
             check_name(&format!("custom_presences[{i}].name"), &p.name)?;
@@ -390,6 +400,7 @@ impl Default for Settings {
             unseen_redirect_secs: Self::default_unseen_redirect_secs(),
             reroute_unseen_immediately: false,
             disconnect_grace_secs: Self::default_disconnect_grace_secs(),
+            reoffer_after_secs: Self::default_reoffer_after_secs(),
             custom_presences: Vec::new(),
         }
     }

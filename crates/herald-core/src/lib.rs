@@ -29,9 +29,9 @@
 //!   - `router/presence.rs`: presence, blocks and banners, supervisor reset, connections
 //!     (R24, R26–R31).
 //!   - `router/timers.rs`: `Input::Tick` — offer deadlines, unseen offers, missed offers,
-//!     disconnect grace (R14, R19, R24–R26).
+//!     re-offers of declined items, disconnect grace (R14, R19, R24–R26).
 //!   - `router/admin.rs`: agents, templates, settings, workstreams, queues, contacts (R20, R22, R30).
-//!   - `router/reads.rs`: read-only views, the supervisor's team (R30, R34).
+//!   - `router/reads.rs`: read-only views, the supervisor's team and waiting work (R25, R30, R34).
 //!   - `router/invariants.rs`: [`Router::check_invariants`], for the property tests.
 //!   - `router/bookkeeping.rs`: the id counter, events and saves of one input, timers, ownership.
 //!   - `router/error.rs`: [`CoreError`] with its typed details [`Owned`] and [`WrongState`].
@@ -47,6 +47,11 @@
 //! - Case assignments are never penalised by R24: they cannot be declined and stay assigned.
 //! - R27 fires when a *new* item arrives for a queue the agent serves while they are at the
 //!   maximum, not when queued items are re-scanned.
+//! - R25 "routed on" never strands a customer: an item everyone eligible rejected or let time
+//!   out waits in the queue; if nobody else took it `Settings::reoffer_after_secs` after it
+//!   went back there, the agents who declined it may have it again (still only when their
+//!   presence allows work, R29, and below the session maximum, R27). The agent who transferred
+//!   or escalated an item is never offered it.
 //! - An agent whose app is gone longer than the disconnect grace is set Offline by the system
 //!   (no banner) and restored when the app comes back.
 

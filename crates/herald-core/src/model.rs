@@ -120,9 +120,18 @@ pub struct WorkItem {
     pub target_agent: Option<AgentId>,
     pub created_at: Timestamp,
     pub state: WorkItemState,
-    /// Agents who rejected it or let it time out: never offered it again (R25).
+    /// Agents it is not offered to: who rejected it or let it time out (R25) — until the
+    /// re-offer cool-down lifts that — and the agent who handed it on (`from_agent`).
     #[serde(default)]
     pub excluded: BTreeSet<AgentId>,
+    /// The agent who transferred or escalated it (R6, R7): never offered it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "wire", ts(optional))]
+    pub from_agent: Option<AgentId>,
+    /// When it last went (back) to the queue; unset while offered or assigned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "wire", ts(optional))]
+    pub queued_since: Option<Timestamp>,
     /// The conversation this item carries on (set on transfers and escalations, R6/R7): its
     /// messages are that conversation's. Unset: the item starts its own conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -134,6 +143,12 @@ impl WorkItem {
     /// The conversation's id: the id of its first work item.
     pub fn conversation_id(&self) -> WorkItemId {
         self.conversation.unwrap_or(self.id)
+    }
+
+    /// The excluded agents who rejected it or let it time out: the ones the re-offer cool-down
+    /// lets have it again (R25).
+    pub fn declined_by(&self) -> impl Iterator<Item = AgentId> + '_ {
+        self.excluded.iter().copied().filter(move |a| Some(*a) != self.from_agent)
     }
 }
 
@@ -434,6 +449,12 @@ pub enum AgentEvent {
     BannerCleared,
     /// Supervisors only: one of their team changed (R30, R34).
     TeamAgentChanged(AgentSummary),
+    /// Supervisors only: items entered or left a queue's waiting list; `waiting` is how many
+    /// wait now (R25). The list itself is `GET /v1/queues/{id}/waiting`.
+    QueueChanged {
+        queue: QueueId,
+        waiting: u32,
+    },
     /// A message in one of the agent's sessions: from the customer, a bot, or the agent.
     MessageAdded(Message),
     /// A message changed: its delivery moved on (sent, retried, failed).

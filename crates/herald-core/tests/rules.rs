@@ -266,8 +266,8 @@ fn missed_offer_sets_inactive_with_banner_only_when_enabled() {
 }
 
 #[test]
-fn timeout_reroutes_to_next_agent_never_back() {
-    // R25
+fn timeout_reroutes_to_next_agent_not_back_at_once() {
+    // R25 (back after the cool-down: tests/reoffer.rs)
     let mut w = World::new(2);
     let item = w.request(Scenario::Chat, "Ada");
     let first = w.offer_for(item).unwrap();
@@ -277,7 +277,7 @@ fn timeout_reroutes_to_next_agent_never_back() {
     assert_ne!(second.agent, first.agent);
     w.ok(Input::Displayed { agent: second.agent, offer: second.id });
     w.advance(120);
-    assert!(w.offer_for(item).is_none(), "nobody left who has not let it time out");
+    assert!(w.offer_for(item).is_none(), "nobody left who has not let it time out; the cool-down runs");
     assert_eq!(w.router.work_item(item).unwrap().state, WorkItemState::Queued, "back to the queue");
     // A new agent joining the queue gets it.
     let c = match w.ok(Input::UpsertAgent(AgentSpec { id: None, name: "Carol".into(), role: Role::Agent })) {
@@ -376,7 +376,7 @@ fn eleventh_item_with_ten_sessions_sets_dnd() {
 }
 
 #[test]
-fn reject_sets_dnd_only_when_enabled_and_never_reoffers() {
+fn reject_sets_dnd_only_when_enabled_and_routes_on() {
     // R28, R25
     let mut w = World::new(2);
     w.template(Scenario::Chat, |t| t.reject_allowed = true);
@@ -388,7 +388,7 @@ fn reject_sets_dnd_only_when_enabled_and_never_reoffers() {
     let next = w.offer_for(item).unwrap();
     assert_ne!(next.agent, o.agent);
     w.ok(Input::Reject { agent: next.agent, offer: next.id });
-    assert!(w.offer_for(item).is_none(), "both rejected: never offered to them again");
+    assert!(w.offer_for(item).is_none(), "both rejected: not offered to them again before the cool-down");
 
     let mut w = World::new(2);
     w.template(Scenario::Chat, |t| t.reject_allowed = true);
@@ -419,7 +419,7 @@ fn blocked_agent_gets_no_work_until_presence_allows_it() {
     assert!(w.router.agent(a).unwrap().banner().is_none());
     assert!(w.events_of(a).iter().any(|e| matches!(e, AgentEvent::BannerCleared)));
     assert_eq!(w.offer_for(item2).unwrap().agent, a, "Busy is allowed by this workstream");
-    assert!(w.offer_for(item).is_none(), "the missed item is never re-offered to the same agent");
+    assert!(w.offer_for(item).is_none(), "the missed item is not re-offered to the same agent before the cool-down");
     // Choosing a presence also clears the banner.
     w.advance(120);
     assert_eq!(w.presence(a), BasePresence::Inactive);

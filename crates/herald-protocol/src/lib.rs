@@ -13,6 +13,8 @@
 //!   `wire`). Their serde shape *is* the wire shape; the generated TypeScript check catches any
 //!   change to it.
 //! - [`EventEnvelope`]: one entry of an agent's ordered event log; `seq` is the SSE `id`.
+//!   [`Resync`]: the log cannot resume where the client asked (pruned, or restored from an
+//!   older backup): reload the state, then continue.
 //! - [`ApiError`] with a stable [`ErrorCode`]: the UI matches on the code, never on the message.
 //! - Request/response bodies, one per endpoint, named after it.
 
@@ -60,12 +62,15 @@ pub enum ErrorCode {
     RejectNotAllowed,
     /// 409: the session or call is not in a state that allows this.
     WrongState,
+    /// 429: too many requests from this client address or in this conversation (the public web
+    /// chat's rate limits); the `Retry-After` header says in how many seconds to try again.
+    RateLimited,
     /// 500: something broke on the server; details are in its log, not here.
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 9] = [
+    pub const ALL: [ErrorCode; 10] = [
         ErrorCode::InvalidInput,
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
@@ -74,6 +79,7 @@ impl ErrorCode {
         ErrorCode::OfferNotPending,
         ErrorCode::RejectNotAllowed,
         ErrorCode::WrongState,
+        ErrorCode::RateLimited,
         ErrorCode::Internal,
     ];
 }
@@ -167,6 +173,28 @@ pub struct SendMessageRequest {
 pub struct Transcript {
     pub session: Session,
     pub messages: Vec<Message>,
+}
+
+/// `GET /v1/queues/{id}/waiting`: one item waiting in the queue for an agent (R25); the list is
+/// oldest first. `queue_changed` events say when the number waiting changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct WaitingItem {
+    pub work_item: WorkItemId,
+    pub scenario: Scenario,
+    pub channel: Channel,
+    pub customer: Customer,
+    /// When the customer's request (or the transfer) came in.
+    pub created_at: Timestamp,
+    /// When it last went (back) to the queue: on arrival, or after a reject or a timeout.
+    pub queued_since: Timestamp,
+    /// How long the customer has waited so far, from `created_at`, in seconds.
+    #[ts(type = "number")]
+    pub waited_secs: u64,
+    /// Agents who rejected it or let it time out: offered it again from `reoffer_at` (R25).
+    pub declined_by: Vec<AgentId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reoffer_at: Option<Timestamp>,
 }
 
 /// A new work item was created.
@@ -427,6 +455,30 @@ pub struct EventsPage {
     /// The last sequence number in the log (poll after it next time).
     #[ts(type = "number")]
     pub last_seq: u64,
+    /// Present when `after` cannot be resumed from (see [`Resync`]): reload the state
+    /// (`GET /v1/me`); `events` then are the log's entries from `resync.first_seq` on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub resync: Option<Resync>,
+}
+
+/// The log cannot continue after the position a client asked for: the entries after it were
+/// pruned (older than the retention window), or the log is behind it (the workspace was restored
+/// from an older backup). The client must reload its state (`GET /v1/me`, whose `last_seq` is
+/// where that state stands) and continue from there. SSE sends it as `event: resync` (its `id`
+/// is `first_seq - 1`) and then the retained entries from `first_seq` on; polling puts it in
+/// [`EventsPage::resync`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Resync {
+    /// The position the client asked to resume after.
+    #[ts(type = "number")]
+    pub after: u64,
+    /// The oldest entry the log still holds (0: the log is empty).
+    #[ts(type = "number")]
+    pub first_seq: u64,
+    /// The newest entry in the log (0: the log is empty).
+    #[ts(type = "number")]
+    pub last_seq: u64,
 }
 
 /// Writes the TypeScript of every wire type into `dir` (one file per type).
@@ -453,6 +505,7 @@ pub fn export_typescript(dir: &std::path::Path) -> Result<(), ts_rs::ExportError
         BotEscalation,
         TransferRequest,
         WorkItemCreated,
+        WaitingItem,
         NewConversation,
         AgentInput,
         IssuedToken,
@@ -460,6 +513,7 @@ pub fn export_typescript(dir: &std::path::Path) -> Result<(), ts_rs::ExportError
         QueueInput,
         ContactInput,
         EventsPage,
+        Resync,
         Agent,
         Template,
         Settings,

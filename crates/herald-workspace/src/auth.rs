@@ -1,18 +1,32 @@
 //! Bearer tokens: random, shown once, stored as SHA-256 hashes, revocable. The active ones are
 //! cached in memory so a request never waits on the database to be authenticated.
+//!
+//! Access can end while a request is open: an event stream or long poll watches
+//! [`Tokens::watch`], which ticks on every revocation and role change, and ends when its token is
+//! no longer active or its agent's role changed — a revoked token never receives another event.
 
 use crate::store::{Store, StoreError};
 use base64::Engine as _;
 use herald_core::AgentId;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::RwLock;
+use tokio::sync::watch;
 
 /// The token cache. See the module docs.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Tokens {
     by_hash: RwLock<HashMap<String, (u64, AgentId)>>,
+    active: RwLock<HashSet<u64>>,
+    /// Ticks when access may have ended somewhere (a revocation, a role change).
+    changes: watch::Sender<u64>,
+}
+
+impl Default for Tokens {
+    fn default() -> Self {
+        Self { by_hash: RwLock::default(), active: RwLock::default(), changes: watch::channel(0).0 }
+    }
 }
 
 /// SHA-256 of the token, hex.
@@ -30,8 +44,9 @@ pub fn new_token() -> String {
 impl Tokens {
     pub async fn load(store: &Store) -> Result<Self, StoreError> {
         let active = store.active_tokens().await?;
+        let ids = active.iter().map(|s| s.id).collect();
         let by_hash = active.into_iter().map(|s| (s.hash, (s.id, s.agent))).collect();
-        Ok(Tokens { by_hash: RwLock::new(by_hash) })
+        Ok(Tokens { by_hash: RwLock::new(by_hash), active: RwLock::new(ids), ..Tokens::default() })
     }
 
     /// Which agent (and token id) this bearer token signs in, if it is active.
@@ -44,6 +59,7 @@ impl Tokens {
         let hash = hash_token(token);
         let id = store.insert_token(agent, &hash, now_ms).await?;
         self.by_hash.write().unwrap_or_else(|p| p.into_inner()).insert(hash, (id, agent));
+        self.active.write().unwrap_or_else(|p| p.into_inner()).insert(id);
         Ok(id)
     }
 
@@ -58,6 +74,24 @@ impl Tokens {
     pub async fn revoke(&self, store: &Store, id: u64, now_ms: u64) -> Result<bool, StoreError> {
         let done = store.revoke_token(id, now_ms).await?;
         self.by_hash.write().unwrap_or_else(|p| p.into_inner()).retain(|_, (tid, _)| *tid != id);
+        self.active.write().unwrap_or_else(|p| p.into_inner()).remove(&id);
+        self.access_changed();
         Ok(done)
+    }
+
+    /// Whether the token with this id is still active.
+    pub fn is_active(&self, id: u64) -> bool {
+        self.active.read().unwrap_or_else(|p| p.into_inner()).contains(&id)
+    }
+
+    /// Tells open streams to check their access again (after a role change; revocations do it
+    /// themselves).
+    pub fn access_changed(&self) {
+        self.changes.send_modify(|n| *n += 1);
+    }
+
+    /// Ticks on every revocation and role change.
+    pub fn watch(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 }

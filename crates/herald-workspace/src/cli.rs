@@ -1,10 +1,12 @@
 //! The `herald-workspace` command line.
 
-use crate::Config;
 use crate::channels::{ChannelsConfig, RetryPolicy, TwilioConfig};
 use crate::demo::DemoConfig;
+use crate::retention::Retention;
+use crate::{Config, Limits, Rate};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(name = "herald-workspace", version, about = "The Herald routing workspace")]
@@ -36,8 +38,17 @@ enum Command {
         /// Simulated colleagues in the demo team.
         #[arg(long, default_value_t = 3)]
         demo_colleagues: usize,
+        /// Event-log entries newer than this many days are kept (an app away longer reloads).
+        #[arg(long, env = "HERALD_RETENTION_DAYS", default_value_t = Retention::DEFAULT_DAYS)]
+        retention_days: u64,
+        /// The newest entries of each agent's event log kept however old (at least 1).
+        #[arg(long, env = "HERALD_RETENTION_KEEP", default_value_t = Retention::DEFAULT_KEEP,
+            value_parser = clap::value_parser!(u64).range(1..))]
+        retention_keep: u64,
         #[command(flatten)]
         channels: ChannelArgs,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -93,6 +104,60 @@ impl ChannelArgs {
     }
 }
 
+/// Connections, timeouts and the public web chat's rate limits (README: "Limits").
+#[derive(Debug, clap::Args)]
+struct LimitArgs {
+    /// Connections held at once (agents' event streams included); more wait until one closes.
+    #[arg(long, env = "HERALD_MAX_CONNECTIONS", default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Seconds a client has to send a request's headers (also closes idle kept-alive connections); 0: no limit.
+    #[arg(long, env = "HERALD_HEADER_TIMEOUT", default_value = "10", value_parser = seconds)]
+    header_timeout: Duration,
+    /// Seconds without a byte either way before a connection is closed (keep above 30); 0: no limit.
+    #[arg(long, env = "HERALD_IDLE_TIMEOUT", default_value = "60", value_parser = seconds)]
+    idle_timeout: Duration,
+    /// Web chats one client address may start at once (every attempt counts); 0: no limit.
+    #[arg(long, env = "HERALD_CHAT_START_BURST", default_value_t = 10)]
+    chat_start_burst: u32,
+    /// …then one more every this many seconds.
+    #[arg(long, env = "HERALD_CHAT_START_EVERY", default_value = "6", value_parser = seconds)]
+    chat_start_every: Duration,
+    /// Messages a web chat customer may send at once in one conversation; 0: no limit.
+    #[arg(long, env = "HERALD_CHAT_MESSAGE_BURST", default_value_t = 10)]
+    chat_message_burst: u32,
+    /// …then one more every this many seconds.
+    #[arg(long, env = "HERALD_CHAT_MESSAGE_EVERY", default_value = "1", value_parser = seconds)]
+    chat_message_every: Duration,
+    /// Behind a reverse proxy: count web chat clients by the last X-Forwarded-For address (the
+    /// one the proxy appended) instead of the peer. Never set it without a proxy: anyone can
+    /// send that header.
+    #[arg(long, env = "HERALD_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
+}
+
+impl LimitArgs {
+    fn into_limits(self) -> Limits {
+        let rate = |burst, every| (burst > 0).then_some(Rate { burst, every });
+        Limits {
+            max_connections: self.max_connections,
+            header_timeout: self.header_timeout,
+            idle_timeout: self.idle_timeout,
+            chat_starts: rate(self.chat_start_burst, self.chat_start_every),
+            chat_messages: rate(self.chat_message_burst, self.chat_message_every),
+            trust_forwarded_for: self.trust_forwarded_for,
+        }
+    }
+}
+
+/// Seconds (`10`, `0.5`) as a duration.
+fn seconds(raw: &str) -> Result<Duration, String> {
+    raw.trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| format!("{raw:?} is not a number of seconds"))
+}
+
 /// The default database: `workspace.db` under the platform's data directory for Herald.
 pub fn default_database() -> anyhow::Result<(String, PathBuf)> {
     let dirs = directories::ProjectDirs::from("org", "Herald", "herald")
@@ -114,13 +179,26 @@ pub fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&crate::http::openapi())?);
             Ok(())
         }
-        Command::Serve { listen, database, admin_token, demo, demo_rate, demo_colleagues, channels } => {
+        Command::Serve {
+            listen,
+            database,
+            admin_token,
+            demo,
+            demo_rate,
+            demo_colleagues,
+            retention_days,
+            retention_keep,
+            channels,
+            limits,
+        } => {
             let database_url = match database {
                 Some(d) => d,
                 None => default_database()?.0,
             };
             let demo = demo.then_some(DemoConfig { colleagues: demo_colleagues, per_minute: demo_rate, ..Default::default() });
-            let config = Config { database_url, admin_token: admin_token.filter(|t| !t.is_empty()), demo };
+            let limits = limits.into_limits();
+            let retention = Retention::days(retention_days, retention_keep);
+            let config = Config { database_url, admin_token: admin_token.filter(|t| !t.is_empty()), demo, limits, retention };
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {
                 let listener =

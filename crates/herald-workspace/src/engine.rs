@@ -7,7 +7,7 @@
 //! of what is durable.
 
 use crate::realtime::Hub;
-use crate::store::{Store, StoreError};
+use crate::store::{Extra, Store, StoreError};
 use herald_core::{AgentId, CoreError, Input, Reply, Router, Timestamp};
 use herald_protocol::EventEnvelope;
 use std::collections::HashMap;
@@ -90,6 +90,17 @@ impl Engine {
     /// Applies one input, persists it, wakes the streams, then reads the router under the same
     /// lock (so the answer shows exactly this change).
     pub async fn apply_then<R>(&self, input: Input, read: impl FnOnce(&Router, &Reply) -> R) -> Result<R, EngineError> {
+        self.apply_with(input, |_| Vec::new(), read).await
+    }
+
+    /// [`Engine::apply_then`], with rows of the edge's own (`extras`, given the reply) committed
+    /// in the same transaction as the change.
+    pub async fn apply_with<R>(
+        &self,
+        input: Input,
+        extras: impl FnOnce(&Reply) -> Vec<Extra>,
+        read: impl FnOnce(&Router, &Reply) -> R,
+    ) -> Result<R, EngineError> {
         let mut st = self.state.lock().await;
         let at = now();
         let applied = st.router.handle(at, input)?;
@@ -102,7 +113,9 @@ impl Engine {
                 EventEnvelope { seq: *seq, agent, at, event }
             })
             .collect();
-        if let Err(e) = self.store.commit(&applied.saves, &events).await {
+        let reply = applied.reply.unwrap_or(Reply::Done);
+        let extras = extras(&reply);
+        if let Err(e) = self.store.commit(&applied.saves, &events, &extras).await {
             tracing::error!(error = %e, "commit failed; reloading state from the store");
             let (snap, seqs) = self.store.load().await?;
             st.router = Router::restore(now(), snap);
@@ -116,7 +129,6 @@ impl Engine {
             self.changes.send_modify(|n| *n += 1);
         }
         self.timer.notify_one();
-        let reply = applied.reply.unwrap_or(Reply::Done);
         Ok(read(&st.router, &reply))
     }
 
@@ -146,5 +158,48 @@ impl Engine {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use herald_core::{NewWorkItem, Scenario, WorkItemId};
+
+    /// The rows an edge commits with a change ([`Extra`]) and the change are one transaction:
+    /// when the extra row cannot be written, the work item is not stored either, and memory
+    /// does not run ahead of the store (the web chat's item and its customer token, issue 11).
+    #[tokio::test]
+    async fn an_extra_row_and_its_change_commit_together_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("w.db").display());
+        let store = Store::open(&url).await.unwrap();
+        let engine = Engine::load(store.clone()).await.unwrap();
+        crate::channels::seed_default_queue(&engine).await.unwrap();
+        let queue = engine.read(|r, _| r.queues().next().map(|q| q.id)).await.unwrap();
+        sqlx::query("CREATE TRIGGER crash BEFORE INSERT ON webchat_conversations BEGIN SELECT RAISE(ABORT, 'disk gone'); END")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let request = Input::Request(NewWorkItem {
+            scenario: Scenario::Chat,
+            channel: None,
+            queue,
+            customer_name: "Ada".into(),
+            phone: None,
+            context: Default::default(),
+            target_agent: None,
+            messages: Vec::new(),
+        });
+        let extras = |reply: &Reply| match reply {
+            Reply::WorkItem(item) => vec![Extra::Webchat { item: *item, widget: "default".into(), token_hash: "h".into(), at_ms: 1 }],
+            _ => Vec::new(),
+        };
+        let res = engine.apply_with(request, extras, |_, r| r.clone()).await;
+        assert!(matches!(res, Err(EngineError::Store(_))), "{res:?}");
+        let in_memory: Vec<WorkItemId> = engine.read(|r, _| r.work_items().map(|i| i.id).collect()).await;
+        assert!(in_memory.is_empty(), "memory ran ahead of the store: {in_memory:?}");
+        let reloaded = Engine::load(store).await.unwrap();
+        assert_eq!(reloaded.read(|r, _| r.work_items().count()).await, 0, "nothing half-committed");
     }
 }

@@ -10,6 +10,7 @@
 //! - [`store`]: SQLite (sqlx, embedded additive migrations); entities as JSON plus each agent's
 //!   ordered event log.
 //! - [`realtime`]: live wake-ups per agent; SSE and polling both read the log.
+//! - [`retention`]: prunes the event logs in the background (a resync for what is gone).
 //! - [`auth`]: hashed, revocable bearer tokens; roles come from the agent record.
 //! - [`edge`]: what every HTTP edge shares — [`edge::AppState`], the one mapping of engine and
 //!   core errors to statuses ([`edge::error`]), parsing at the boundary ([`edge::extract`]).
@@ -22,6 +23,7 @@
 //! Dependency direction inside the crate: `http` → `channels` → `edge` → `engine` → `store`;
 //! no channel imports another channel's helpers (Twilio's live in [`channels::twilio`]).
 //! - [`demo`]: a demo team, simulated colleagues and a stream of mixed requests.
+//! - [`server`]: the accept loop: connection limit, header and idle timeouts, graceful stop.
 //! - [`cli`]: the `herald-workspace` command line.
 //!
 //! # Not here (yet)
@@ -37,6 +39,8 @@ pub mod edge;
 pub mod engine;
 pub mod http;
 pub mod realtime;
+pub mod retention;
+pub mod server;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -54,7 +58,13 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// Seed a demo team and generate traffic.
     pub demo: Option<demo::DemoConfig>,
+    /// Connections, timeouts and the public web chat's rate limits (on by default).
+    pub limits: Limits,
+    /// How much of the agents' event logs is kept ([`retention`]).
+    pub retention: retention::Retention,
 }
+
+pub use edge::limits::{Limits, Rate};
 
 /// A started workspace.
 #[derive(Debug)]
@@ -103,17 +113,20 @@ pub async fn start_with(config: Config, channels: channels::ChannelsConfig, list
         let _ = rx.wait_for(|s| *s).await;
     };
     tasks.push(tokio::spawn(engine.clone().run_timers(wait(stopped.clone()))));
+    tasks.push(tokio::spawn(retention::run(engine.clone(), config.retention.clone(), wait(stopped.clone()))));
     let mut seeded = None;
     if let Some(demo) = config.demo.clone() {
         let team = demo::seed(&engine, &tokens, &demo).await?;
         tasks.push(tokio::spawn(demo::run(engine.clone(), team.clone(), demo, wait(stopped.clone()))));
         seeded = Some(team);
     }
+    channels::seed_default_queue(&engine).await?;
     let channels = Arc::new(channels::Channels::new(channels));
     tasks.push(tokio::spawn(channels::outbox::run(engine.clone(), channels.clone(), wait(stopped.clone()))));
-    let state = edge::AppState { engine: engine.clone(), tokens: tokens.clone(), channels, shutdown: stopped.clone() };
+    let limits = Arc::new(edge::limits::RateLimiters::new(&config.limits));
+    let state = edge::AppState { engine: engine.clone(), tokens: tokens.clone(), channels, shutdown: stopped.clone(), limits };
     let app = http::router(state).layer(axum::middleware::from_fn(log_errors));
-    let server = tokio::spawn(axum::serve(listener, app).with_graceful_shutdown(wait(stopped)).into_future());
+    let server = tokio::spawn(server::serve(listener, app, config.limits.clone(), stopped));
     tracing::info!(
         listen = %format!("http://{addr}"),
         database = %config.database_url,

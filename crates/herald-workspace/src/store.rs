@@ -4,6 +4,8 @@
 //! WAL with `synchronous = NORMAL`: a committed transaction survives the process being killed
 //! (`kill -9`); only an OS crash or power loss can drop the last few.
 
+mod retention;
+
 use herald_core::{
     AgentId, DeliveryState, Message, MessageId, Offer, OfferId, Saved, Session, SessionId, SessionState, Snapshot, WorkItem, WorkItemId,
     WorkItemState,
@@ -76,7 +78,22 @@ fn json_of(s: &Saved) -> String {
 /// The schema, embedded at build time.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// A row an edge writes in the same transaction as the state change it belongs to, so a crash
+/// can never keep one without the other.
+#[derive(Clone, Debug)]
+pub enum Extra {
+    /// A customer's web chat and the hash of its token: the work item and the customer's only
+    /// key to it are one commit.
+    Webchat { item: WorkItemId, widget: String, token_hash: String, at_ms: u64 },
+}
+
 impl Store {
+    /// The pool, for tests that need to reach under the store (e.g. to make a write fail).
+    #[cfg(test)]
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// Opens (creating if missing) the database at `url` (`sqlite://path` or `sqlite::memory:`)
     /// and runs the embedded migrations.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
@@ -146,12 +163,26 @@ impl Store {
         Ok((snap, seqs))
     }
 
-    /// Writes one state change: the entities and the events, all or nothing.
-    pub async fn commit(&self, saves: &[Saved], events: &[EventEnvelope]) -> Result<(), StoreError> {
-        if saves.is_empty() && events.is_empty() {
+    /// Writes one state change: the entities, the events and the edge's own rows that belong
+    /// to it ([`Extra`]), all or nothing.
+    pub async fn commit(&self, saves: &[Saved], events: &[EventEnvelope], extras: &[Extra]) -> Result<(), StoreError> {
+        if saves.is_empty() && events.is_empty() && extras.is_empty() {
             return Ok(());
         }
         let mut tx = self.pool.begin().await?;
+        for x in extras {
+            match x {
+                Extra::Webchat { item, widget, token_hash, at_ms } => {
+                    sqlx::query("INSERT INTO webchat_conversations (work_item, widget, token_hash, created_at) VALUES (?, ?, ?, ?)")
+                        .bind(item.0 as i64)
+                        .bind(widget)
+                        .bind(token_hash)
+                        .bind(*at_ms as i64)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
         for s in saves {
             if let Saved::Message(m) = s {
                 let state = m.delivery.as_ref().map(|d| match d.state {
@@ -304,18 +335,6 @@ impl Store {
         sqlx::query("INSERT INTO widgets (id, json) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json")
             .bind(&w.id)
             .bind(serde_json::to_string(w).expect("widgets serialise"))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Records a customer's web chat and the hash of its token.
-    pub async fn insert_webchat(&self, item: WorkItemId, widget: &str, token_hash: &str, at_ms: u64) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO webchat_conversations (work_item, widget, token_hash, created_at) VALUES (?, ?, ?, ?)")
-            .bind(item.0 as i64)
-            .bind(widget)
-            .bind(token_hash)
-            .bind(at_ms as i64)
             .execute(&self.pool)
             .await?;
         Ok(())

@@ -7,6 +7,7 @@ import type { OfferId } from "./OfferId";
 import type { OfferState } from "./OfferState";
 import type { Presence } from "./Presence";
 import type { PresenceReason } from "./PresenceReason";
+import type { QueueId } from "./QueueId";
 import type { Session } from "./Session";
 import type { SessionId } from "./SessionId";
 import type { WorkItemId } from "./WorkItemId";
@@ -14,4 +15,4 @@ import type { WorkItemId } from "./WorkItemId";
 /**
  * Everything an agent's app is told, in order, through its event log.
  */
-export type AgentEvent = { "type": "offer_created", "data": Offer } | { "type": "offer_ended", "data": { offer: OfferId, work_item: WorkItemId, state: OfferState, } } | { "type": "session_opened", "data": Session } | { "type": "session_updated", "data": Session } | { "type": "session_closed", "data": { session: SessionId, work_item: WorkItemId, } } | { "type": "presence_changed", "data": { presence: Presence, reason: PresenceReason, } } | { "type": "banner_raised", "data": Banner } | { "type": "banner_cleared" } | { "type": "team_agent_changed", "data": AgentSummary } | { "type": "message_added", "data": Message } | { "type": "message_updated", "data": Message };
+export type AgentEvent = { "type": "offer_created", "data": Offer } | { "type": "offer_ended", "data": { offer: OfferId, work_item: WorkItemId, state: OfferState, } } | { "type": "session_opened", "data": Session } | { "type": "session_updated", "data": Session } | { "type": "session_closed", "data": { session: SessionId, work_item: WorkItemId, } } | { "type": "presence_changed", "data": { presence: Presence, reason: PresenceReason, } } | { "type": "banner_raised", "data": Banner } | { "type": "banner_cleared" } | { "type": "team_agent_changed", "data": AgentSummary } | { "type": "queue_changed", "data": { queue: QueueId, waiting: number, } } | { "type": "message_added", "data": Message } | { "type": "message_updated", "data": Message };

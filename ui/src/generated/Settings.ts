@@ -31,6 +31,11 @@ reroute_unseen_immediately: boolean,
  */
 disconnect_grace_secs: number, 
 /**
+ * R25: an item that everyone eligible rejected or let time out is offered to them again
+ * when nobody else took it within this many seconds of going back to the queue (1–86400).
+ */
+reoffer_after_secs: number, 
+/**
  * R31: custom presences, each mapped onto a base presence.
  */
 custom_presences: Array<CustomPresence>, };

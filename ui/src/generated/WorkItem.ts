@@ -26,9 +26,18 @@ context: { [key in string]: string },
  */
 target_agent?: AgentId, created_at: Timestamp, state: WorkItemState, 
 /**
- * Agents who rejected it or let it time out: never offered it again (R25).
+ * Agents it is not offered to: who rejected it or let it time out (R25) — until the
+ * re-offer cool-down lifts that — and the agent who handed it on (`from_agent`).
  */
 excluded: Array<AgentId>, 
+/**
+ * The agent who transferred or escalated it (R6, R7): never offered it.
+ */
+from_agent?: AgentId, 
+/**
+ * When it last went (back) to the queue; unset while offered or assigned.
+ */
+queued_since?: Timestamp, 
 /**
  * The conversation this item carries on (set on transfers and escalations, R6/R7): its
  * messages are that conversation's. Unset: the item starts its own conversation.

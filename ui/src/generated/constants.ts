@@ -45,5 +45,6 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "offer_not_pending",
   "reject_not_allowed",
   "wrong_state",
+  "rate_limited",
   "internal",
 ];

@@ -6,7 +6,7 @@ use super::{Call, Effect, LinkChange, Model, Origin};
 use crate::focus::Focus;
 use crate::view::{ConnectionStatus, NoticeLevel, OfferView};
 use herald_client::Transport;
-use herald_protocol::{AgentEvent, EventEnvelope, Me, OfferId, SessionState, Timestamp};
+use herald_protocol::{AgentEvent, EventEnvelope, Me, OfferId, Resync, SessionState, Timestamp};
 use std::collections::HashSet;
 
 const REFUSED: &str = "The workspace refused the token. Sign in again in Settings.";
@@ -94,6 +94,11 @@ impl Model {
             self.state.active_session = self.state.sessions.iter().find(|s| s.state == SessionState::Open).map(|s| s.id);
         }
         let pending: HashSet<OfferId> = me.offers.iter().map(|o| o.id).collect();
+        // Offers that ended are forgotten: a workspace never offers their ids again — except one
+        // restored from an older backup (a resync), whose new offers reuse the numbers and must
+        // toast like any new offer.
+        self.toasted.retain(|o| pending.contains(o));
+        self.receipted.retain(|o| pending.contains(o));
         let gone: Vec<OfferView> = self.state.offers.iter().filter(|v| !pending.contains(&v.offer.id)).cloned().collect();
         for v in gone {
             self.end_offer(v.offer.id, fx);
@@ -101,6 +106,16 @@ impl Model {
         for o in me.offers {
             self.offer_arrived(now, focus, o, fx);
         }
+    }
+
+    /// The workspace's log cannot continue where this link stands: it was pruned past it, or the
+    /// workspace was restored from an older backup (its numbers start again below ours). What
+    /// the app holds may be stale, so the agent is read again ([`Effect::LoadSnapshot`]); the
+    /// snapshot's `last_seq` then says which of the entries that follow are new. Until it
+    /// arrives only entries past the log's end apply.
+    pub(super) fn on_resync(&mut self, resync: Resync, fx: &mut Vec<Effect>) {
+        self.seq = resync.last_seq;
+        fx.push(Effect::LoadSnapshot { link: self.link });
     }
 
     /// One entry of the agent's event log. An entry seen already on this link (a replay after
@@ -147,6 +162,8 @@ impl Model {
                 Some(t) => *t = a,
                 None => self.state.team.push(a),
             },
+            // The tray shows no queues; a supervisor's waiting list is the workspace's to show.
+            AgentEvent::QueueChanged { .. } => {}
         }
     }
 }

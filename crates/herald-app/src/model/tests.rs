@@ -206,6 +206,35 @@ fn r33_a_pending_offer_seen_again_after_reconnecting_is_not_toasted_twice() {
     assert_eq!(toasts(&arrives(&mut m, Focus::Hidden, 21, 9)), vec![OfferId(9)]);
 }
 
+/// The workspace was restored from an older backup: its log ends at 5 while the app stood at
+/// 12. The resync reloads the snapshot (issue 11); the entries that follow apply from the
+/// snapshot's position on, though their numbers are below what the app had seen.
+#[test]
+fn r33_a_resync_reloads_the_snapshot_and_continues_from_its_position() {
+    let mut m = linked(NotificationMode::Always);
+    arrives(&mut m, Focus::Hidden, 11, 7);
+    arrives(&mut m, Focus::Hidden, 12, 8);
+    let link = m.link();
+    let resync = Resync { after: 12, first_seq: 1, last_seq: 5 };
+    let fx = acts(m.apply(NOW, Focus::Hidden, Event::Resync { link, resync }));
+    assert_eq!(fx, vec![Effect::LoadSnapshot { link }], "the agent is read again");
+    // The log's retained entries replay; what the snapshot will cover changes nothing.
+    assert_eq!(m.apply(NOW, Focus::Hidden, entry(&m, 3, AgentEvent::OfferCreated(offer(3)))), vec![]);
+    // The restored workspace knows offer 8 and a new 9, not 7.
+    let me = Me { agent: agent("Ada", BasePresence::Available), sessions: Vec::new(), offers: vec![offer(8), offer(9)], last_seq: 6 };
+    let fx = acts(m.apply(NOW, Focus::Hidden, Event::Snapshot { link, me }));
+    assert!(fx.contains(&Effect::WithdrawToast(OfferId(7))), "{fx:?}");
+    assert_eq!(toasts(&fx), vec![OfferId(9)], "8 was toasted already");
+    let ids: Vec<OfferId> = m.state().offers.iter().map(|v| v.offer.id).collect();
+    assert_eq!(ids, vec![OfferId(8), OfferId(9)]);
+    assert_eq!(m.apply(NOW, Focus::Hidden, entry(&m, 6, AgentEvent::OfferCreated(offer(6)))), vec![], "in the snapshot");
+    // The restored workspace hands out 7 again, to a new offer: it toasts.
+    assert_eq!(toasts(&arrives(&mut m, Focus::Hidden, 7, 7)), vec![OfferId(7)], "continues after the snapshot's last_seq");
+    // A resync of an older link is not heard.
+    m.apply(NOW, Focus::Hidden, Event::Relink);
+    assert_eq!(m.apply(NOW, Focus::Hidden, Event::Resync { link, resync }), vec![]);
+}
+
 #[test]
 fn an_older_link_is_not_heard() {
     let mut m = linked(NotificationMode::Always);

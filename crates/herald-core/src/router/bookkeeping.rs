@@ -1,10 +1,12 @@
 //! Bookkeeping shared by every chapter: one id counter for all kinds, the events and saves of the
 //! input being handled, timers, and the ownership checks behind `CoreError::NotYours`. No rule
-//! lives here; `finish` tells supervisors about every agent that changed (R30, R34).
+//! lives here; `finish` tells supervisors about every agent that changed (R30, R34) and every
+//! queue whose number of waiting items changed (R25).
 
 use super::{Applied, CoreError, Key, Owned, Reply, Router, Timer};
-use crate::ids::{AgentId, OfferId, SessionId, Timestamp};
+use crate::ids::{AgentId, OfferId, QueueId, SessionId, Timestamp, WorkItemId};
 use crate::model::{Agent, AgentEvent, Offer, Saved, Session};
+use std::collections::BTreeSet;
 
 impl Router {
     pub(super) fn alloc(&mut self) -> u64 {
@@ -39,6 +41,24 @@ impl Router {
         }
     }
 
+    /// Puts an item on its queue's waiting list.
+    pub(super) fn enqueue(&mut self, queue: QueueId, item: WorkItemId) {
+        self.note_queue(queue);
+        self.queued.entry(queue).or_default().insert(item);
+    }
+
+    /// Takes an item off its queue's waiting list; `true` if it was there.
+    pub(super) fn unqueue(&mut self, queue: QueueId, item: WorkItemId) -> bool {
+        self.note_queue(queue);
+        self.queued.get_mut(&queue).is_some_and(|q| q.remove(&item))
+    }
+
+    /// Remembers how many waited before the first change of this input, for `finish`.
+    fn note_queue(&mut self, queue: QueueId) {
+        let n = self.queued.get(&queue).map_or(0, BTreeSet::len);
+        self.queues_before.entry(queue).or_insert(n);
+    }
+
     pub(super) fn open_sessions(&self, agent: AgentId) -> u32 {
         self.agent_sessions.get(&agent).map_or(0, |s| s.len() as u32)
     }
@@ -64,6 +84,19 @@ impl Router {
                     let supervisors: Vec<AgentId> = self.supervisors.iter().copied().collect();
                     for s in supervisors {
                         self.emit(s, AgentEvent::TeamAgentChanged(summary.clone()));
+                    }
+                }
+            }
+        }
+        // An item routed again that still waits changes no count: nobody hears of it.
+        let queues = std::mem::take(&mut self.queues_before);
+        if !self.supervisors.is_empty() {
+            for (queue, before) in queues {
+                let n = self.queued.get(&queue).map_or(0, BTreeSet::len);
+                if n != before {
+                    let supervisors: Vec<AgentId> = self.supervisors.iter().copied().collect();
+                    for s in supervisors {
+                        self.emit(s, AgentEvent::QueueChanged { queue, waiting: n as u32 });
                     }
                 }
             }

@@ -1,6 +1,7 @@
 //! The invariants the property tests check after every input: one live session per item, one
 //! pending decision offer per agent (held offers match their items), blocks match presence (R29),
-//! custom presences exist (R31), queued items are where the queue lists them.
+//! custom presences exist (R31), queued items are where the queue lists them and those someone
+//! declined have their re-offer armed (R25).
 
 use super::Router;
 use crate::model::{OfferState, WorkItemState};
@@ -51,7 +52,12 @@ impl Router {
         for (q, items) in &self.queued {
             for i in items {
                 match self.items.get(i) {
-                    Some(item) if item.state == WorkItemState::Queued && item.queue == *q => {}
+                    Some(item) if item.state == WorkItemState::Queued && item.queue == *q => {
+                        // R25: nobody is stranded by having declined it.
+                        if item.declined_by().next().is_some() && self.reoffer_at(*i).is_none() {
+                            return Err(format!("{i} waits, declined by {:?}, with no re-offer", item.excluded));
+                        }
+                    }
                     other => return Err(format!("{i} listed as queued but {other:?}")),
                 }
             }

@@ -13,7 +13,8 @@
 //! - `sessions`: close, open, call controls, transfer and escalation, abandoned items (R6, R7, R19, R21).
 //! - `messages`: conversation transcripts (R7, R8, R10).
 //! - `presence`: presence, blocks and connections (R24, R26–R31).
-//! - `timers`: the clock: offer deadlines, unseen offers, disconnect grace (R14, R19, R24–R26).
+//! - `timers`: the clock: offer deadlines, unseen offers, re-offers, disconnect grace (R14, R19,
+//!   R24–R26).
 //! - `admin`: agents, templates, settings, workstreams, queues, contacts (R20, R22, R30).
 //! - `reads`: what the workspace shows (R30, R34); `invariants`: what the property tests check.
 //! - `bookkeeping`: ids, events, timers, dirty tracking, ownership checks.
@@ -248,6 +249,8 @@ pub struct Snapshot {
 enum Timer {
     Offer(OfferId),
     Disconnect(AgentId),
+    /// R25: the cool-down after which agents who declined a waiting item may have it again.
+    Reoffer(WorkItemId),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -285,6 +288,8 @@ pub struct Router {
     // What the input being handled changed.
     dirty: BTreeSet<Key>,
     team_dirty: BTreeSet<AgentId>,
+    /// How many items waited in each queue whose waiting list changed, before the change.
+    queues_before: BTreeMap<QueueId, usize>,
     out: Applied,
 }
 
@@ -294,8 +299,9 @@ impl Router {
         Self::restore(Timestamp(0), Snapshot::default())
     }
 
-    /// Rebuilds the router from persisted state. Pending offers are re-armed (expired ones fire on
-    /// the next tick) and agents who were not Offline get the disconnect grace to come back.
+    /// Rebuilds the router from persisted state. Pending offers and the re-offers of waiting items
+    /// are re-armed (expired ones fire on the next tick) and agents who were not Offline get the
+    /// disconnect grace to come back.
     pub fn restore(now: Timestamp, snap: Snapshot) -> Self {
         let mut r = Router { settings: snap.settings, max_id: snap.max_id, ..Router::default() };
         for s in Scenario::ALL {
@@ -334,10 +340,14 @@ impl Router {
         }
         for mut i in snap.work_items {
             i.channel = legacy_channel(i.channel, i.scenario, &i.context);
-            if matches!(i.state, WorkItemState::Queued) {
-                r.queued.entry(i.queue).or_default().insert(i.id);
+            let (id, waiting) = (i.id, matches!(i.state, WorkItemState::Queued));
+            if waiting {
+                r.queued.entry(i.queue).or_default().insert(id);
             }
-            r.items.insert(i.id, i);
+            r.items.insert(id, i);
+            if waiting {
+                r.arm_reoffer(id);
+            }
         }
         let grace = u64::from(r.settings.disconnect_grace_secs);
         let present: Vec<AgentId> = r.agents.values().filter(|a| a.presence.base != BasePresence::Offline).map(|a| a.id).collect();

@@ -1,9 +1,10 @@
-//! Reads: what the workspace shows of the router's state — the team view for supervisors (R30,
-//! R34), an agent's sessions and pending offers. No rule lives here; nothing here changes state.
+//! Reads: what the workspace shows of the router's state — the team view and the waiting work
+//! for supervisors (R25, R30, R34), an agent's sessions and pending offers. No rule lives here;
+//! nothing here changes state.
 
-use super::Router;
+use super::{Router, Timer};
 use crate::config::{Contact, Queue, Settings, Template, Workstream};
-use crate::ids::{AgentId, OfferId, QueueId, SessionId, WorkItemId};
+use crate::ids::{AgentId, OfferId, QueueId, SessionId, Timestamp, WorkItemId};
 use crate::model::{Agent, AgentSummary, Offer, Session, WorkItem};
 
 impl Router {
@@ -76,6 +77,18 @@ impl Router {
             rejected_count: a.rejected_count,
             connected: self.connected(agent),
         })
+    }
+    /// The items waiting in a queue for an agent, the customer who waited longest first;
+    /// `None` for an unknown queue (R25).
+    pub fn waiting(&self, queue: QueueId) -> Option<Vec<&WorkItem>> {
+        self.queues.get(&queue)?;
+        let mut items: Vec<&WorkItem> = self.queued.get(&queue).into_iter().flatten().filter_map(|id| self.items.get(id)).collect();
+        items.sort_by_key(|i| (i.created_at, i.id));
+        Some(items)
+    }
+    /// When the agents who declined a waiting item may be offered it again (R25).
+    pub fn reoffer_at(&self, item: WorkItemId) -> Option<Timestamp> {
+        self.timer_at.get(&Timer::Reoffer(item)).copied()
     }
     /// Everyone, for the supervisor's team view (R30, R34).
     pub fn team(&self) -> Vec<AgentSummary> {

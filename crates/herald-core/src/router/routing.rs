@@ -11,7 +11,7 @@ use crate::model::{
     AgentEvent, Author, Customer, Offer, OfferAction, OfferField, OfferState, Saved, SessionState, WorkItem, WorkItemState,
 };
 use crate::presence::BlockReason;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Why an item is being routed; R27 looks only at items that arrive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,8 +31,8 @@ pub(super) struct Arrival {
     pub customer: Customer,
     pub context: BTreeMap<String, String>,
     pub target_agent: Option<AgentId>,
-    /// Agents never offered it (R25), e.g. the one who transferred it.
-    pub excluded: BTreeSet<AgentId>,
+    /// The agent who transferred or escalated it (R6, R7): never offered it.
+    pub from_agent: Option<AgentId>,
     pub conversation: Option<WorkItemId>,
 }
 
@@ -68,7 +68,7 @@ impl Router {
                 customer,
                 context: req.context,
                 target_agent: req.target_agent,
-                excluded: BTreeSet::new(),
+                from_agent: None,
                 conversation: None,
             },
         );
@@ -81,7 +81,7 @@ impl Router {
     /// Stores a new item (queued) and routes it at once.
     pub(super) fn create_item(&mut self, now: Timestamp, new: Arrival) -> WorkItemId {
         let id = WorkItemId(self.alloc());
-        let Arrival { scenario, channel, queue, customer, context, target_agent, excluded, conversation } = new;
+        let Arrival { scenario, channel, queue, customer, context, target_agent, from_agent, conversation } = new;
         let item = WorkItem {
             id,
             scenario,
@@ -92,7 +92,9 @@ impl Router {
             target_agent,
             created_at: now,
             state: WorkItemState::Queued,
-            excluded,
+            excluded: from_agent.into_iter().collect(),
+            from_agent,
+            queued_since: None,
             conversation,
         };
         self.items.insert(id, item);
@@ -103,11 +105,11 @@ impl Router {
 
     /// Offers the item to the best eligible agent, or leaves it queued. Only a new item
     /// ([`Routing::Arriving`]) sends agents at the session maximum to Do Not Disturb (R27).
+    /// A waiting item someone declined gets its re-offer timer (R25).
     pub(super) fn route(&mut self, now: Timestamp, item_id: WorkItemId, why: Routing) {
+        let Some(item_queue) = self.items.get(&item_id).map(|i| i.queue) else { return };
+        let was_waiting = self.unqueue(item_queue, item_id);
         let Some(item) = self.items.get(&item_id) else { return };
-        if let Some(q) = self.queued.get_mut(&item.queue) {
-            q.remove(&item_id);
-        }
         let Some(queue) = self.queues.get(&item.queue) else { return };
         let Some(ws) = self.workstreams.get(&queue.workstream) else { return };
         let candidates: Vec<AgentId> = match item.target_agent {
@@ -151,14 +153,22 @@ impl Router {
         match pick {
             Some(agent) => {
                 self.rr_last.insert(queue_id, agent);
+                self.clear_timer(Timer::Reoffer(item_id));
+                if let Some(i) = self.items.get_mut(&item_id) {
+                    i.queued_since = None;
+                }
                 self.offer_to(now, item_id, agent);
             }
             None => {
                 if let Some(i) = self.items.get_mut(&item_id) {
                     i.state = WorkItemState::Queued;
+                    if !was_waiting {
+                        i.queued_since = Some(now);
+                    }
                 }
                 self.dirty.insert(Key::Item(item_id));
-                self.queued.entry(queue_id).or_default().insert(item_id);
+                self.enqueue(queue_id, item_id);
+                self.arm_reoffer(item_id);
             }
         }
     }

@@ -2,11 +2,10 @@
 //! (R21), transfer (R6) and escalation/consult (R7), and items the customer abandoned.
 
 use super::routing::Arrival;
-use super::{CoreError, Key, Reply, Router, TransferKind, WrongState};
+use super::{CoreError, Key, Reply, Router, Timer, TransferKind, WrongState};
 use crate::config::{Invalid, Scenario};
 use crate::ids::{AgentId, OfferId, QueueId, SessionId, Timestamp, WorkItemId};
 use crate::model::{AgentEvent, CallAction, CallState, CloseReason, OfferState, Saved, SessionState, WorkItemState};
-use std::collections::BTreeSet;
 
 impl Router {
     pub(super) fn close_session(&mut self, now: Timestamp, agent: AgentId, session: SessionId) -> Result<Reply, CoreError> {
@@ -55,9 +54,8 @@ impl Router {
 
     fn close_item(&mut self, item: WorkItemId, reason: CloseReason) {
         if let Some(mut i) = self.items.remove(&item) {
-            if let Some(q) = self.queued.get_mut(&i.queue) {
-                q.remove(&item);
-            }
+            self.unqueue(i.queue, item);
+            self.clear_timer(Timer::Reoffer(item));
             i.state = WorkItemState::Closed { reason };
             self.out.saves.push(Saved::WorkItem(i));
         }
@@ -127,9 +125,8 @@ impl Router {
             }
             TransferKind::Escalate => Scenario::Escalation,
         };
-        let mut excluded = BTreeSet::new();
-        excluded.insert(agent);
-        let arrival = Arrival { scenario, channel, queue, customer, context, target_agent: to_agent, excluded, conversation };
+        let from_agent = Some(agent);
+        let arrival = Arrival { scenario, channel, queue, customer, context, target_agent: to_agent, from_agent, conversation };
         let id = self.create_item(now, arrival);
         self.drain_for(now, agent);
         Ok(Reply::WorkItem(id))

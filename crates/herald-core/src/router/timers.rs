@@ -1,9 +1,11 @@
 //! Time: `Input::Tick` fires every due timer — offer deadlines (R14; R19 for assignments), the
-//! redirect of offers the agent never saw (R26), missed offers (R24, R25) and the disconnect grace.
+//! redirect of offers the agent never saw (R26), missed offers (R24, R25), the re-offer of items
+//! everyone declined (R25) and the disconnect grace.
 
+use super::routing::Routing;
 use super::{Key, Router, Timer};
-use crate::ids::{OfferId, Timestamp};
-use crate::model::OfferState;
+use crate::ids::{OfferId, Timestamp, WorkItemId};
+use crate::model::{OfferState, WorkItemState};
 use crate::presence::BlockReason;
 
 impl Router {
@@ -17,8 +19,38 @@ impl Router {
             match timer {
                 Timer::Offer(id) => self.offer_due(now, id),
                 Timer::Disconnect(agent) => self.disconnect_expired(now, agent),
+                Timer::Reoffer(item) => self.reoffer_due(now, item),
             }
         }
+    }
+
+    /// R25: a waiting item that agents rejected or let time out is theirs to have again
+    /// `reoffer_after_secs` after it went back to the queue, unless someone else took it first.
+    /// Armed whenever routing leaves such an item waiting (the time does not move while it
+    /// waits); cleared when nobody declined it.
+    pub(super) fn arm_reoffer(&mut self, id: WorkItemId) {
+        let Some(i) = self.items.get(&id) else { return };
+        if i.declined_by().next().is_none() {
+            self.clear_timer(Timer::Reoffer(id));
+            return;
+        }
+        let since = i.queued_since.unwrap_or(i.created_at);
+        self.set_timer(Timer::Reoffer(id), since.plus_secs(u64::from(self.settings.reoffer_after_secs)));
+    }
+
+    /// The cool-down is over and the item still waits: forget who declined it (the agent who
+    /// handed it on stays excluded) and route it again. An agent whose presence does not allow
+    /// work (R24, R28 → R29) or who is at the maximum (R27) is still passed over; the item then
+    /// waits for them like any other.
+    fn reoffer_due(&mut self, now: Timestamp, id: WorkItemId) {
+        let Some(i) = self.items.get_mut(&id) else { return };
+        if i.state != WorkItemState::Queued {
+            return;
+        }
+        let keep = i.from_agent;
+        i.excluded.retain(|a| Some(*a) == keep);
+        self.dirty.insert(Key::Item(id));
+        self.route(now, id, Routing::Retrying);
     }
 
     fn offer_due(&mut self, now: Timestamp, id: OfferId) {

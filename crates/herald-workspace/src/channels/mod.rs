@@ -34,7 +34,9 @@
 //!   with native-tls); tests point `HERALD_TWILIO_API_BASE` at a local recording server.
 //! - Media: calls are routed and their state kept; the audio stays with Twilio (the caller waits
 //!   in a Twilio `<Enqueue>`); MMS attachments are named, not shown.
-//! - Rate limits on the public web chat endpoints (put a proxy in front of an exposed workspace).
+//! - Rate limits on Twilio's webhooks and bots: they are authenticated callers. The public web
+//!   chat's limits (chats per client address, messages per conversation) are in
+//!   [`crate::edge::limits`], checked by `webchat`'s `start` and `say`.
 
 pub mod bot;
 pub mod outbox;
@@ -184,15 +186,40 @@ impl Channels {
     }
 }
 
-/// The queue a channel's conversations go to: the configured one, else the first.
+/// The queue a channel's conversations go to: the configured one, else the first queue that has
+/// members, else the first queue (on a fresh workspace the seeded "Default" queue, where the
+/// conversation waits until an admin adds people: kept, never dropped).
 pub async fn queue_for(engine: &Engine, configured: Option<QueueId>) -> Result<QueueId, AppError> {
     match configured {
         Some(q) => Ok(q),
         None => engine
-            .read(|r, _| r.queues().map(|q| q.id).min())
+            .read(|r, _| {
+                let staffed = r.queues().filter(|q| !q.members.is_empty()).map(|q| q.id).min();
+                staffed.or_else(|| r.queues().map(|q| q.id).min())
+            })
             .await
             .ok_or_else(|| AppError::new(ErrorCode::WrongState, "no queue takes these conversations yet; an admin must create one")),
     }
+}
+
+/// On a workspace without any queue, creates the "Default" workstream (least busy; Available
+/// and Busy may receive work) and its "Default" queue without members, so a channel's first
+/// customer — an SMS Twilio will not send twice — waits there instead of being refused.
+pub async fn seed_default_queue(engine: &Engine) -> Result<(), EngineError> {
+    use herald_core::{BasePresence, QueueSpec, Reply, RoutingMode, WorkstreamSpec};
+    if engine.read(|r, _| r.queues().next().is_some()).await {
+        return Ok(());
+    }
+    let spec = WorkstreamSpec {
+        id: None,
+        name: "Default".into(),
+        mode: RoutingMode::LeastBusy,
+        allowed_presences: vec![BasePresence::Available, BasePresence::Busy],
+    };
+    let Reply::Workstream(workstream) = engine.apply(Input::UpsertWorkstream(spec)).await? else { return Ok(()) };
+    engine.apply(Input::UpsertQueue(QueueSpec { id: None, name: "Default".into(), workstream, members: Vec::new() })).await?;
+    tracing::info!("seeded the Default workstream and queue on an empty workspace (add people to it, or create your own)");
+    Ok(())
 }
 
 /// The customer's side ended a conversation (left the chat, hung up): `note` goes into the

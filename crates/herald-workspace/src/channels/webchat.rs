@@ -13,7 +13,9 @@ use crate::auth::hash_token;
 use crate::edge::AppState;
 use crate::edge::error::AppError;
 use crate::edge::extract::{ApiJson, Caller, parse_id};
+use crate::edge::limits::ChatStartAllowed;
 use crate::engine::{Engine, now};
+use crate::store::Extra;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -162,8 +164,10 @@ fn customer_token() -> String {
         the answer carries the conversation's customer token, shown once.",
     params(("widget" = String, Path, description = "widget id")), request_body = ChatStart,
     responses((status = 201, body = ChatStarted), (status = 400, body = ApiError), (status = 404, body = ApiError),
-        (status = 409, description = "no queue takes chats", body = ApiError)))]
+        (status = 409, description = "no queue takes chats", body = ApiError),
+        (status = 429, description = "too many chats from this address; see Retry-After", body = ApiError)))]
 pub async fn start(
+    _: ChatStartAllowed,
     State(s): State<AppState>,
     Path(widget): Path<String>,
     ApiJson(req): ApiJson<ChatStart>,
@@ -201,13 +205,19 @@ pub async fn start(
         target_agent: None,
         messages: Vec::new(),
     });
-    let item = match s.engine.apply(input).await {
+    // The item and the customer's token are one commit: a crash between two would leave a
+    // chat its customer cannot open.
+    let token = customer_token();
+    let token_hash = hash_token(&token);
+    let extras = |reply: &Reply| match reply {
+        Reply::WorkItem(item) => vec![Extra::Webchat { item: *item, widget: w.id.clone(), token_hash, at_ms: now().0 }],
+        _ => Vec::new(),
+    };
+    let item = match s.engine.apply_with(input, extras, |_, reply| reply.clone()).await {
         Ok(Reply::WorkItem(id)) => id,
         Ok(other) => return Err(AppError::internal(format!("a chat request replied {other:?}"))),
         Err(e) => return Err(e.into()),
     };
-    let token = customer_token();
-    s.engine.store().insert_webchat(item, &w.id, &hash_token(&token), now().0).await?;
     tracing::info!(%item, widget = %w.id, "web chat started");
     Ok((StatusCode::CREATED, Json(ChatStarted { conversation: item, token })))
 }
@@ -318,7 +328,8 @@ pub async fn poll(
     description = "The customer writes (R10). Authenticated by the conversation's customer token.",
     params(("id" = u64, Path, description = "conversation id")), request_body = ChatSay,
     responses((status = 201, body = ChatLine), (status = 400, body = ApiError), (status = 401, body = ApiError),
-        (status = 403, body = ApiError), (status = 409, description = "the chat ended", body = ApiError)))]
+        (status = 403, body = ApiError), (status = 409, description = "the chat ended", body = ApiError),
+        (status = 429, description = "too many messages; see Retry-After", body = ApiError)))]
 pub async fn say(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -326,6 +337,7 @@ pub async fn say(
     ApiJson(req): ApiJson<ChatSay>,
 ) -> Result<(StatusCode, Json<ChatLine>), AppError> {
     let item = customer(&s, &headers, &id).await?;
+    s.limits.chat_message(item)?;
     let m = super::customer_says(&s, item, req.body, "this chat has ended").await?;
     Ok((StatusCode::CREATED, Json(line(m))))
 }

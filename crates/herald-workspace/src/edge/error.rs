@@ -14,9 +14,9 @@ use axum::response::{IntoResponse, Response};
 use herald_core::{AgentId, CoreError, OfferState};
 use herald_protocol::{ApiError, ErrorCode};
 
-/// An error response.
+/// An error response. A 429 also says when to try again (`Retry-After`, seconds).
 #[derive(Debug)]
-pub struct AppError(pub StatusCode, pub ApiError);
+pub struct AppError(pub StatusCode, pub ApiError, Option<u64>);
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
@@ -27,9 +27,21 @@ impl AppError {
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::OfferNotPending | ErrorCode::RejectNotAllowed | ErrorCode::WrongState => StatusCode::CONFLICT,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        Self(status, ApiError { code, message: message.into(), field: None })
+        Self(status, ApiError { code, message: message.into(), field: None }, None)
+    }
+
+    /// Adds `Retry-After: secs` to the response.
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.2 = Some(secs);
+        self
+    }
+
+    /// The `Retry-After` seconds, when set.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        self.2
     }
 
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
@@ -50,7 +62,11 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        (self.0, Json(self.1)).into_response()
+        let mut res = (self.0, Json(self.1)).into_response();
+        if let Some(secs) = self.2 {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        res
     }
 }
 

@@ -44,7 +44,10 @@ pub async fn update_agent(
 ) -> Result<Json<Agent>> {
     caller.require(Role::Admin)?;
     let id = AgentId(parse_id(&id, "id")?);
-    upsert_agent(&s, &caller, Some(id), req).await
+    let updated = upsert_agent(&s, &caller, Some(id), req).await?;
+    // A role change ends the agent's open streams: they were opened under the old role.
+    s.tokens.access_changed();
+    Ok(updated)
 }
 
 async fn upsert_agent(s: &AppState, caller: &Caller, id: Option<AgentId>, req: AgentInput) -> Result<Json<Agent>> {

@@ -270,9 +270,31 @@ impl Drop for Presence {
     }
 }
 
+/// Resolves when the caller's access ends while a request is open: the token was revoked (or
+/// signed out), the agent was removed, or the agent's role changed. Says why.
+async fn access_ended(s: AppState, caller: Caller) -> &'static str {
+    let mut changes = s.tokens.watch();
+    loop {
+        if !s.tokens.is_active(caller.token_id) {
+            return "the token was revoked";
+        }
+        match s.engine.read(|r, _| r.agent(caller.agent).map(|a| a.role)).await {
+            None => return "the agent no longer exists",
+            Some(role) if role != caller.role => return "the agent's role changed",
+            Some(_) => {}
+        }
+        if changes.changed().await.is_err() {
+            // The token cache is gone: the server is stopping, which ends the stream anyway.
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
 #[utoipa::path(get, path = "/v1/events", tag = "events", security(("bearer" = [])),
     params(("after" = Option<u64>, Query, description = "resume after this sequence number (or send Last-Event-ID)")),
-    responses((status = 200, description = "text/event-stream of EventEnvelope; SSE id = seq", content_type = "text/event-stream", body = EventEnvelope)))]
+    responses((status = 200, description = "text/event-stream: `event: agent_event` carries an EventEnvelope (SSE id = seq); \
+        `event: resync` carries a Resync when the log cannot resume after the position asked for (pruned, or restored from an \
+        older backup): reload the state (GET /v1/me), the retained entries follow", content_type = "text/event-stream", body = EventEnvelope)))]
 pub async fn events(
     State(s): State<AppState>,
     caller: Caller,
@@ -281,10 +303,11 @@ pub async fn events(
 ) -> Result<Sse<impl Stream<Item = std::result::Result<Event, Infallible>>>> {
     let after = after_param(&headers, &q)?;
     let guard = Presence::start(s.engine.clone(), caller.agent).await?;
-    let (tx, rx) = tokio::sync::mpsc::channel::<Arc<EventEnvelope>>(256);
+    let (tx, rx) = tokio::sync::mpsc::channel::<crate::realtime::Item>(256);
     let engine = s.engine.clone();
     let agent = caller.agent;
     let mut shutdown = s.shutdown.clone();
+    let access = access_ended(s.clone(), caller);
     tokio::spawn(async move {
         let follow = crate::realtime::follow(engine.store().clone(), engine.hub(), agent, after, tx);
         tokio::select! {
@@ -292,11 +315,16 @@ pub async fn events(
                 tracing::warn!(%agent, error = %e, "event stream ended by a store error");
             },
             _ = shutdown.wait_for(|stop| *stop) => {}
+            why = access => tracing::info!(%agent, token = caller.token_id, "event stream ended: {why}"),
         }
     });
     let stream = futures_util::stream::unfold((rx, guard), |(mut rx, guard)| async move {
-        let e = rx.recv().await?;
-        let ev = Event::default().id(e.seq.to_string()).event("agent_event").json_data(&*e).unwrap_or_default();
+        let ev = match rx.recv().await? {
+            crate::realtime::Item::Entry(e) => Event::default().id(e.seq.to_string()).event("agent_event").json_data(&*e),
+            // The id moves a browser's Last-Event-ID to just before the entries that follow.
+            crate::realtime::Item::Resync(r) => Event::default().id(r.first_seq.saturating_sub(1).to_string()).event("resync").json_data(r),
+        };
+        let ev = ev.unwrap_or_default();
         Some((Ok(ev), (rx, guard)))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
@@ -305,7 +333,8 @@ pub async fn events(
 #[utoipa::path(get, path = "/v1/events/poll", tag = "events", security(("bearer" = [])),
     params(("after" = Option<u64>, Query, description = "entries after this sequence number"),
            ("wait" = Option<u64>, Query, description = "seconds to wait for an entry when none is there (0–30)")),
-    responses((status = 200, body = EventsPage)))]
+    responses((status = 200, description = "entries after `after`; with `resync` when the log cannot resume there (reload the \
+        state, `events` then start at `resync.first_seq`)", body = EventsPage)))]
 pub async fn poll(
     State(s): State<AppState>,
     caller: Caller,
@@ -320,13 +349,18 @@ pub async fn poll(
     let _guard = Presence::start(s.engine.clone(), caller.agent).await?;
     let store = s.engine.store();
     let mut live = s.engine.hub().subscribe(caller.agent);
-    let mut events = store.events_after(caller.agent, after, 500).await?;
-    if events.is_empty() && wait > 0 {
-        let _ = tokio::time::timeout(Duration::from_secs(wait), live.recv()).await;
-        events = store.events_after(caller.agent, after, 500).await?;
+    let (mut resync, mut events) = crate::realtime::read(store, caller.agent, after, 500).await?;
+    if events.is_empty() && resync.is_none() && wait > 0 {
+        tokio::select! {
+            _ = tokio::time::timeout(Duration::from_secs(wait), live.recv()) => {}
+            why = access_ended(s.clone(), caller) => {
+                return Err(AppError::new(herald_protocol::ErrorCode::Unauthenticated, format!("access ended: {why}")));
+            }
+        }
+        (resync, events) = crate::realtime::read(store, caller.agent, after, 500).await?;
     }
     let last_seq = s.engine.read(|_, seqs| seqs.get(&caller.agent).copied().unwrap_or(0)).await;
-    Ok(Json(EventsPage { events, last_seq }))
+    Ok(Json(EventsPage { events, last_seq, resync }))
 }
 
 // ----- supervisor -----
@@ -346,6 +380,31 @@ pub async fn reset_agent_presence(State(s): State<AppState>, caller: Caller, Pat
     let agent = AgentId(parse_id(&id, "agent")?);
     let input = Input::ResetPresence { agent, by: caller.agent };
     run_then(&s.engine, &caller, input, |r, _| summary(r, agent)).await?.map(Json)
+}
+
+#[utoipa::path(get, path = "/v1/queues/{id}/waiting", tag = "supervisor", security(("bearer" = [])),
+    params(("id" = u64, Path, description = "queue id")),
+    responses((status = 200, body = Vec<herald_protocol::WaitingItem>), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+/// R25: the work waiting in a queue for an agent, the longest-waiting customer first.
+pub async fn waiting(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Vec<herald_protocol::WaitingItem>>> {
+    caller.require(Role::Supervisor)?;
+    let queue = herald_core::QueueId(parse_id(&id, "id")?);
+    let at = now();
+    let list = s.engine.read(|r, _| {
+        let item = |i: &herald_core::WorkItem| herald_protocol::WaitingItem {
+            work_item: i.id,
+            scenario: i.scenario,
+            channel: i.channel,
+            customer: i.customer.clone(),
+            created_at: i.created_at,
+            queued_since: i.queued_since.unwrap_or(i.created_at),
+            waited_secs: at.0.saturating_sub(i.created_at.0) / 1000,
+            declined_by: i.declined_by().collect(),
+            reoffer_at: r.reoffer_at(i.id),
+        };
+        r.waiting(queue).map(|items| items.into_iter().map(item).collect::<Vec<_>>())
+    });
+    list.await.map(Json).ok_or_else(|| AppError::new(herald_protocol::ErrorCode::NotFound, format!("no queue {queue}")))
 }
 
 // ----- ingress -----

@@ -33,6 +33,7 @@ use utoipa::{Modify, OpenApi};
         agent::poll,
         agent::team,
         agent::reset_agent_presence,
+        agent::waiting,
         agent::new_conversation,
         agent::close_conversation,
         admin::list_agents,
@@ -136,6 +137,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/events/poll", get(agent::poll))
         .route("/v1/team", get(agent::team))
         .route("/v1/team/{agent}/reset-presence", post(agent::reset_agent_presence))
+        .route("/v1/queues/{id}/waiting", get(agent::waiting))
         .route("/v1/conversations", post(agent::new_conversation))
         .route("/v1/conversations/{id}/close", post(agent::close_conversation))
         .route("/v1/admin/agents", get(admin::list_agents).post(admin::create_agent))
