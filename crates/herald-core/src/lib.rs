@@ -1,6 +1,6 @@
 //! # herald-core — the rules, once
 //!
-//! Every routing and presence rule of Herald (R1–R31 of `shared/spec/behaviour.md`) as a
+//! Every routing and presence rule of Herald (R1–R31 of `docs/behaviour.md`) as a
 //! sans-IO state machine in the style of str0m: no clock, no threads, no I/O. The caller feeds
 //! [`Router::handle`] an explicit `now` and an [`Input`]; it gets back an [`Applied`] — the
 //! events for each agent's log and the new state of every changed entity — and asks
