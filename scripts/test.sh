@@ -14,11 +14,13 @@ ensure_ui_packages
 step "checking dependency direction and file sizes"
 scripts/check-architecture.sh
 
-step "lint: rustfmt, clippy with -D warnings, unused dependencies (cargo-machete)"
-scripts/lint.sh
 
 step "UI: type check, unit tests, page flows in headless Chromium (builds ui/dist)"
 (cd ui && npm run check --silent && npm run test:all --silent)
+
+# After the UI step: clippy compiles the Tauri shell, whose generate_context! needs ui/dist.
+step "lint: rustfmt, clippy with -D warnings, unused dependencies (cargo-machete)"
+scripts/lint.sh
 
 step "running every Rust test (cargo nextest)"
 # (No doc tests exist; nextest's summary is the last line CI reads.)
