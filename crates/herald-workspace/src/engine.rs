@@ -1,19 +1,28 @@
 //! The engine owns herald-core's [`Router`], feeds it inputs with the wall clock, and carries out
-//! what it returns: one store transaction per change (entities + numbered events), then a live
-//! wake-up for the agents' streams, then re-arming the timer.
+//! what it returns: the change (entities + numbered events) is stored, then the agents' streams
+//! are woken, then the timer is re-armed.
 //!
-//! The router lock is held across the commit, so event numbers are handed out and persisted in
-//! one order. When a commit fails the router is rebuilt from the store: memory never runs ahead
-//! of what is durable.
+//! # Group commit
+//! Inputs are applied to the router one at a time under its lock, in the order event numbers
+//! are handed out; each applied change then joins a queue that one committer task drains, writing
+//! every change waiting into one store transaction. Nothing is acknowledged before it is
+//! durable: an input's caller gets its answer only after the transaction holding its change
+//! commits, and reads ([`Engine::read`], refusals) wait until every change they could have seen
+//! is committed. When a transaction fails, every change in it fails, and so does every change
+//! applied after it (they were computed from the state being undone): the router is rebuilt from
+//! the store, so memory never stays ahead of what is durable.
 
 use crate::realtime::Hub;
 use crate::store::{Extra, Store, StoreError};
-use herald_core::{AgentId, CoreError, Input, Reply, Router, Timestamp};
+use herald_core::{AgentId, CoreError, Input, Reply, Router, Saved, Timestamp};
 use herald_protocol::EventEnvelope;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::{Mutex, Notify, watch};
+use tokio::sync::{Mutex, Notify, mpsc, oneshot, watch};
+
+/// At most this many changes go into one transaction.
+const MAX_BATCH: usize = 512;
 
 /// Why the engine refused or failed an input.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +41,17 @@ pub fn now() -> Timestamp {
 struct State {
     router: Router,
     seqs: HashMap<AgentId, u64>,
+    /// Changes applied to the router so far; each is numbered with this count.
+    applied: u64,
+}
+
+/// A change applied to the router, waiting for its transaction.
+struct Change {
+    n: u64,
+    saves: Vec<Saved>,
+    events: Vec<EventEnvelope>,
+    extras: Vec<Extra>,
+    done: oneshot::Sender<Result<(), String>>,
 }
 
 /// See the module docs.
@@ -43,6 +63,10 @@ pub struct Engine {
     /// Counts committed changes: customers' long polls (who are not agents, so have no event
     /// log) wake on it and look again.
     changes: watch::Sender<u64>,
+    /// Applied changes, in order, to the committer.
+    queue: mpsc::UnboundedSender<Change>,
+    /// The number of the last settled change: committed, or failed and undone.
+    settled: watch::Sender<u64>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -51,22 +75,31 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+fn stopped() -> EngineError {
+    StoreError::Batch("the engine's committer has stopped".into()).into()
+}
+
 impl Engine {
-    /// Loads the router from the store and re-arms every stored deadline (expired ones fire on
-    /// the first tick, which `run_timers` sends at once).
+    /// Loads the router from the store, starts the committer and re-arms every stored deadline
+    /// (expired ones fire on the first tick, which `run_timers` sends at once).
     pub async fn load(store: Store) -> Result<Arc<Self>, StoreError> {
         let (snap, seqs) = store.load().await?;
         let pending = snap.offers.len();
         let live_items = snap.work_items.len();
         let router = Router::restore(now(), snap);
         tracing::info!(pending_offers = pending, live_work_items = live_items, "workspace state loaded");
-        Ok(Arc::new(Self {
-            state: Mutex::new(State { router, seqs }),
+        let (queue, rx) = mpsc::unbounded_channel();
+        let engine = Arc::new(Self {
+            state: Mutex::new(State { router, seqs, applied: 0 }),
             store,
             hub: Hub::default(),
             timer: Notify::new(),
             changes: watch::channel(0).0,
-        }))
+            queue,
+            settled: watch::channel(0).0,
+        });
+        tokio::spawn(commit_loop(Arc::downgrade(&engine), rx));
+        Ok(engine)
     }
 
     pub fn store(&self) -> &Store {
@@ -87,8 +120,8 @@ impl Engine {
         self.apply_then(input, |_, reply| reply.clone()).await
     }
 
-    /// Applies one input, persists it, wakes the streams, then reads the router under the same
-    /// lock (so the answer shows exactly this change).
+    /// Applies one input, persists it, wakes the streams, and answers with a read of the router
+    /// made under the same lock (so the answer shows exactly this change) once it is durable.
     pub async fn apply_then<R>(&self, input: Input, read: impl FnOnce(&Router, &Reply) -> R) -> Result<R, EngineError> {
         self.apply_with(input, |_| Vec::new(), read).await
     }
@@ -101,41 +134,111 @@ impl Engine {
         extras: impl FnOnce(&Reply) -> Vec<Extra>,
         read: impl FnOnce(&Router, &Reply) -> R,
     ) -> Result<R, EngineError> {
-        let mut st = self.state.lock().await;
-        let at = now();
-        let applied = st.router.handle(at, input)?;
-        let events: Vec<EventEnvelope> = applied
-            .events
-            .into_iter()
-            .map(|(agent, event)| {
-                let seq = st.seqs.entry(agent).or_insert(0);
-                *seq += 1;
-                EventEnvelope { seq: *seq, agent, at, event }
-            })
-            .collect();
-        let reply = applied.reply.unwrap_or(Reply::Done);
-        let extras = extras(&reply);
-        if let Err(e) = self.store.commit(&applied.saves, &events, &extras).await {
-            tracing::error!(error = %e, "commit failed; reloading state from the store");
-            let (snap, seqs) = self.store.load().await?;
-            st.router = Router::restore(now(), snap);
-            st.seqs = seqs;
-            return Err(e.into());
+        let (out, done) = {
+            let mut st = self.state.lock().await;
+            let at = now();
+            let applied = match st.router.handle(at, input) {
+                Ok(a) => a,
+                Err(e) => {
+                    // A refusal is an answer too: it waits for what it was decided on.
+                    let seen = st.applied;
+                    drop(st);
+                    self.settle(seen).await;
+                    return Err(e.into());
+                }
+            };
+            let events: Vec<EventEnvelope> = applied
+                .events
+                .into_iter()
+                .map(|(agent, event)| {
+                    let seq = st.seqs.entry(agent).or_insert(0);
+                    *seq += 1;
+                    EventEnvelope { seq: *seq, agent, at, event }
+                })
+                .collect();
+            let reply = applied.reply.unwrap_or(Reply::Done);
+            let extras = extras(&reply);
+            let out = read(&st.router, &reply);
+            st.applied += 1;
+            let (done, wait) = oneshot::channel();
+            let change = Change { n: st.applied, saves: applied.saves, events, extras, done };
+            // Sent under the lock: the queue's order is the order of the event numbers.
+            self.queue.send(change).map_err(|_| stopped())?;
+            (out, wait)
+        };
+        match done.await {
+            Ok(Ok(())) => Ok(out),
+            Ok(Err(why)) => Err(StoreError::Batch(why).into()),
+            Err(_) => Err(stopped()),
         }
-        for e in events {
-            self.hub.publish(Arc::new(e));
-        }
-        if !applied.saves.is_empty() {
-            self.changes.send_modify(|n| *n += 1);
-        }
-        self.timer.notify_one();
-        Ok(read(&st.router, &reply))
     }
 
-    /// Reads the router and the agents' last event numbers.
+    /// Reads the router and the agents' last event numbers, once every change the read could
+    /// see is durable.
     pub async fn read<R>(&self, f: impl FnOnce(&Router, &HashMap<AgentId, u64>) -> R) -> R {
-        let st = self.state.lock().await;
-        f(&st.router, &st.seqs)
+        let (r, seen) = {
+            let st = self.state.lock().await;
+            (f(&st.router, &st.seqs), st.applied)
+        };
+        self.settle(seen).await;
+        r
+    }
+
+    /// Waits until change `n` is settled.
+    async fn settle(&self, n: u64) {
+        if *self.settled.borrow() >= n {
+            return;
+        }
+        let _ = self.settled.subscribe().wait_for(|s| *s >= n).await;
+    }
+
+    /// Writes a batch of applied changes in one transaction and answers their callers; on
+    /// failure undoes them and every change applied since (see the module docs).
+    async fn commit_batch(&self, batch: Vec<Change>, rx: &mut mpsc::UnboundedReceiver<Change>) {
+        let rows: Vec<_> = batch.iter().map(|c| (&c.saves[..], &c.events[..], &c.extras[..])).collect();
+        let result = self.store.commit_many(&rows).await;
+        drop(rows);
+        match result {
+            Ok(()) => {
+                let last = batch.last().map_or(0, |c| c.n);
+                let mut saved = false;
+                for c in batch {
+                    saved |= !c.saves.is_empty();
+                    for e in c.events {
+                        self.hub.publish(Arc::new(e));
+                    }
+                    let _ = c.done.send(Ok(()));
+                }
+                if saved {
+                    self.changes.send_modify(|n| *n += 1);
+                }
+                self.settled.send_replace(last);
+                self.timer.notify_one();
+            }
+            Err(e) => {
+                tracing::error!(error = %e, changes = batch.len(), "commit failed; reloading state from the store");
+                let mut st = self.state.lock().await;
+                // Applied after this batch, so computed from the state being undone: they fail too.
+                let mut failed = batch;
+                while let Ok(c) = rx.try_recv() {
+                    failed.push(c);
+                }
+                match self.store.load().await {
+                    Ok((snap, seqs)) => {
+                        st.router = Router::restore(now(), snap);
+                        st.seqs = seqs;
+                    }
+                    Err(e) => tracing::error!(error = %e, "reloading the state after a failed commit failed too"),
+                }
+                self.settled.send_replace(st.applied);
+                drop(st);
+                let why = e.to_string();
+                for c in failed {
+                    let _ = c.done.send(Err(why.clone()));
+                }
+                self.timer.notify_one();
+            }
+        }
     }
 
     /// Fires deadlines until `shutdown` resolves.
@@ -158,6 +261,16 @@ impl Engine {
                 }
             }
         }
+    }
+}
+
+/// The committer: takes every change waiting (up to [`MAX_BATCH`]) and commits them together,
+/// until the engine is gone.
+async fn commit_loop(engine: Weak<Engine>, mut rx: mpsc::UnboundedReceiver<Change>) {
+    let mut batch = Vec::new();
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let Some(engine) = engine.upgrade() else { return };
+        engine.commit_batch(std::mem::take(&mut batch), &mut rx).await;
     }
 }
 
@@ -201,5 +314,114 @@ mod tests {
         assert!(in_memory.is_empty(), "memory ran ahead of the store: {in_memory:?}");
         let reloaded = Engine::load(store).await.unwrap();
         assert_eq!(reloaded.read(|r, _| r.work_items().count()).await, 0, "nothing half-committed");
+    }
+
+    /// Group commit: many inputs in flight at once are all acknowledged, every acknowledged
+    /// change is in the store (a fresh engine loaded from it sees the same state), and each
+    /// agent's event numbers run without gaps.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_inputs_are_all_acknowledged_durable_and_gap_free() {
+        use herald_core::{AgentSpec, BasePresence, Presence, Role};
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("w.db").display());
+        let store = Store::open(&url).await.unwrap();
+        let engine = Engine::load(store.clone()).await.unwrap();
+        let mut agents = Vec::new();
+        for i in 0..8 {
+            let spec = AgentSpec { id: None, name: format!("A{i}"), role: Role::Agent };
+            match engine.apply(Input::UpsertAgent(spec)).await.unwrap() {
+                Reply::Agent(id) => agents.push(id),
+                other => panic!("{other:?}"),
+            }
+        }
+        let mut tasks = Vec::new();
+        for round in 0..50 {
+            for &agent in &agents {
+                let engine = engine.clone();
+                let base = if round % 2 == 0 { BasePresence::Busy } else { BasePresence::Available };
+                tasks.push(tokio::spawn(async move {
+                    engine.apply(Input::SetPresence { agent, presence: Presence { base, custom: None } }).await
+                }));
+            }
+        }
+        for t in tasks {
+            t.await.unwrap().expect("every input is acknowledged");
+        }
+        let (presences, seqs) =
+            engine.read(|r, seqs| (agents.iter().map(|a| r.agent(*a).map(|x| x.presence.clone())).collect::<Vec<_>>(), seqs.clone())).await;
+        let reloaded = Engine::load(store.clone()).await.unwrap();
+        let (again, seqs_again) = reloaded
+            .read(|r, seqs| (agents.iter().map(|a| r.agent(*a).map(|x| x.presence.clone())).collect::<Vec<_>>(), seqs.clone()))
+            .await;
+        assert_eq!(presences, again, "what was acknowledged is what the store holds");
+        assert_eq!(seqs, seqs_again);
+        for a in &agents {
+            let log = store.events_after(*a, 0, 10_000).await.unwrap();
+            assert!(!log.is_empty());
+            for (i, e) in log.iter().enumerate() {
+                assert_eq!(e.seq, i as u64 + 1, "{a}: gap-free from 1");
+            }
+            assert_eq!(log.last().map(|e| e.seq), seqs.get(a).copied());
+        }
+    }
+
+    /// A failed batch fails every change in it and every change applied after it, and leaves
+    /// memory equal to the store: each acknowledged work item is stored, nothing else is in
+    /// memory.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_batch_fails_its_changes_and_memory_matches_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("w.db").display());
+        let store = Store::open(&url).await.unwrap();
+        let engine = Engine::load(store.clone()).await.unwrap();
+        crate::channels::seed_default_queue(&engine).await.unwrap();
+        let queue = engine.read(|r, _| r.queues().next().map(|q| q.id)).await.unwrap();
+        sqlx::query("CREATE TRIGGER crash BEFORE INSERT ON webchat_conversations BEGIN SELECT RAISE(ABORT, 'disk gone'); END")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..60 {
+            let engine = engine.clone();
+            tasks.push(tokio::spawn(async move {
+                let request = Input::Request(NewWorkItem {
+                    scenario: Scenario::Chat,
+                    channel: None,
+                    queue,
+                    customer_name: format!("C{i}"),
+                    phone: None,
+                    context: Default::default(),
+                    target_agent: None,
+                    messages: Vec::new(),
+                });
+                // Every tenth carries a row the store refuses.
+                let extras = move |reply: &Reply| match reply {
+                    Reply::WorkItem(item) if i % 10 == 0 => {
+                        vec![Extra::Webchat { item: *item, widget: "default".into(), token_hash: format!("h{i}"), at_ms: 1 }]
+                    }
+                    _ => Vec::new(),
+                };
+                (i, engine.apply_with(request, extras, |_, r| r.clone()).await)
+            }));
+        }
+        let mut acknowledged = Vec::new();
+        for t in tasks {
+            match t.await.unwrap() {
+                (i, Ok(Reply::WorkItem(id))) => {
+                    assert_ne!(i % 10, 0, "a change whose row failed was acknowledged");
+                    acknowledged.push(id);
+                }
+                (_, Ok(other)) => panic!("{other:?}"),
+                (_, Err(e)) => assert!(matches!(e, EngineError::Store(_)), "{e:?}"),
+            }
+        }
+        let mut in_memory: Vec<WorkItemId> = engine.read(|r, _| r.work_items().map(|i| i.id).collect()).await;
+        let reloaded = Engine::load(store).await.unwrap();
+        let mut stored: Vec<WorkItemId> = reloaded.read(|r, _| r.work_items().map(|i| i.id).collect()).await;
+        acknowledged.sort();
+        in_memory.sort();
+        stored.sort();
+        assert_eq!(stored, acknowledged, "exactly the acknowledged changes are durable");
+        assert_eq!(in_memory, stored, "memory is not ahead of the store");
     }
 }

@@ -6,7 +6,7 @@
 //! tests bind `127.0.0.1:0`.
 //!
 //! # Layout
-//! - [`engine`]: owns the router; one store transaction per change; timers.
+//! - [`engine`]: owns the router; group commit (changes share a store transaction); timers.
 //! - [`store`]: SQLite (sqlx, embedded additive migrations); entities as JSON plus each agent's
 //!   ordered event log.
 //! - [`realtime`]: live wake-ups per agent; SSE and polling both read the log.

@@ -4,11 +4,13 @@
 //! WAL with `synchronous = NORMAL`: a committed transaction survives the process being killed
 //! (`kill -9`); only an OS crash or power loss can drop the last few.
 
+mod commit;
 mod retention;
 
+pub use commit::ChangeRows;
+
 use herald_core::{
-    AgentId, DeliveryState, Message, MessageId, Offer, OfferId, Saved, Session, SessionId, SessionState, Snapshot, WorkItem, WorkItemId,
-    WorkItemState,
+    AgentId, Message, MessageId, Offer, OfferId, Saved, Session, SessionId, SessionState, Snapshot, WorkItem, WorkItemId, WorkItemState,
 };
 use herald_protocol::EventEnvelope;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -24,6 +26,9 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The group commit this change was part of failed (see the log for the first error).
+    #[error("the commit holding this change failed: {0}")]
+    Batch(String),
     #[error("stored {kind} {key} is unreadable: {source}")]
     Corrupt { kind: String, key: String, source: serde_json::Error },
 }
@@ -166,67 +171,7 @@ impl Store {
     /// Writes one state change: the entities, the events and the edge's own rows that belong
     /// to it ([`Extra`]), all or nothing.
     pub async fn commit(&self, saves: &[Saved], events: &[EventEnvelope], extras: &[Extra]) -> Result<(), StoreError> {
-        if saves.is_empty() && events.is_empty() && extras.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self.pool.begin().await?;
-        for x in extras {
-            match x {
-                Extra::Webchat { item, widget, token_hash, at_ms } => {
-                    sqlx::query("INSERT INTO webchat_conversations (work_item, widget, token_hash, created_at) VALUES (?, ?, ?, ?)")
-                        .bind(item.0 as i64)
-                        .bind(widget)
-                        .bind(token_hash)
-                        .bind(*at_ms as i64)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
-        }
-        for s in saves {
-            if let Saved::Message(m) = s {
-                let state = m.delivery.as_ref().map(|d| match d.state {
-                    DeliveryState::Pending => "pending",
-                    DeliveryState::Sent => "sent",
-                    DeliveryState::Failed => "failed",
-                });
-                sqlx::query(
-                    "INSERT INTO messages (id, work_item, at, external_id, delivery_state, json) VALUES (?, ?, ?, ?, ?, ?)
-                     ON CONFLICT (id) DO UPDATE SET delivery_state = excluded.delivery_state, json = excluded.json",
-                )
-                .bind(m.id.0 as i64)
-                .bind(m.work_item.0 as i64)
-                .bind(m.at.0 as i64)
-                .bind(m.external_id.as_deref())
-                .bind(state)
-                .bind(json_of(s))
-                .execute(&mut *tx)
-                .await?;
-                continue;
-            }
-            let Some((kind, key, live)) = key_of(s) else { continue };
-            sqlx::query(
-                "INSERT INTO entities (kind, key, live, json) VALUES (?, ?, ?, ?)
-                 ON CONFLICT (kind, key) DO UPDATE SET live = excluded.live, json = excluded.json",
-            )
-            .bind(kind)
-            .bind(key)
-            .bind(live)
-            .bind(json_of(s))
-            .execute(&mut *tx)
-            .await?;
-        }
-        for e in events {
-            sqlx::query("INSERT INTO events (agent_id, seq, at, json) VALUES (?, ?, ?, ?)")
-                .bind(e.agent.0 as i64)
-                .bind(e.seq as i64)
-                .bind(e.at.0 as i64)
-                .bind(serde_json::to_string(&e.event).expect("events always serialise"))
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        self.commit_many(&[(saves, events, extras)]).await
     }
 
     /// The agent's log entries after `after`, oldest first, at most `limit`.
