@@ -10,6 +10,9 @@ APT_BUILD=(build-essential pkg-config curl ca-certificates libssl-dev libwebkit2
 # daemon that draws action buttons, tools to look at and click on it, WebKitWebDriver, Chromium.
 APT_DESKTOP=(xvfb xauth dbus dbus-x11 openbox trayer xfce4-notifyd xdotool x11-utils wmctrl imagemagick
   webkit2gtk-driver chromium python3-venv openssl)
+# The story suite's second run, on PostgreSQL: each test starts its own server from Debian's
+# package (initdb into a temp dir, pg_ctl on a free loopback port); the packaged cluster is unused.
+APT_TEST=(postgresql)
 
 ensure_packages() {
   local missing=()
@@ -25,6 +28,7 @@ ensure_packages() {
 
 ensure_system_packages() { ensure_packages "${APT_BUILD[@]}"; }
 ensure_desktop_packages() { ensure_packages "${APT_DESKTOP[@]}"; }
+ensure_test_packages() { ensure_packages "${APT_TEST[@]}"; }
 
 ensure_rust_tools() {
   if ! command -v cargo >/dev/null 2>&1; then

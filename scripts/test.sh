@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 ensure_system_packages
 ensure_desktop_packages
+ensure_test_packages
 ensure_rust_tools
 ensure_ui_packages
 
@@ -22,6 +23,12 @@ step "UI: type check, unit tests, page flows in headless Chromium (builds ui/dis
 step "lint: rustfmt, clippy with -D warnings, unused dependencies (cargo-machete)"
 scripts/lint.sh
 
+step "the workspace as a service: its .deb installs, its unit verifies, it serves as the unit would"
+scripts/test-workspace-deb.sh
+
 step "running every Rust test (cargo nextest)"
 # (No doc tests exist; nextest's summary is the last line CI reads.)
 cargo nextest run --workspace --all-targets --no-fail-fast --profile ci
+
+step "the story suite again, on PostgreSQL (each test starts its own server)"
+HERALD_TEST_DATABASE=postgres cargo nextest run -p herald-e2e --no-fail-fast --profile ci

@@ -1,12 +1,15 @@
 //! # herald-e2e — stories against the real workspace, through the real client
 //!
 //! [`TestWorkspace`] starts a workspace on `127.0.0.1:0` with a SQLite file in a temporary
-//! directory (in-process, or as a child process that can be killed with SIGKILL);
+//! directory, or with `HERALD_TEST_DATABASE=postgres` a fresh database on a PostgreSQL server the
+//! test starts itself ([`postgres::PgServer`]) — in-process, or as a child process that can be
+//! killed with SIGKILL;
 //! [`TestWorkspace::team`] seeds admin, supervisor and agents through the admin API. Waiting is
 //! always for an event, bounded by a timeout — never a sleep.
 
 pub mod desktop;
 pub mod herald;
+pub mod postgres;
 pub mod twilio;
 
 use herald_client::{Client, SubscribeOptions, Subscription};
@@ -14,6 +17,7 @@ use herald_protocol::*;
 use std::future::Future;
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -37,13 +41,42 @@ pub struct TestWorkspace {
     pub port: u16,
     pub admin: Client,
     pub dir: tempfile::TempDir,
+    database_url: String,
     host: Host,
     channels: herald_workspace::channels::ChannelsConfig,
+    /// The PostgreSQL server holding the database, when on PostgreSQL.
+    postgres: Option<Arc<postgres::PgServer>>,
+}
+
+/// Whether the tests run on PostgreSQL (`HERALD_TEST_DATABASE=postgres`) rather than SQLite.
+pub fn on_postgres() -> bool {
+    match std::env::var("HERALD_TEST_DATABASE").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Ok("") | Err(_) => false,
+        Ok(other) => panic!("HERALD_TEST_DATABASE={other}: expected postgres or sqlite"),
+    }
+}
+
+/// A fresh database: a SQLite file in `dir`, or when the tests run on PostgreSQL a new database
+/// on this process's server (keep the server handle while the database is used).
+pub fn new_database(dir: &std::path::Path) -> (String, Option<Arc<postgres::PgServer>>) {
+    if on_postgres() {
+        let server = postgres::PgServer::shared();
+        (server.create_database(), Some(server))
+    } else {
+        (format!("sqlite://{}", dir.join("workspace.db").display()), None)
+    }
 }
 
 impl TestWorkspace {
-    fn database_url(dir: &std::path::Path) -> String {
-        format!("sqlite://{}", dir.join("workspace.db").display())
+    /// The workspace's database URL (`sqlite://…` or `postgres://…`).
+    pub fn database_url(&self) -> &str {
+        &self.database_url
+    }
+
+    /// The PostgreSQL server holding the database, when on PostgreSQL.
+    pub fn postgres(&self) -> Option<&postgres::PgServer> {
+        self.postgres.as_deref()
     }
 
     /// An in-process workspace on `127.0.0.1:0`.
@@ -65,18 +98,19 @@ impl TestWorkspace {
         init_tracing();
         let dir = tempfile::tempdir().expect("temp dir");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let mut config = Self::config(&dir);
+        let (database_url, postgres) = new_database(dir.path());
+        let mut config = Self::config(&database_url);
         f(&mut config);
         let running = herald_workspace::start_with(config, channels.clone(), listener).await.expect("workspace starts");
         let port = running.addr.port();
         let url = format!("http://127.0.0.1:{port}");
         let admin = Client::new(&url, Some(ADMIN_TOKEN)).unwrap();
-        Self { url, port, admin, dir, host: Host::InProcess(running), channels }
+        Self { url, port, admin, dir, database_url, host: Host::InProcess(running), channels, postgres }
     }
 
-    fn config(dir: &tempfile::TempDir) -> herald_workspace::Config {
+    fn config(database_url: &str) -> herald_workspace::Config {
         herald_workspace::Config {
-            database_url: Self::database_url(dir.path()),
+            database_url: database_url.into(),
             admin_token: Some(ADMIN_TOKEN.into()),
             demo: None,
             limits: Default::default(),
@@ -88,10 +122,11 @@ impl TestWorkspace {
     pub async fn spawn_process() -> Self {
         init_tracing();
         let dir = tempfile::tempdir().expect("temp dir");
-        let (child, port) = spawn_child(&Self::database_url(dir.path()), "127.0.0.1:0").await;
+        let (database_url, postgres) = new_database(dir.path());
+        let (child, port) = spawn_child(&database_url, "127.0.0.1:0").await;
         let url = format!("http://127.0.0.1:{port}");
         let admin = Client::new(&url, Some(ADMIN_TOKEN)).unwrap();
-        Self { url, port, admin, dir, host: Host::Child(child), channels: Default::default() }
+        Self { url, port, admin, dir, database_url, host: Host::Child(child), channels: Default::default(), postgres }
     }
 
     /// SIGKILL for a child process; an abrupt stop for an in-process workspace.
@@ -112,11 +147,12 @@ impl TestWorkspace {
         self.kill().await;
         let listen = format!("127.0.0.1:{}", self.port);
         if was_child {
-            let (child, _) = spawn_child(&Self::database_url(self.dir.path()), &listen).await;
+            let (child, _) = spawn_child(&self.database_url, &listen).await;
             self.host = Host::Child(child);
         } else {
             let listener = tokio::net::TcpListener::bind(&listen).await.expect("rebind");
-            let running = herald_workspace::start_with(Self::config(&self.dir), self.channels.clone(), listener).await.expect("restarts");
+            let running =
+                herald_workspace::start_with(Self::config(&self.database_url), self.channels.clone(), listener).await.expect("restarts");
             self.host = Host::InProcess(running);
         }
     }

@@ -36,7 +36,7 @@ async fn demo_restarts_with_the_same_team_and_fresh_tokens() {
     ws.kill().await;
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{}", ws.port)).await.unwrap();
     let config = herald_workspace::Config {
-        database_url: format!("sqlite://{}", ws.dir.path().join("workspace.db").display()),
+        database_url: ws.database_url().into(),
         admin_token: Some(ADMIN_TOKEN.into()),
         demo: Some(DemoConfig { colleagues: 1, per_minute: 1.0, ..Default::default() }),
         limits: Default::default(),

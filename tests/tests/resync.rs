@@ -45,37 +45,59 @@ async fn entries_until(sub: &mut herald_client::Subscription, from: u64, last: u
 
 /// Prunes the workspace's database directly, as the background task does, with `policy`.
 async fn prune(ws: &TestWorkspace, policy: Retention) -> u64 {
-    let store = herald_workspace::store::Store::open(&format!("sqlite://{}", ws.dir.path().join("workspace.db").display())).await.unwrap();
+    let store = herald_workspace::store::Store::open(ws.database_url()).await.unwrap();
     retention::prune(&store, &policy, herald_workspace::engine::now().0).await.unwrap()
 }
 
-/// The database files of a stopped workspace (a child process killed with SIGKILL).
+/// The database files of a stopped workspace (a child process killed with SIGKILL), on SQLite.
 const FILES: [&str; 2] = ["workspace.db", "workspace.db-wal"];
 
+/// A copy of a stopped workspace's database: SQLite's files, or a PostgreSQL database made from
+/// it as a template.
+enum Backup {
+    Files(tempfile::TempDir),
+    Database(String),
+}
+
 /// Stops the workspace, copies its database aside, and starts it again.
-async fn backup(ws: &mut TestWorkspace) -> tempfile::TempDir {
+async fn backup(ws: &mut TestWorkspace) -> Backup {
     ws.kill().await;
-    let backup = tempfile::tempdir().unwrap();
-    for f in FILES {
-        let from = ws.dir.path().join(f);
-        if from.exists() {
-            std::fs::copy(&from, backup.path().join(f)).unwrap();
+    let backup = if let Some(pg) = ws.postgres() {
+        let copy = format!("{}_backup", herald_e2e::postgres::database_name(ws.database_url()));
+        pg.copy_database(herald_e2e::postgres::database_name(ws.database_url()), &copy);
+        Backup::Database(copy)
+    } else {
+        let backup = tempfile::tempdir().unwrap();
+        for f in FILES {
+            let from = ws.dir.path().join(f);
+            if from.exists() {
+                std::fs::copy(&from, backup.path().join(f)).unwrap();
+            }
         }
-    }
+        Backup::Files(backup)
+    };
     ws.restart().await;
     backup
 }
 
 /// Stops the workspace, puts the backup's database in place of its own, and starts it again.
-async fn restore(ws: &mut TestWorkspace, backup: &tempfile::TempDir) {
+async fn restore(ws: &mut TestWorkspace, backup: &Backup) {
     ws.kill().await;
-    for f in FILES.iter().chain(&["workspace.db-shm"]) {
-        let _ = std::fs::remove_file(ws.dir.path().join(f));
-    }
-    for f in FILES {
-        let from = backup.path().join(f);
-        if from.exists() {
-            std::fs::copy(&from, ws.dir.path().join(f)).unwrap();
+    match backup {
+        Backup::Database(copy) => {
+            let pg = ws.postgres().expect("a PostgreSQL backup of a PostgreSQL workspace");
+            pg.replace_database(herald_e2e::postgres::database_name(ws.database_url()), copy);
+        }
+        Backup::Files(backup) => {
+            for f in FILES.iter().chain(&["workspace.db-shm"]) {
+                let _ = std::fs::remove_file(ws.dir.path().join(f));
+            }
+            for f in FILES {
+                let from = backup.path().join(f);
+                if from.exists() {
+                    std::fs::copy(&from, ws.dir.path().join(f)).unwrap();
+                }
+            }
         }
     }
     ws.restart().await;

@@ -23,7 +23,8 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "HERALD_LISTEN", default_value = "127.0.0.1:8780")]
         listen: String,
-        /// Database URL (`sqlite://path`); default: workspace.db in the user's data directory.
+        /// Database URL: `sqlite://path` or `postgres://user:password@host/db`; default:
+        /// workspace.db in the user's data directory.
         #[arg(long, env = "HERALD_DATABASE_URL")]
         database: Option<String>,
         /// Seeds an admin with this bearer token when the database has no agents.

@@ -7,8 +7,8 @@
 //!
 //! # Layout
 //! - [`engine`]: owns the router; group commit (changes share a store transaction); timers.
-//! - [`store`]: SQLite (sqlx, embedded additive migrations); entities as JSON plus each agent's
-//!   ordered event log.
+//! - [`store`]: SQLite or PostgreSQL (sqlx, embedded additive migrations per database); entities
+//!   as JSON plus each agent's ordered event log.
 //! - [`realtime`]: live wake-ups per agent; SSE and polling both read the log.
 //! - [`retention`]: prunes the event logs in the background (a resync for what is gone).
 //! - [`auth`]: hashed, revocable bearer tokens; roles come from the agent record.
@@ -27,8 +27,8 @@
 //! - [`cli`]: the `herald-workspace` command line.
 //!
 //! # Not here (yet)
-//! PostgreSQL and several instances sharing it. The server itself speaks plain HTTP: terminate
-//! TLS in a reverse proxy in front of it. Outbound calls (Twilio's REST API) do speak TLS
+//! Several instances sharing one PostgreSQL database (one instance per database today). The
+//! server itself speaks plain HTTP: terminate TLS in a reverse proxy in front of it. Outbound calls (Twilio's REST API) do speak TLS
 //! (reqwest with native-tls, the system's OpenSSL and trust store).
 
 pub mod auth;
@@ -52,7 +52,7 @@ use tokio::task::JoinHandle;
 /// How to run a workspace.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// `sqlite://path/to/file.db` or `sqlite::memory:`.
+    /// `sqlite://path/to/file.db`, `sqlite::memory:` or `postgres://user@host/db`.
     pub database_url: String,
     /// Seeds an admin holding this token when the database has no agents yet.
     pub admin_token: Option<String>,
@@ -127,11 +127,11 @@ pub async fn start_with(config: Config, channels: channels::ChannelsConfig, list
     let state = edge::AppState { engine: engine.clone(), tokens: tokens.clone(), channels, shutdown: stopped.clone(), limits };
     let app = http::router(state).layer(axum::middleware::from_fn(log_errors));
     let server = tokio::spawn(server::serve(listener, app, config.limits.clone(), stopped));
+    let database = store::without_password(&config.database_url);
     tracing::info!(
         listen = %format!("http://{addr}"),
-        database = %config.database_url,
-        "Herald workspace listening on http://{addr} (API under /v1, OpenAPI at /openapi.json); data in {}",
-        config.database_url
+        %database,
+        "Herald workspace listening on http://{addr} (API under /v1, OpenAPI at /openapi.json); data in {database}",
     );
     Ok(Running { addr, engine, tokens, demo: seeded, stop, tasks, server })
 }

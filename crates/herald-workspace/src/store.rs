@@ -1,8 +1,15 @@
-//! SQLite through sqlx. Every state change is one transaction holding the changed entities and
-//! the events appended to the affected agents' logs; the migrations are embedded and additive.
+//! SQLite or PostgreSQL through sqlx, chosen by the database URL. Every state change is one
+//! transaction holding the changed entities and the events appended to the affected agents' logs;
+//! the migrations are embedded and additive (`migrations/` for SQLite, `migrations-postgres/` for
+//! PostgreSQL: the same tables, integers as BIGINT).
 //!
-//! WAL with `synchronous = NORMAL`: a committed transaction survives the process being killed
-//! (`kill -9`); only an OS crash or power loss can drop the last few.
+//! Both run the same SQL: parameters are written `$1`, `$2`… (PostgreSQL's form; sqlx binds
+//! SQLite's `$N` to the N-th argument too), and the one piece of code per query is compiled for
+//! each pool by [`on!`].
+//!
+//! SQLite: WAL with `synchronous = NORMAL`: a committed transaction survives the process being
+//! killed (`kill -9`); only an OS crash or power loss can drop the last few. PostgreSQL: its own
+//! durability (a commit is on disk when it returns, with the server's default settings).
 
 mod commit;
 mod retention;
@@ -13,8 +20,9 @@ use herald_core::{
     AgentId, Message, MessageId, Offer, OfferId, Saved, Session, SessionId, SessionState, Snapshot, WorkItem, WorkItemId, WorkItemState,
 };
 use herald_protocol::EventEnvelope;
+use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{PgPool, SqlitePool};
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
@@ -44,7 +52,41 @@ pub struct StoredToken {
 /// The workspace's database.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: Pool,
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// `on!(store, p => body)`: `body` with `p` the store's pool, compiled once per database (the
+/// arms must agree on the type, so rows are read into tuples inside `body`).
+macro_rules! on {
+    ($store:expr, $p:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite($p) => $body,
+            $crate::store::Pool::Postgres($p) => $body,
+        }
+    };
+}
+use on;
+
+/// `url` with its password (if any) replaced by `***`, for logs.
+pub fn without_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Whether `url` names a PostgreSQL database (`postgres://…` or `postgresql://…`).
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
 /// Where an entity is kept: in `entities` by kind and key (with whether the router loads it), or
@@ -82,6 +124,7 @@ fn json_of(s: &Saved) -> String {
 
 /// The schema, embedded at build time.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+static MIGRATOR_PG: sqlx::migrate::Migrator = sqlx::migrate!("./migrations-postgres");
 
 /// A row an edge writes in the same transaction as the state change it belongs to, so a crash
 /// can never keep one without the other.
@@ -93,15 +136,25 @@ pub enum Extra {
 }
 
 impl Store {
-    /// The pool, for tests that need to reach under the store (e.g. to make a write fail).
+    /// The SQLite pool, for tests that need to reach under the store (e.g. to make a write fail).
     #[cfg(test)]
     pub(crate) fn pool(&self) -> &SqlitePool {
-        &self.pool
+        match &self.pool {
+            Pool::Sqlite(p) => p,
+            Pool::Postgres(_) => panic!("not a SQLite store"),
+        }
     }
 
-    /// Opens (creating if missing) the database at `url` (`sqlite://path` or `sqlite::memory:`)
-    /// and runs the embedded migrations.
+    /// Opens the database at `url` and runs the embedded migrations: SQLite (`sqlite://path`,
+    /// created if missing, or `sqlite::memory:`) or PostgreSQL (`postgres://user@host/db`, which
+    /// must exist).
     pub async fn open(url: &str) -> Result<Self, StoreError> {
+        if is_postgres(url) {
+            let pool = PgPoolOptions::new().max_connections(8).min_connections(1).connect(url).await?;
+            // The migrator holds an advisory lock: instances starting together migrate once.
+            MIGRATOR_PG.run(&pool).await?;
+            return Ok(Self { pool: Pool::Postgres(pool) });
+        }
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .synchronous(SqliteSynchronous::Normal)
@@ -128,17 +181,15 @@ impl Store {
         if in_memory {
             MIGRATOR.run(&pool).await?;
         }
-        Ok(Self { pool })
+        Ok(Self { pool: Pool::Sqlite(pool) })
     }
 
     /// Everything the router needs to start again, and each agent's last event sequence.
     pub async fn load(&self) -> Result<(Snapshot, HashMap<AgentId, u64>), StoreError> {
-        let rows = sqlx::query("SELECT kind, key, json FROM entities WHERE live = 1").fetch_all(&self.pool).await?;
+        let rows: Vec<(String, String, String)> =
+            on!(self, p => sqlx::query_as("SELECT kind, key, json FROM entities WHERE live = TRUE").fetch_all(p).await?);
         let mut snap = Snapshot::default();
-        for row in rows {
-            let kind: String = row.get(0);
-            let key: String = row.get(1);
-            let json: String = row.get(2);
+        for (kind, key, json) in rows {
             let bad = |source| StoreError::Corrupt { kind: kind.clone(), key: key.clone(), source };
             match kind.as_str() {
                 "agent" => snap.agents.push(serde_json::from_str(&json).map_err(bad)?),
@@ -153,19 +204,16 @@ impl Store {
                 other => tracing::warn!(kind = other, key, "ignoring stored entity of unknown kind"),
             }
         }
-        let max: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(CAST(key AS INTEGER)) FROM entities WHERE kind NOT IN ('template', 'settings')")
-                .fetch_one(&self.pool)
-                .await?;
-        let max_message: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM messages").fetch_one(&self.pool).await?;
+        let max: Option<i64> = on!(self, p => sqlx::query_scalar(
+            "SELECT MAX(CAST(key AS BIGINT)) FROM entities WHERE kind NOT IN ('template', 'settings')"
+        )
+        .fetch_one(p)
+        .await?);
+        let max_message: Option<i64> = on!(self, p => sqlx::query_scalar("SELECT MAX(id) FROM messages").fetch_one(p).await?);
         snap.max_id = max.unwrap_or(0).max(max_message.unwrap_or(0)) as u64;
-        let seqs = sqlx::query("SELECT agent_id, MAX(seq) FROM events GROUP BY agent_id")
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(|r| (AgentId(r.get::<i64, _>(0) as u64), r.get::<i64, _>(1) as u64))
-            .collect();
-        Ok((snap, seqs))
+        let seqs: Vec<(i64, i64)> =
+            on!(self, p => sqlx::query_as("SELECT agent_id, MAX(seq) FROM events GROUP BY agent_id").fetch_all(p).await?);
+        Ok((snap, seqs.into_iter().map(|(a, s)| (AgentId(a as u64), s as u64)).collect()))
     }
 
     /// Writes one state change: the entities, the events and the edge's own rows that belong
@@ -176,34 +224,30 @@ impl Store {
 
     /// The agent's log entries after `after`, oldest first, at most `limit`.
     pub async fn events_after(&self, agent: AgentId, after: u64, limit: u32) -> Result<Vec<EventEnvelope>, StoreError> {
-        let rows = sqlx::query("SELECT seq, at, json FROM events WHERE agent_id = ? AND seq > ? ORDER BY seq LIMIT ?")
-            .bind(agent.0 as i64)
-            .bind(after as i64)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<(i64, i64, String)> = on!(self, p => sqlx::query_as(
+            "SELECT seq, at, json FROM events WHERE agent_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        )
+        .bind(agent.0 as i64)
+        .bind(after as i64)
+        .bind(i64::from(limit))
+        .fetch_all(p)
+        .await?);
         rows.into_iter()
-            .map(|r| {
-                let seq = r.get::<i64, _>(0) as u64;
-                let json: String = r.get(2);
+            .map(|(seq, at, json)| {
+                let seq = seq as u64;
                 let event = serde_json::from_str(&json).map_err(|source| StoreError::Corrupt {
                     kind: "event".into(),
                     key: format!("{agent}/{seq}"),
                     source,
                 })?;
-                Ok(EventEnvelope { seq, agent, at: herald_core::Timestamp(r.get::<i64, _>(1) as u64), event })
+                Ok(EventEnvelope { seq, agent, at: herald_core::Timestamp(at as u64), event })
             })
             .collect()
     }
 
     /// An offer in whatever state it ended in (the router keeps only pending ones).
     pub async fn offer(&self, id: OfferId) -> Result<Option<Offer>, StoreError> {
-        let json: Option<String> = sqlx::query_scalar("SELECT json FROM entities WHERE kind = 'offer' AND key = ?")
-            .bind(id.0.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
-        json.map(|j| serde_json::from_str(&j).map_err(|source| StoreError::Corrupt { kind: "offer".into(), key: id.to_string(), source }))
-            .transpose()
+        self.entity("offer", id.0).await
     }
 
     /// A session in whatever state it is in (closed ones included).
@@ -217,20 +261,29 @@ impl Store {
     }
 
     async fn entity<T: serde::de::DeserializeOwned>(&self, kind: &str, id: u64) -> Result<Option<T>, StoreError> {
-        let json: Option<String> = sqlx::query_scalar("SELECT json FROM entities WHERE kind = ? AND key = ?")
+        let json: Option<String> = on!(self, p => sqlx::query_scalar("SELECT json FROM entities WHERE kind = $1 AND key = $2")
             .bind(kind)
             .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
+            .fetch_optional(p)
+            .await?);
         json.map(|j| serde_json::from_str(&j).map_err(|source| StoreError::Corrupt { kind: kind.into(), key: id.to_string(), source }))
             .transpose()
     }
 
-    fn messages_from(rows: Vec<sqlx::sqlite::SqliteRow>) -> Result<Vec<Message>, StoreError> {
+    /// Messages selected by `sql` (which returns `id, json`) with one bound parameter, if any.
+    async fn messages_where(&self, sql: &'static str, params: &[i64], text: Option<&str>) -> Result<Vec<Message>, StoreError> {
+        let rows: Vec<(i64, String)> = on!(self, p => {
+            let mut q = sqlx::query_as(sql);
+            for v in params {
+                q = q.bind(*v);
+            }
+            if let Some(t) = text {
+                q = q.bind(t);
+            }
+            q.fetch_all(p).await?
+        });
         rows.into_iter()
-            .map(|r| {
-                let id: i64 = r.get(0);
-                let json: String = r.get(1);
+            .map(|(id, json)| {
                 serde_json::from_str(&json).map_err(|source| StoreError::Corrupt { kind: "message".into(), key: id.to_string(), source })
             })
             .collect()
@@ -238,37 +291,28 @@ impl Store {
 
     /// A conversation's transcript, oldest first.
     pub async fn messages_of(&self, item: WorkItemId) -> Result<Vec<Message>, StoreError> {
-        let rows =
-            sqlx::query("SELECT id, json FROM messages WHERE work_item = ? ORDER BY id").bind(item.0 as i64).fetch_all(&self.pool).await?;
-        Self::messages_from(rows)
+        self.messages_where("SELECT id, json FROM messages WHERE work_item = $1 ORDER BY id", &[item.0 as i64], None).await
     }
 
     pub async fn message(&self, id: MessageId) -> Result<Option<Message>, StoreError> {
-        let rows = sqlx::query("SELECT id, json FROM messages WHERE id = ?").bind(id.0 as i64).fetch_all(&self.pool).await?;
-        Ok(Self::messages_from(rows)?.pop())
+        Ok(self.messages_where("SELECT id, json FROM messages WHERE id = $1", &[id.0 as i64], None).await?.pop())
     }
 
     /// The message a channel already delivered under this id (a retried webhook).
     pub async fn message_by_external_id(&self, external_id: &str) -> Result<Option<Message>, StoreError> {
-        let rows = sqlx::query("SELECT id, json FROM messages WHERE external_id = ?").bind(external_id).fetch_all(&self.pool).await?;
-        Ok(Self::messages_from(rows)?.pop())
+        Ok(self.messages_where("SELECT id, json FROM messages WHERE external_id = $1", &[], Some(external_id)).await?.pop())
     }
 
     /// Outbound messages not delivered yet, oldest first.
     pub async fn pending_deliveries(&self) -> Result<Vec<Message>, StoreError> {
-        let rows = sqlx::query("SELECT id, json FROM messages WHERE delivery_state = 'pending' ORDER BY id").fetch_all(&self.pool).await?;
-        Self::messages_from(rows)
+        self.messages_where("SELECT id, json FROM messages WHERE delivery_state = 'pending' ORDER BY id", &[], None).await
     }
 
     /// Every web chat widget, by id.
     pub async fn widgets(&self) -> Result<Vec<herald_protocol::Widget>, StoreError> {
-        let rows = sqlx::query("SELECT id, json FROM widgets ORDER BY id").fetch_all(&self.pool).await?;
+        let rows: Vec<(String, String)> = on!(self, p => sqlx::query_as("SELECT id, json FROM widgets ORDER BY id").fetch_all(p).await?);
         rows.into_iter()
-            .map(|r| {
-                let id: String = r.get(0);
-                let json: String = r.get(1);
-                serde_json::from_str(&json).map_err(|source| StoreError::Corrupt { kind: "widget".into(), key: id, source })
-            })
+            .map(|(id, json)| serde_json::from_str(&json).map_err(|source| StoreError::Corrupt { kind: "widget".into(), key: id, source }))
             .collect()
     }
 
@@ -277,113 +321,118 @@ impl Store {
     }
 
     pub async fn put_widget(&self, w: &herald_protocol::Widget) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO widgets (id, json) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json")
+        let json = serde_json::to_string(w).expect("widgets serialise");
+        on!(self, p => sqlx::query("INSERT INTO widgets (id, json) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET json = excluded.json")
             .bind(&w.id)
-            .bind(serde_json::to_string(w).expect("widgets serialise"))
-            .execute(&self.pool)
-            .await?;
+            .bind(&json)
+            .execute(p)
+            .await
+            .map(|_| ())?);
         Ok(())
     }
 
     /// The web chat a customer token opens.
     pub async fn webchat_by_token(&self, token_hash: &str) -> Result<Option<WorkItemId>, StoreError> {
-        let id: Option<i64> = sqlx::query_scalar("SELECT work_item FROM webchat_conversations WHERE token_hash = ?")
+        let id: Option<i64> = on!(self, p => sqlx::query_scalar("SELECT work_item FROM webchat_conversations WHERE token_hash = $1")
             .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?;
+            .fetch_optional(p)
+            .await?);
         Ok(id.map(|i| WorkItemId(i as u64)))
     }
 
     /// Messages of a conversation after `after`, oldest first.
     pub async fn messages_after(&self, item: WorkItemId, after: u64) -> Result<Vec<Message>, StoreError> {
-        let rows = sqlx::query("SELECT id, json FROM messages WHERE work_item = ? AND id > ? ORDER BY id")
-            .bind(item.0 as i64)
-            .bind(after as i64)
-            .fetch_all(&self.pool)
-            .await?;
-        Self::messages_from(rows)
+        self.messages_where(
+            "SELECT id, json FROM messages WHERE work_item = $1 AND id > $2 ORDER BY id",
+            &[item.0 as i64, after as i64],
+            None,
+        )
+        .await
     }
 
     pub async fn insert_integration(&self, name: &str, hash: &str, at_ms: u64) -> Result<herald_protocol::Integration, StoreError> {
-        let id: i64 = sqlx::query_scalar("INSERT INTO integrations (name, hash, created_at) VALUES (?, ?, ?) RETURNING id")
+        let id: i64 = on!(self, p => sqlx::query_scalar("INSERT INTO integrations (name, hash, created_at) VALUES ($1, $2, $3) RETURNING id")
             .bind(name)
             .bind(hash)
             .bind(at_ms as i64)
-            .fetch_one(&self.pool)
-            .await?;
+            .fetch_one(p)
+            .await?);
         Ok(herald_protocol::Integration { id: id as u64, name: name.into(), created_at: herald_core::Timestamp(at_ms), revoked: false })
     }
 
     pub async fn integrations(&self) -> Result<Vec<herald_protocol::Integration>, StoreError> {
-        let rows =
-            sqlx::query("SELECT id, name, created_at, revoked_at IS NOT NULL FROM integrations ORDER BY id").fetch_all(&self.pool).await?;
+        let rows: Vec<(i64, String, i64, bool)> = on!(self, p => sqlx::query_as(
+            "SELECT id, name, created_at, revoked_at IS NOT NULL FROM integrations ORDER BY id"
+        )
+        .fetch_all(p)
+        .await?);
         Ok(rows
             .into_iter()
-            .map(|r| herald_protocol::Integration {
-                id: r.get::<i64, _>(0) as u64,
-                name: r.get(1),
-                created_at: herald_core::Timestamp(r.get::<i64, _>(2) as u64),
-                revoked: r.get(3),
+            .map(|(id, name, at, revoked)| herald_protocol::Integration {
+                id: id as u64,
+                name,
+                created_at: herald_core::Timestamp(at as u64),
+                revoked,
             })
             .collect())
     }
 
     /// The active integration holding a token with this hash: (id, name).
     pub async fn integration_by_hash(&self, hash: &str) -> Result<Option<(u64, String)>, StoreError> {
-        let row = sqlx::query("SELECT id, name FROM integrations WHERE hash = ? AND revoked_at IS NULL")
-            .bind(hash)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| (r.get::<i64, _>(0) as u64, r.get(1))))
+        let row: Option<(i64, String)> = on!(self, p => sqlx::query_as("SELECT id, name FROM integrations WHERE hash = $1 AND revoked_at IS NULL")
+                .bind(hash)
+                .fetch_optional(p)
+                .await?);
+        Ok(row.map(|(id, name)| (id as u64, name)))
     }
 
     /// Revokes an integration's token; `false` when there was no such active integration.
     pub async fn revoke_integration(&self, id: u64, at_ms: u64) -> Result<bool, StoreError> {
-        let r = sqlx::query("UPDATE integrations SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+        let n = on!(self, p => sqlx::query("UPDATE integrations SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(at_ms as i64)
             .bind(id as i64)
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected() == 1)
+            .execute(p)
+            .await?
+            .rows_affected());
+        Ok(n == 1)
     }
 
     /// Whether an entity of this kind and id was ever stored.
     pub async fn exists(&self, kind: &str, id: u64) -> Result<bool, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM entities WHERE kind = ? AND key = ?")
+        let n: i64 = on!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM entities WHERE kind = $1 AND key = $2")
             .bind(kind)
             .bind(id.to_string())
-            .fetch_one(&self.pool)
-            .await?;
+            .fetch_one(p)
+            .await?);
         Ok(n > 0)
     }
 
     /// Tokens that are not revoked.
     pub async fn active_tokens(&self) -> Result<Vec<StoredToken>, StoreError> {
-        let rows = sqlx::query("SELECT id, agent_id, hash FROM tokens WHERE revoked_at IS NULL").fetch_all(&self.pool).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| StoredToken { id: r.get::<i64, _>(0) as u64, agent: AgentId(r.get::<i64, _>(1) as u64), hash: r.get(2) })
-            .collect())
+        let rows: Vec<(i64, i64, String)> =
+            on!(self, p => sqlx::query_as("SELECT id, agent_id, hash FROM tokens WHERE revoked_at IS NULL").fetch_all(p).await?);
+        Ok(rows.into_iter().map(|(id, agent, hash)| StoredToken { id: id as u64, agent: AgentId(agent as u64), hash }).collect())
     }
 
     pub async fn insert_token(&self, agent: AgentId, hash: &str, now_ms: u64) -> Result<u64, StoreError> {
-        let id: i64 = sqlx::query_scalar("INSERT INTO tokens (agent_id, hash, created_at) VALUES (?, ?, ?) RETURNING id")
+        let id: i64 = on!(self, p => sqlx::query_scalar("INSERT INTO tokens (agent_id, hash, created_at) VALUES ($1, $2, $3) RETURNING id")
             .bind(agent.0 as i64)
             .bind(hash)
             .bind(now_ms as i64)
-            .fetch_one(&self.pool)
-            .await?;
+            .fetch_one(p)
+            .await?);
         Ok(id as u64)
     }
 
     /// Revokes a token; `false` when there was no such active token.
     pub async fn revoke_token(&self, id: u64, now_ms: u64) -> Result<bool, StoreError> {
-        let r = sqlx::query("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+        let n = on!(self, p => sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(now_ms as i64)
             .bind(id as i64)
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected() == 1)
+            .execute(p)
+            .await?
+            .rows_affected());
+        Ok(n == 1)
     }
 }
 
@@ -391,18 +440,25 @@ impl Store {
 mod tests {
     use super::*;
 
+    #[test]
+    fn logged_urls_hide_the_password() {
+        assert_eq!(without_password("postgres://herald:s3cret@db:5432/herald"), "postgres://herald:***@db:5432/herald");
+        assert_eq!(without_password("postgres://herald@db/herald"), "postgres://herald@db/herald");
+        assert_eq!(without_password("sqlite:///tmp/w.db"), "sqlite:///tmp/w.db");
+    }
+
     #[tokio::test]
     async fn a_file_database_opens_in_wal_and_an_in_memory_one_is_migrated() {
         // WAL is set over the first connection only; the pool's connections see it in the file.
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&format!("sqlite://{}", dir.path().join("w.db").display())).await.expect("opens");
         for _ in 0..3 {
-            let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&store.pool).await.unwrap();
+            let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(store.pool()).await.unwrap();
             assert_eq!(mode, "wal");
         }
         let memory = Store::open("sqlite::memory:").await.expect("in memory");
         let tables: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'entities'").fetch_one(&memory.pool).await.unwrap();
+            sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'entities'").fetch_one(memory.pool()).await.unwrap();
         assert_eq!(tables, 1, "an in-memory database is migrated too");
     }
 }

@@ -2,16 +2,17 @@
 //! with a few multi-row statements — each entity and message once, in its last version, and
 //! every event — rather than one statement per row.
 
-use super::{Extra, Store, StoreError, json_of, key_of};
+use super::{Extra, Store, StoreError, json_of, key_of, on};
 use herald_core::{DeliveryState, Saved};
 use herald_protocol::EventEnvelope;
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::QueryBuilder;
 use std::collections::HashMap;
 
 /// One change's rows: the entities, the events and the edge's own rows ([`Extra`]).
 pub type ChangeRows<'a> = (&'a [Saved], &'a [EventEnvelope], &'a [Extra]);
 
-/// Rows per statement (SQLite allows 32,766 parameters; the widest row here has 6).
+/// Rows per statement (SQLite allows 32,766 parameters, PostgreSQL 65,535; the widest row here
+/// has 6).
 const ROWS: usize = 2_000;
 
 impl Store {
@@ -49,58 +50,60 @@ impl Store {
         }
         let events: Vec<&EventEnvelope> = changes.iter().flat_map(|c| c.1).collect();
 
-        let mut tx = self.pool.begin().await?;
-        for x in changes.iter().flat_map(|c| c.2) {
-            match x {
-                Extra::Webchat { item, widget, token_hash, at_ms } => {
-                    sqlx::query("INSERT INTO webchat_conversations (work_item, widget, token_hash, created_at) VALUES (?, ?, ?, ?)")
-                        .bind(item.0 as i64)
-                        .bind(widget)
-                        .bind(token_hash)
-                        .bind(*at_ms as i64)
-                        .execute(&mut *tx)
-                        .await?;
+        on!(self, p => {
+            let mut tx = p.begin().await?;
+            for x in changes.iter().flat_map(|c| c.2) {
+                match x {
+                    Extra::Webchat { item, widget, token_hash, at_ms } => {
+                        sqlx::query("INSERT INTO webchat_conversations (work_item, widget, token_hash, created_at) VALUES ($1, $2, $3, $4)")
+                            .bind(item.0 as i64)
+                            .bind(widget)
+                            .bind(token_hash)
+                            .bind(*at_ms as i64)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                 }
             }
-        }
-        for chunk in messages.chunks(ROWS) {
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO messages (id, work_item, at, external_id, delivery_state, json) ");
-            q.push_values(chunk, |mut b, s| {
-                let Saved::Message(m) = s else { unreachable!("only messages here") };
-                let state = m.delivery.as_ref().map(|d| match d.state {
-                    DeliveryState::Pending => "pending",
-                    DeliveryState::Sent => "sent",
-                    DeliveryState::Failed => "failed",
+            for chunk in messages.chunks(ROWS) {
+                let mut q = QueryBuilder::new("INSERT INTO messages (id, work_item, at, external_id, delivery_state, json) ");
+                q.push_values(chunk, |mut b, s| {
+                    let Saved::Message(m) = s else { unreachable!("only messages here") };
+                    let state = m.delivery.as_ref().map(|d| match d.state {
+                        DeliveryState::Pending => "pending",
+                        DeliveryState::Sent => "sent",
+                        DeliveryState::Failed => "failed",
+                    });
+                    b.push_bind(m.id.0 as i64)
+                        .push_bind(m.work_item.0 as i64)
+                        .push_bind(m.at.0 as i64)
+                        .push_bind(m.external_id.clone())
+                        .push_bind(state)
+                        .push_bind(json_of(s));
                 });
-                b.push_bind(m.id.0 as i64)
-                    .push_bind(m.work_item.0 as i64)
-                    .push_bind(m.at.0 as i64)
-                    .push_bind(m.external_id.clone())
-                    .push_bind(state)
-                    .push_bind(json_of(s));
-            });
-            q.push(" ON CONFLICT (id) DO UPDATE SET delivery_state = excluded.delivery_state, json = excluded.json");
-            q.build().persistent(chunk.len() == 1).execute(&mut *tx).await?;
-        }
-        for chunk in entities.chunks(ROWS) {
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO entities (kind, key, live, json) ");
-            q.push_values(chunk, |mut b, (kind, key, live, json)| {
-                b.push_bind(*kind).push_bind(key.as_str()).push_bind(*live).push_bind(json.as_str());
-            });
-            q.push(" ON CONFLICT (kind, key) DO UPDATE SET live = excluded.live, json = excluded.json");
-            q.build().persistent(chunk.len() == 1).execute(&mut *tx).await?;
-        }
-        for chunk in events.chunks(ROWS) {
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO events (agent_id, seq, at, json) ");
-            q.push_values(chunk, |mut b, e| {
-                b.push_bind(e.agent.0 as i64)
-                    .push_bind(e.seq as i64)
-                    .push_bind(e.at.0 as i64)
-                    .push_bind(serde_json::to_string(&e.event).expect("events always serialise"));
-            });
-            q.build().persistent(chunk.len() == 1).execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
+                q.push(" ON CONFLICT (id) DO UPDATE SET delivery_state = excluded.delivery_state, json = excluded.json");
+                q.build().persistent(chunk.len() == 1).execute(&mut *tx).await?;
+            }
+            for chunk in entities.chunks(ROWS) {
+                let mut q = QueryBuilder::new("INSERT INTO entities (kind, key, live, json) ");
+                q.push_values(chunk, |mut b, (kind, key, live, json)| {
+                    b.push_bind(*kind).push_bind(key.as_str()).push_bind(*live).push_bind(json.as_str());
+                });
+                q.push(" ON CONFLICT (kind, key) DO UPDATE SET live = excluded.live, json = excluded.json");
+                q.build().persistent(chunk.len() == 1).execute(&mut *tx).await?;
+            }
+            for chunk in events.chunks(ROWS) {
+                let mut q = QueryBuilder::new("INSERT INTO events (agent_id, seq, at, json) ");
+                q.push_values(chunk, |mut b, e| {
+                    b.push_bind(e.agent.0 as i64)
+                        .push_bind(e.seq as i64)
+                        .push_bind(e.at.0 as i64)
+                        .push_bind(serde_json::to_string(&e.event).expect("events always serialise"));
+                });
+                q.build().persistent(chunk.len() == 1).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
         Ok(())
     }
 }

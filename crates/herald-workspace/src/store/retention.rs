@@ -4,9 +4,8 @@
 //! agent's largest stored `seq`, as [`Store::load`] computes it — never goes back and no number
 //! is handed out twice.
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, on};
 use herald_core::AgentId;
-use sqlx::Row;
 
 /// Rows deleted per statement, so a large first prune does not hold the write lock for long.
 const BATCH: i64 = 5000;
@@ -14,9 +13,7 @@ const BATCH: i64 = 5000;
 impl Store {
     /// The agent's oldest and newest stored entries, `None` when its log is empty.
     pub async fn log_bounds(&self, agent: AgentId) -> Result<Option<(u64, u64)>, StoreError> {
-        let row =
-            sqlx::query("SELECT MIN(seq), MAX(seq) FROM events WHERE agent_id = ?").bind(agent.0 as i64).fetch_one(&self.pool).await?;
-        let (min, max): (Option<i64>, Option<i64>) = (row.get(0), row.get(1));
+        let (min, max): (Option<i64>, Option<i64>) = on!(self, p => sqlx::query_as("SELECT MIN(seq), MAX(seq) FROM events WHERE agent_id = $1").bind(agent.0 as i64).fetch_one(p).await?);
         Ok(min.zip(max).map(|(a, b)| (a as u64, b as u64)))
     }
 
@@ -25,30 +22,26 @@ impl Store {
     /// log — never a hole in the middle, even when the clock stepped back. Returns how many went.
     pub async fn prune_events(&self, before_ms: u64, keep: u64) -> Result<u64, StoreError> {
         let keep = keep.max(1) as i64;
-        let agents: Vec<(i64, i64, i64)> = sqlx::query("SELECT agent_id, MIN(seq), MAX(seq) FROM events GROUP BY agent_id")
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
-            .collect();
+        let agents: Vec<(i64, i64, i64)> =
+            on!(self, p => sqlx::query_as("SELECT agent_id, MIN(seq), MAX(seq) FROM events GROUP BY agent_id").fetch_all(p).await?);
         let mut deleted = 0;
         for (agent, min, max) in agents {
-            let first_recent: Option<i64> = sqlx::query_scalar("SELECT MIN(seq) FROM events WHERE agent_id = ? AND at >= ?")
-                .bind(agent)
-                .bind(before_ms as i64)
-                .fetch_one(&self.pool)
-                .await?;
+            let first_recent: Option<i64> = on!(self, p => sqlx::query_scalar("SELECT MIN(seq) FROM events WHERE agent_id = $1 AND at >= $2")
+                    .bind(agent)
+                    .bind(before_ms as i64)
+                    .fetch_one(p)
+                    .await?);
             let last = (max - keep).min(first_recent.map_or(i64::MAX, |s| s - 1));
             let mut from = min;
             while from <= last {
                 let to = (from + BATCH - 1).min(last);
-                let n = sqlx::query("DELETE FROM events WHERE agent_id = ? AND seq BETWEEN ? AND ?")
+                let n = on!(self, p => sqlx::query("DELETE FROM events WHERE agent_id = $1 AND seq BETWEEN $2 AND $3")
                     .bind(agent)
                     .bind(from)
                     .bind(to)
-                    .execute(&self.pool)
+                    .execute(p)
                     .await?
-                    .rows_affected();
+                    .rows_affected());
                 deleted += n;
                 from = to + 1;
             }
@@ -67,14 +60,14 @@ mod tests {
                 .bind(agent)
                 .bind(i as i64 + 1)
                 .bind(at)
-                .execute(&store.pool)
+                .execute(store.pool())
                 .await
                 .unwrap();
         }
     }
 
     async fn seqs(store: &Store, agent: i64) -> Vec<i64> {
-        sqlx::query_scalar("SELECT seq FROM events WHERE agent_id = ? ORDER BY seq").bind(agent).fetch_all(&store.pool).await.unwrap()
+        sqlx::query_scalar("SELECT seq FROM events WHERE agent_id = ? ORDER BY seq").bind(agent).fetch_all(store.pool()).await.unwrap()
     }
 
     /// Only a prefix goes (no hole when the clock stepped back), never the newest `keep`, and
