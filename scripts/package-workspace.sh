@@ -2,7 +2,7 @@
 # Builds the herald-workspace .deb: the server binary, its systemd unit (own user `herald`, data
 # in /var/lib/herald, hardening), the settings file /etc/herald/workspace.env (a conffile), and
 # the README. Prints the file it wrote.
-#   scripts/package-workspace.sh                 # release build → target/debian/
+#   scripts/package-workspace.sh                 # release build → target/debian/ (or $CARGO_TARGET_DIR/debian/)
 #   scripts/package-workspace.sh --profile dev   # the debug binary (what the tests install)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,13 +10,13 @@ profile=release
 if [ "${1:-}" = --profile ]; then profile=$2; fi
 dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
 cargo build -p herald-workspace --bin herald-workspace --profile "$profile" --quiet
-version=$(cargo metadata --no-deps --format-version 1 | python3 -c \
-  'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"]=="herald-workspace"))')
+read -r version target < <(cargo metadata --no-deps --format-version 1 | python3 -c 'import json,sys; m=json.load(sys.stdin); \
+  print(next(p["version"] for p in m["packages"] if p["name"]=="herald-workspace"), m["target_directory"])')
 arch=$(dpkg --print-architecture)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 chmod 0755 "$stage"
-install -Dm0755 "target/$dir/herald-workspace" "$stage/usr/bin/herald-workspace"
+install -Dm0755 "$target/$dir/herald-workspace" "$stage/usr/bin/herald-workspace"
 install -Dm0644 packaging/workspace/herald-workspace.service "$stage/lib/systemd/system/herald-workspace.service"
 install -Dm0640 packaging/workspace/workspace.env "$stage/etc/herald/workspace.env"
 install -Dm0644 README.md "$stage/usr/share/doc/herald-workspace/README.md"
@@ -38,7 +38,7 @@ Description: Herald workspace: routes customer conversations to contact-centre a
  tray apps. Runs as the systemd service herald-workspace; settings in
  /etc/herald/workspace.env, data in /var/lib/herald.
 CONTROL
-mkdir -p target/debian
-out="target/debian/herald-workspace_${version}_${arch}.deb"
+mkdir -p "$target/debian"
+out="$target/debian/herald-workspace_${version}_${arch}.deb"
 dpkg-deb --root-owner-group --build "$stage" "$out" >/dev/null
 echo "$out"
