@@ -15,6 +15,10 @@ fi
 pid=
 cleanup() {
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  if pgrep -u herald -f /usr/bin/herald-workspace >/dev/null 2>&1; then
+    echo "workspace .deb: the server outlived the test" >&2; pkill -u herald -f /usr/bin/herald-workspace || true; exit 1
+  fi
+  rm -f "${log:-}"
   sudo_if_needed dpkg --purge herald-workspace >/dev/null 2>&1 || true
   sudo_if_needed rm -f /var/lib/herald/workspace.db /var/lib/herald/workspace.db-wal /var/lib/herald/workspace.db-shm
 }
@@ -29,8 +33,13 @@ score=$(systemd-analyze security --offline=true /lib/systemd/system/herald-works
 echo "systemd-analyze security: ${score:-not available here}"
 # As the unit runs it: its user, its environment file, its working directory — on a free port.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-sudo_if_needed runuser -u herald -- sh -c "cd /var/lib/herald && set -a && . /etc/herald/workspace.env && set +a && \
-  HERALD_LISTEN=127.0.0.1:$port HERALD_ADMIN_TOKEN=deb-test exec /usr/bin/herald-workspace serve" >/tmp/herald-deb-test.log 2>&1 &
+# setpriv execs (no runuser parent left holding the server): $pid is the server itself, and the
+# trap's kill stops it.
+log=$(mktemp)
+as_root=(); [ "$(id -u)" -eq 0 ] || as_root=(sudo)  # not the shell function: `&` would fork a subshell
+"${as_root[@]}" setpriv --reuid=herald --regid=herald --init-groups -- sh -c "cd /var/lib/herald && set -a && \
+  . /etc/herald/workspace.env && set +a && HERALD_LISTEN=127.0.0.1:$port HERALD_ADMIN_TOKEN=deb-test \
+  exec /usr/bin/herald-workspace serve" >"$log" 2>&1 &
 pid=$!
 ok=
 for _ in $(seq 300); do
@@ -38,7 +47,7 @@ for _ in $(seq 300); do
   kill -0 "$pid" 2>/dev/null || break
   sleep 0.1
 done
-[ -n "$ok" ] || { cat /tmp/herald-deb-test.log >&2; fail "the installed binary did not answer /healthz as the unit would run it"; }
+[ -n "$ok" ] || { cat "$log" >&2; fail "the installed binary did not answer /healthz as the unit would run it"; }
 curl -sf -H "Authorization: Bearer deb-test" "http://127.0.0.1:$port/v1/admin/queues" | grep -q '"Default"' || fail "the admin API did not answer"
 [ "$(stat -c '%U' /var/lib/herald/workspace.db)" = herald ] || fail "the database is not in /var/lib/herald, owned by herald"
 echo "workspace .deb: installed, unit verified, served /healthz as user herald on 127.0.0.1:$port; removing it again"
