@@ -46,6 +46,9 @@ pub struct TestWorkspace {
     channels: herald_workspace::channels::ChannelsConfig,
     /// The PostgreSQL server holding the database, when on PostgreSQL.
     postgres: Option<Arc<postgres::PgServer>>,
+    /// The port, held between a kill and the restart, so no other test's workspace (bound to
+    /// `127.0.0.1:0` meanwhile) can take it and answer this test's clients.
+    held: Option<std::net::TcpListener>,
 }
 
 /// Whether the tests run on PostgreSQL (`HERALD_TEST_DATABASE=postgres`) rather than SQLite.
@@ -105,7 +108,7 @@ impl TestWorkspace {
         let port = running.addr.port();
         let url = format!("http://127.0.0.1:{port}");
         let admin = Client::new(&url, Some(ADMIN_TOKEN)).unwrap();
-        Self { url, port, admin, dir, database_url, host: Host::InProcess(running), channels, postgres }
+        Self { url, port, admin, dir, database_url, host: Host::InProcess(running), channels, postgres, held: None }
     }
 
     fn config(database_url: &str) -> herald_workspace::Config {
@@ -126,7 +129,7 @@ impl TestWorkspace {
         let (child, port) = spawn_child(&database_url, "127.0.0.1:0").await;
         let url = format!("http://127.0.0.1:{port}");
         let admin = Client::new(&url, Some(ADMIN_TOKEN)).unwrap();
-        Self { url, port, admin, dir, database_url, host: Host::Child(child), channels: Default::default(), postgres }
+        Self { url, port, admin, dir, database_url, host: Host::Child(child), channels: Default::default(), postgres, held: None }
     }
 
     /// SIGKILL for a child process; an abrupt stop for an in-process workspace.
@@ -137,8 +140,14 @@ impl TestWorkspace {
                 c.wait().await.expect("reaped");
             }
             Host::InProcess(r) => r.stop().await.expect("stops"),
-            Host::Stopped => {}
+            Host::Stopped => return,
         }
+        self.held = std::net::TcpListener::bind(("127.0.0.1", self.port)).ok();
+    }
+
+    /// Lets go of the port held since [`TestWorkspace::kill`], for a test that binds it itself.
+    pub fn release_port(&mut self) {
+        self.held = None;
     }
 
     /// Starts the workspace again on the same port and database.
@@ -147,10 +156,18 @@ impl TestWorkspace {
         self.kill().await;
         let listen = format!("127.0.0.1:{}", self.port);
         if was_child {
+            // The child binds the port itself: let go of it at the last moment.
+            drop(self.held.take());
             let (child, _) = spawn_child(&self.database_url, &listen).await;
             self.host = Host::Child(child);
         } else {
-            let listener = tokio::net::TcpListener::bind(&listen).await.expect("rebind");
+            let listener = match self.held.take() {
+                Some(held) => {
+                    held.set_nonblocking(true).expect("non-blocking");
+                    tokio::net::TcpListener::from_std(held).expect("the held port")
+                }
+                None => tokio::net::TcpListener::bind(&listen).await.expect("rebind"),
+            };
             let running =
                 herald_workspace::start_with(Self::config(&self.database_url), self.channels.clone(), listener).await.expect("restarts");
             self.host = Host::InProcess(running);

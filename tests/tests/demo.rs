@@ -34,6 +34,7 @@ async fn demo_restarts_with_the_same_team_and_fresh_tokens() {
     let mut ws = TestWorkspace::start_with(|c| c.demo = Some(DemoConfig { colleagues: 1, per_minute: 1.0, ..Default::default() })).await;
     let first = ws.demo().unwrap().clone();
     ws.kill().await;
+    ws.release_port();
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{}", ws.port)).await.unwrap();
     let config = herald_workspace::Config {
         database_url: ws.database_url().into(),
