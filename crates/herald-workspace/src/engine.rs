@@ -277,14 +277,11 @@ async fn commit_loop(engine: Weak<Engine>, mut rx: mpsc::UnboundedReceiver<Chang
 #[cfg(test)]
 mod tests {
     use super::*;
-    use herald_core::{NewWorkItem, Scenario, WorkItemId};
+    use herald_core::{NewWorkItem, QueueId, Scenario, WorkItemId};
 
-    /// The rows an edge commits with a change ([`Extra`]) and the change are one transaction:
-    /// when the extra row cannot be written, the work item is not stored either, and memory
-    /// does not run ahead of the store (the web chat's item and its customer token, issue 11).
-    #[tokio::test]
-    async fn an_extra_row_and_its_change_commit_together_or_not_at_all() {
-        let dir = tempfile::tempdir().unwrap();
+    /// A store in `dir` with the Default queue, whose web chat rows can never be written (a
+    /// trigger refuses them): the way to make one part of a commit fail.
+    async fn failing_webchat_store(dir: &tempfile::TempDir) -> (Store, Arc<Engine>, QueueId) {
         let url = format!("sqlite://{}", dir.path().join("w.db").display());
         let store = Store::open(&url).await.unwrap();
         let engine = Engine::load(store.clone()).await.unwrap();
@@ -294,16 +291,31 @@ mod tests {
             .execute(store.pool())
             .await
             .unwrap();
-        let request = Input::Request(NewWorkItem {
+        (store, engine, queue)
+    }
+
+    /// A customer's chat request for `queue`.
+    fn chat(queue: QueueId, name: &str) -> Input {
+        Input::Request(NewWorkItem {
             scenario: Scenario::Chat,
             channel: None,
             queue,
-            customer_name: "Ada".into(),
+            customer_name: name.into(),
             phone: None,
             context: Default::default(),
             target_agent: None,
             messages: Vec::new(),
-        });
+        })
+    }
+
+    /// The rows an edge commits with a change ([`Extra`]) and the change are one transaction:
+    /// when the extra row cannot be written, the work item is not stored either, and memory
+    /// does not run ahead of the store (the web chat's item and its customer token, issue 11).
+    #[tokio::test]
+    async fn an_extra_row_and_its_change_commit_together_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, engine, queue) = failing_webchat_store(&dir).await;
+        let request = chat(queue, "Ada");
         let extras = |reply: &Reply| match reply {
             Reply::WorkItem(item) => vec![Extra::Webchat { item: *item, widget: "default".into(), token_hash: "h".into(), at_ms: 1 }],
             _ => Vec::new(),
@@ -371,29 +383,12 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_failed_batch_fails_its_changes_and_memory_matches_the_store() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("w.db").display());
-        let store = Store::open(&url).await.unwrap();
-        let engine = Engine::load(store.clone()).await.unwrap();
-        crate::channels::seed_default_queue(&engine).await.unwrap();
-        let queue = engine.read(|r, _| r.queues().next().map(|q| q.id)).await.unwrap();
-        sqlx::query("CREATE TRIGGER crash BEFORE INSERT ON webchat_conversations BEGIN SELECT RAISE(ABORT, 'disk gone'); END")
-            .execute(store.pool())
-            .await
-            .unwrap();
+        let (store, engine, queue) = failing_webchat_store(&dir).await;
         let mut tasks = Vec::new();
         for i in 0..60 {
             let engine = engine.clone();
             tasks.push(tokio::spawn(async move {
-                let request = Input::Request(NewWorkItem {
-                    scenario: Scenario::Chat,
-                    channel: None,
-                    queue,
-                    customer_name: format!("C{i}"),
-                    phone: None,
-                    context: Default::default(),
-                    target_agent: None,
-                    messages: Vec::new(),
-                });
+                let request = chat(queue, &format!("C{i}"));
                 // Every tenth carries a row the store refuses.
                 let extras = move |reply: &Reply| match reply {
                     Reply::WorkItem(item) if i % 10 == 0 => {
