@@ -41,12 +41,11 @@ as_root=(); [ "$(id -u)" -eq 0 ] || as_root=(sudo)  # not the shell function: `&
   . /etc/herald/workspace.env && set +a && HERALD_LISTEN=127.0.0.1:$port HERALD_ADMIN_TOKEN=deb-test \
   exec /usr/bin/herald-workspace serve" >"$log" 2>&1 &
 pid=$!
+# Wait for the server's own start-up line (it is printed once the socket listens), at most 30 s;
+# `tail --pid` ends with the server, so a crash ends the wait at once.
 ok=
-for _ in $(seq 300); do
-  if curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; then ok=1; break; fi
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.1
-done
+if timeout 30 grep -q -m1 'Herald workspace listening' <(tail -n +1 -F --pid="$pid" "$log" 2>/dev/null) \
+  && curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; then ok=1; fi
 [ -n "$ok" ] || { cat "$log" >&2; fail "the installed binary did not answer /healthz as the unit would run it"; }
 curl -sf -H "Authorization: Bearer deb-test" "http://127.0.0.1:$port/v1/admin/queues" | grep -q '"Default"' || fail "the admin API did not answer"
 [ "$(stat -c '%U' /var/lib/herald/workspace.db)" = herald ] || fail "the database is not in /var/lib/herald, owned by herald"
