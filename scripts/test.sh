@@ -6,6 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
+# One full build, not an edit loop: incremental caches would only double the target directory's
+# size on disk (CI machines may have little to spare), so they are off for this command.
+export CARGO_INCREMENTAL=0
+target_dir=${CARGO_TARGET_DIR:-target}
+report_disk() { echo "disk: target directory $(du -sh "$target_dir" 2>/dev/null | cut -f1), free $(df -h --output=avail . | tail -1 | tr -d ' ')"; }
+trap report_disk EXIT
 ensure_system_packages
 ensure_desktop_packages
 ensure_test_packages

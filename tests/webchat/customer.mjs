@@ -1,4 +1,4 @@
-// A customer in headless Chromium, for tests/tests/webchat_browser.rs (which drives the agent
+// A customer in headless Chromium, for tests/tests/e2e/webchat_browser.rs (which drives the agent
 // through herald-client). Each step waits for what the customer would see; nothing sleeps.
 // Env: HERALD_URL (the workspace), ARTIFACTS (screenshot folder), CHROMIUM (default /usr/bin/chromium).
 import { chromium } from "playwright-core";

@@ -3,7 +3,7 @@
 //! Every request, response, event and error that crosses between the workspace, its clients and
 //! the UI is declared here, once. The TypeScript the UI uses is generated from these types with
 //! ts-rs into `ui/src/generated/` (committed; a test fails when regeneration differs — run
-//! `HERALD_UPDATE_TS=1 cargo test -p herald-app --test typescript` to refresh it; that test checks the
+//! `HERALD_UPDATE_TS=1 cargo test -p herald-app --test app typescript` to refresh it; that test checks the
 //! whole folder, the desktop app's types included). The OpenAPI schemas of the
 //! same types come from utoipa.
 //!

@@ -2,6 +2,8 @@
 //! The toast daemon is replaced by herald-notify's `Recorder` here (these tests are about *when*
 //! the app toasts and what a click does); the real daemon is exercised in herald-e2e.
 
+mod typescript;
+
 use herald_app::secrets::Secrets;
 use herald_app::view::*;
 use herald_app::{App, Focus, Host, Options};

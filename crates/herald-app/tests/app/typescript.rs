@@ -1,5 +1,5 @@
 //! ui/src/generated/ holds exactly what herald-protocol and herald-app generate: nothing stale,
-//! nothing extra. `HERALD_UPDATE_TS=1 cargo test -p herald-app --test typescript` rewrites it.
+//! nothing extra. `HERALD_UPDATE_TS=1 cargo test -p herald-app --test app typescript` rewrites it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -45,5 +45,5 @@ fn generated_typescript_is_committed_current_and_complete() {
         .map(|(p, _)| p.display().to_string())
         .chain(on_disk.keys().filter(|p| !generated.contains_key(*p)).map(|p| format!("{} (extra)", p.display())))
         .collect();
-    assert!(stale.is_empty(), "ui/src/generated is stale; run HERALD_UPDATE_TS=1 cargo test -p herald-app --test typescript: {stale:?}");
+    assert!(stale.is_empty(), "ui/src/generated is stale; run HERALD_UPDATE_TS=1 cargo test -p herald-app --test app typescript: {stale:?}");
 }
