@@ -45,5 +45,8 @@ fn generated_typescript_is_committed_current_and_complete() {
         .map(|(p, _)| p.display().to_string())
         .chain(on_disk.keys().filter(|p| !generated.contains_key(*p)).map(|p| format!("{} (extra)", p.display())))
         .collect();
-    assert!(stale.is_empty(), "ui/src/generated is stale; run HERALD_UPDATE_TS=1 cargo test -p herald-app --test app typescript: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "ui/src/generated is stale; run HERALD_UPDATE_TS=1 cargo test -p herald-app --test app typescript: {stale:?}"
+    );
 }
