@@ -132,6 +132,25 @@ impl TestWorkspace {
         Self { url, port, admin, dir, database_url, host: Host::Child(child), channels: Default::default(), postgres, held: None }
     }
 
+    /// A workspace someone else runs (e.g. several instances, [`spawn_instance`]) at `url` (one
+    /// URL or several, comma-separated), on `database_url`: the helpers (teams, requests) work
+    /// through it; [`TestWorkspace::kill`] does nothing.
+    pub fn attach(url: &str, database_url: &str, postgres: Option<Arc<postgres::PgServer>>) -> Self {
+        let admin = Client::new(url, Some(ADMIN_TOKEN)).unwrap();
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self {
+            url: url.into(),
+            port: 0,
+            admin,
+            dir,
+            database_url: database_url.into(),
+            host: Host::Stopped,
+            channels: Default::default(),
+            postgres,
+            held: None,
+        }
+    }
+
     /// SIGKILL for a child process; an abrupt stop for an in-process workspace.
     pub async fn kill(&mut self) {
         match std::mem::replace(&mut self.host, Host::Stopped) {
@@ -358,6 +377,12 @@ pub fn workspace_binary() -> PathBuf {
     let dir = exe.parent().unwrap();
     let dir = if dir.ends_with("deps") { dir.parent().unwrap() } else { dir };
     dir.join("herald-workspace-e2e")
+}
+
+/// Starts the workspace binary on `database_url`, listening on `listen`; answers the child and
+/// the port it listens on, once it says so.
+pub async fn spawn_instance(database_url: &str, listen: &str) -> (tokio::process::Child, u16) {
+    spawn_child(database_url, listen).await
 }
 
 async fn spawn_child(database_url: &str, listen: &str) -> (tokio::process::Child, u16) {

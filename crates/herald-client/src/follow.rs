@@ -49,7 +49,12 @@ pub(crate) async fn follow(
     let mut failures = 0u32;
     loop {
         let _ = mode.send(Transport::Connecting);
-        let ended = stream_once(&client, &mut after, &opts, &tx, &mode).await;
+        let (index, ended) = stream_once(&client, &mut after, &opts, &tx, &mode).await;
+        if matches!(ended, Ended::Broken | Ended::Failed) {
+            // The next attempt goes to the next instance, if there are several: this one may be
+            // gone. They share the log, so the position carries over.
+            client.rotate_from(index);
+        }
         match ended {
             Ended::Closed => return,
             Ended::Unauthorized => {
@@ -93,17 +98,28 @@ async fn resync(r: Resync, after: &mut u64, tx: &mpsc::Sender<SubscriptionItem>)
     tx.send(SubscriptionItem::Resync(r)).await.is_ok()
 }
 
+/// One attempt at following the stream, on the URL in use; with that URL's index.
 async fn stream_once(
     client: &Client,
     after: &mut u64,
     opts: &SubscribeOptions,
     tx: &mpsc::Sender<SubscriptionItem>,
     mode: &watch::Sender<Transport>,
-) -> Ended {
-    let rb = match client.request(reqwest::Method::GET, "/v1/events") {
-        Ok(rb) => rb,
-        Err(_) => return Ended::Failed,
+) -> (usize, Ended) {
+    let (index, rb) = match client.request(reqwest::Method::GET, "/v1/events") {
+        Ok(r) => r,
+        Err(_) => return (client.current_index(), Ended::Failed),
     };
+    (index, stream_from(rb, after, opts, tx, mode).await)
+}
+
+async fn stream_from(
+    rb: reqwest::RequestBuilder,
+    after: &mut u64,
+    opts: &SubscribeOptions,
+    tx: &mpsc::Sender<SubscriptionItem>,
+    mode: &watch::Sender<Transport>,
+) -> Ended {
     // No overall timeout on a stream: silence is detected by the idle timeout below.
     let rb = rb
         .timeout(Duration::from_secs(60 * 60 * 24 * 365))

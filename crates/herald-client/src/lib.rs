@@ -10,13 +10,31 @@
 //! and [`Subscription::next_item`] yields [`SubscriptionItem::Resync`]: reload the state, then
 //! go on with the entries that follow.
 //!
-//! Not here: retries of commands (accept/reject are not idempotent on purpose — a retry after an
+//! ## Several workspace URLs
+//!
+//! The workspace can run as several instances over one database, each answering the whole API.
+//! [`Client::new`] takes one URL or several separated by commas
+//! (`"http://10.0.0.1:8780, http://10.0.0.2:8780"`). The client talks to one of them at a time
+//! ([`Client::base`]; clones and [`Client::with_token`] share the choice) and moves on to the next
+//! when it stops answering:
+//!
+//! - a request that could not reach its instance (connection refused, connect timeout — it never
+//!   left) is sent to the next URL, each URL at most once per call, and the client then stays on
+//!   the one that answered;
+//! - a `GET` is also sent to the next URL after a timeout or a 502, 503 or 504 answer; other
+//!   methods are not, since the instance may have applied them. When every URL was tried, the
+//!   call returns the last answer (a 503 during a failover, say), or else the last error;
+//! - a subscription whose stream cannot be opened, breaks or goes silent reconnects to the next
+//!   URL, resuming at the same place (all instances share the event log).
+//!
+//! Not here: retries of commands that may have reached the workspace (accept/reject are not idempotent on purpose — a retry after an
 //! unknown outcome would meet 409 and say so).
 
 use herald_protocol::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -61,53 +79,144 @@ impl ClientError {
 
 pub type Result<T> = std::result::Result<T, ClientError>;
 
-/// A client for one workspace, optionally signed in with a bearer token.
+/// A client for one workspace (one or several instances of it), optionally signed in with a
+/// bearer token.
 #[derive(Clone, Debug)]
 pub struct Client {
     http: reqwest::Client,
-    base: Url,
+    /// Every configured instance; never empty.
+    urls: Arc<[Url]>,
+    /// The index in `urls` of the instance in use, shared by clones.
+    current: Arc<AtomicUsize>,
     token: Option<Arc<str>>,
 }
 
+/// Parses one URL, or several separated by commas, each with a path ending in `/`.
+fn parse_urls(list: &str) -> Result<Vec<Url>> {
+    list.split(',')
+        .map(|entry| {
+            let mut url = Url::parse(entry.trim())?;
+            if !url.path().ends_with('/') {
+                url.set_path(&format!("{}/", url.path()));
+            }
+            Ok(url)
+        })
+        .collect()
+}
+
+/// An answer that says the instance cannot serve now (a proxy before it, or a follower that has
+/// lost its leader): a `GET` is worth trying on another.
+fn is_unavailable(status: reqwest::StatusCode) -> bool {
+    matches!(status.as_u16(), 502..=504)
+}
+
 impl Client {
-    /// `base` is the workspace's root URL, e.g. `http://127.0.0.1:8780`.
+    /// `base` is the workspace's root URL, e.g. `http://127.0.0.1:8780`, or several separated by
+    /// commas (instances of one workspace; see the crate docs). The first is used first.
     pub fn new(base: &str, token: Option<&str>) -> Result<Self> {
-        let mut base = Url::parse(base)?;
-        if !base.path().ends_with('/') {
-            base.set_path(&format!("{}/", base.path()));
-        }
+        let urls = parse_urls(base)?;
         // A kept-alive connection is dropped here before the workspace closes it (its header
         // timeout, 10 s by default, also ends idle connections): a request never goes out on a
         // connection the server is closing.
         let http = reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).pool_idle_timeout(Duration::from_secs(5)).build()?;
-        Ok(Self { http, base, token: token.map(Arc::from) })
+        Ok(Self { http, urls: urls.into(), current: Arc::new(AtomicUsize::new(0)), token: token.map(Arc::from) })
     }
 
-    /// The same workspace, signed in with another token.
+    /// The same workspace, signed in with another token (it follows the same instance changes).
     pub fn with_token(&self, token: &str) -> Self {
-        Self { http: self.http.clone(), base: self.base.clone(), token: Some(Arc::from(token)) }
+        Self { http: self.http.clone(), urls: self.urls.clone(), current: self.current.clone(), token: Some(Arc::from(token)) }
     }
 
-    pub fn base(&self) -> &Url {
-        &self.base
+    /// The URL in use now.
+    pub fn base(&self) -> Url {
+        self.urls[self.current_index()].clone()
     }
 
-    fn url(&self, path: &str) -> Result<Url> {
-        Ok(self.base.join(path.trim_start_matches('/'))?)
+    /// Every configured URL, in the order given.
+    pub fn urls(&self) -> Vec<Url> {
+        self.urls.to_vec()
     }
 
-    fn request(&self, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder> {
-        let mut rb = self.http.request(method, self.url(path)?).timeout(Duration::from_secs(30));
+    pub(crate) fn current_index(&self) -> usize {
+        self.current.load(Ordering::Relaxed) % self.urls.len()
+    }
+
+    /// Moves to the URL after `from`, unless another request has moved already.
+    pub(crate) fn rotate_from(&self, from: usize) {
+        let next = (from + 1) % self.urls.len();
+        let _ = self.current.compare_exchange(from, next, Ordering::Relaxed, Ordering::Relaxed);
+    }
+
+    fn request_to(&self, base: &Url, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder> {
+        let url = base.join(path.trim_start_matches('/'))?;
+        let mut rb = self.http.request(method, url).timeout(Duration::from_secs(30));
         if let Some(t) = &self.token {
             rb = rb.bearer_auth(t);
         }
         Ok(rb)
     }
 
-    async fn send<T: DeserializeOwned>(&self, rb: reqwest::RequestBuilder) -> Result<T> {
-        let res = rb.send().await?;
-        let status = res.status();
-        let bytes = res.bytes().await?;
+    /// A request to the URL in use now, and that URL's index (for [`Client::rotate_from`]).
+    pub(crate) fn request(&self, method: reqwest::Method, path: &str) -> Result<(usize, reqwest::RequestBuilder)> {
+        let index = self.current_index();
+        Ok((index, self.request_to(&self.urls[index], method, path)?))
+    }
+
+    /// Sends a request and reads its answer, moving to the next URL when the instance in use
+    /// cannot be reached (see the crate docs). `build` completes the request (body, headers,
+    /// timeout); it runs once per attempt, as a request cannot be sent twice.
+    async fn exchange(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        build: impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Result<(reqwest::StatusCode, Vec<u8>)> {
+        let idempotent = method == reqwest::Method::GET;
+        let start = self.current_index();
+        let n = self.urls.len();
+        let mut last: Option<Result<(reqwest::StatusCode, Vec<u8>)>> = None;
+        for attempt in 0..n {
+            let index = (start + attempt) % n;
+            let rb = build(self.request_to(&self.urls[index], method.clone(), path)?);
+            let outcome = match rb.send().await {
+                Ok(res) => {
+                    let status = res.status();
+                    if idempotent && is_unavailable(status) {
+                        tracing::debug!(url = %self.urls[index], %status, "workspace instance unavailable");
+                        res.bytes().await.map(|b| (status, Vec::from(b))).map_err(ClientError::from)
+                    } else {
+                        match res.bytes().await {
+                            Ok(b) => {
+                                self.current.store(index, Ordering::Relaxed);
+                                return Ok((status, Vec::from(b)));
+                            }
+                            Err(e) if idempotent && e.is_timeout() => Err(ClientError::from(e)),
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                }
+                Err(e) if e.is_connect() || (idempotent && e.is_timeout()) => {
+                    tracing::debug!(url = %self.urls[index], error = %e, "workspace instance unreachable");
+                    Err(ClientError::from(e))
+                }
+                Err(e) => return Err(e.into()),
+            };
+            // An answer (a 503 during a failover) says more than a refused connection.
+            last = match (last, outcome) {
+                (Some(Ok(answer)), Err(_)) => Some(Ok(answer)),
+                (_, outcome) => Some(outcome),
+            };
+        }
+        last.expect("there is at least one URL")
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        build: impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Result<T> {
+        let (status, bytes) = self.exchange(method, path, build).await?;
         if !status.is_success() {
             let error = serde_json::from_slice::<ApiError>(&bytes).unwrap_or_else(|_| ApiError {
                 code: ErrorCode::Internal,
@@ -121,29 +230,33 @@ impl Client {
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
-        self.send(self.request(reqwest::Method::GET, path)?).await
+        self.send(reqwest::Method::GET, path, |rb| rb).await
     }
 
     async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: Option<&B>) -> Result<T> {
-        let mut rb = self.request(reqwest::Method::POST, path)?;
-        if let Some(b) = body {
-            rb = rb.json(b);
-        }
-        self.send(rb).await
+        self.send(reqwest::Method::POST, path, |rb| match body {
+            Some(b) => rb.json(b),
+            None => rb,
+        })
+        .await
     }
 
     async fn put<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T> {
-        self.send(self.request(reqwest::Method::PUT, path)?.json(body)).await
+        self.send(reqwest::Method::PUT, path, |rb| rb.json(body)).await
     }
 
     /// Sends a raw request (tests of malformed input use this).
     pub async fn raw(&self, method: reqwest::Method, path: &str, body: Option<&str>) -> Result<(u16, String)> {
-        let mut rb = self.request(method, path)?.header("content-type", "application/json");
-        if let Some(b) = body {
-            rb = rb.body(b.to_string());
-        }
-        let res = rb.send().await?;
-        Ok((res.status().as_u16(), res.text().await?))
+        let (status, bytes) = self
+            .exchange(method, path, |rb| {
+                let rb = rb.header("content-type", "application/json");
+                match body {
+                    Some(b) => rb.body(b.to_string()),
+                    None => rb,
+                }
+            })
+            .await?;
+        Ok((status.as_u16(), String::from_utf8_lossy(&bytes).into_owned()))
     }
 
     // ----- meta -----
@@ -223,8 +336,7 @@ impl Client {
     /// Log entries after `after`, waiting up to `wait` for one when there are none.
     pub async fn poll(&self, after: u64, wait: Duration) -> Result<EventsPage> {
         let path = format!("/v1/events/poll?after={after}&wait={}", wait.as_secs().min(30));
-        let rb = self.request(reqwest::Method::GET, &path)?.timeout(wait + Duration::from_secs(15));
-        self.send(rb).await
+        self.send(reqwest::Method::GET, &path, |rb| rb.timeout(wait + Duration::from_secs(15))).await
     }
 
     // ----- supervisor -----
@@ -274,7 +386,7 @@ impl Client {
     }
 
     pub async fn revoke_token(&self, token_id: u64) -> Result<()> {
-        self.send(self.request(reqwest::Method::DELETE, &format!("/v1/admin/tokens/{token_id}"))?).await
+        self.send(reqwest::Method::DELETE, &format!("/v1/admin/tokens/{token_id}"), |rb| rb).await
     }
 
     /// Web chat widgets (pre-chat questions, queue).
@@ -296,7 +408,7 @@ impl Client {
     }
 
     pub async fn revoke_integration(&self, id: u64) -> Result<()> {
-        self.send(self.request(reqwest::Method::DELETE, &format!("/v1/admin/integrations/{id}"))?).await
+        self.send(reqwest::Method::DELETE, &format!("/v1/admin/integrations/{id}"), |rb| rb).await
     }
 
     // ----- integrations (a client holding an integration token) -----
@@ -476,5 +588,159 @@ impl Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpListener;
+
+    /// A workspace instance that answers every request with `status` and a health body.
+    fn instance(status: u16) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let mut reader = BufReader::new(stream);
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some((name, value)) = line.split_once(':')
+                        && name.eq_ignore_ascii_case("content-length")
+                    {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let answer = r#"{"status":"ok","version":"test"}"#;
+                let mut stream = reader.into_inner();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                    answer.len()
+                );
+            }
+        });
+        url
+    }
+
+    /// A workspace instance that holds every request open as an event stream, and passes on
+    /// the request's head.
+    fn stream_instance() -> (String, std::sync::mpsc::Receiver<String>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (heads, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut open = Vec::new();
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let mut reader = BufReader::new(stream);
+                let mut head = String::new();
+                while reader.read_line(&mut head).unwrap_or(0) > 0 && !head.ends_with("\r\n\r\n") {}
+                let _ = heads.send(head.to_ascii_lowercase());
+                let mut stream = reader.into_inner();
+                let _ = write!(stream, "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n");
+                let _ = stream.flush();
+                open.push(stream);
+            }
+        });
+        (url, rx)
+    }
+
+    /// A URL where nothing listens.
+    fn closed_port() -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        drop(listener);
+        url
+    }
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn parses_one_url_or_a_comma_list() {
+        let one = Client::new("http://127.0.0.1:8780", None).unwrap();
+        assert_eq!(one.urls(), vec![url("http://127.0.0.1:8780/")]);
+        assert_eq!(one.base(), url("http://127.0.0.1:8780/"));
+
+        let two = Client::new(" http://10.0.0.1:8780 ,http://10.0.0.2:8780/herald\t", Some("t")).unwrap();
+        assert_eq!(two.urls(), vec![url("http://10.0.0.1:8780/"), url("http://10.0.0.2:8780/herald/")]);
+        assert_eq!(two.base(), url("http://10.0.0.1:8780/"));
+    }
+
+    #[test]
+    fn rejects_an_empty_list_or_a_bad_entry() {
+        for bad in ["", " ", "http://10.0.0.1:8780,", "http://10.0.0.1:8780, ,http://10.0.0.2:8780", "http://10.0.0.1:8780, not a url"] {
+            assert!(matches!(Client::new(bad, None), Err(ClientError::Url(_))), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn clones_share_the_instance_in_use() {
+        let a = Client::new("http://10.0.0.1:8780,http://10.0.0.2:8780,http://10.0.0.3:8780", None).unwrap();
+        let b = a.with_token("t");
+        a.rotate_from(0);
+        assert_eq!(b.base(), url("http://10.0.0.2:8780/"));
+        // Another request moved on already: no second move.
+        b.rotate_from(0);
+        assert_eq!(a.base(), url("http://10.0.0.2:8780/"));
+        a.rotate_from(1);
+        a.rotate_from(2);
+        assert_eq!(b.base(), url("http://10.0.0.1:8780/"));
+    }
+
+    #[tokio::test]
+    async fn moves_past_an_instance_that_cannot_be_reached() {
+        let live = instance(200);
+        let client = Client::new(&format!("{}, {live}", closed_port()), None).unwrap();
+        let other = client.with_token("t");
+        let health = client.health().await.unwrap();
+        assert_eq!(health.status, "ok");
+        assert_eq!(client.base(), url(&format!("{live}/")));
+        assert_eq!(other.base(), url(&format!("{live}/")));
+
+        // A command that never left is sent to the next instance too.
+        let client = Client::new(&format!("{}, {live}", closed_port()), None).unwrap();
+        let (status, _) = client.raw(reqwest::Method::POST, "/v1/x", Some("{}")).await.unwrap();
+        assert_eq!(status, 200);
+        assert_eq!(client.base(), url(&format!("{live}/")));
+    }
+
+    #[tokio::test]
+    async fn a_subscription_moves_to_the_next_instance_and_resumes_there() {
+        let (live, heads) = stream_instance();
+        let client = Client::new(&format!("{}, {live}", closed_port()), Some("t")).unwrap();
+        let opts = SubscribeOptions { initial_backoff: Duration::from_millis(1), ..SubscribeOptions::default() };
+        let mut sub = client.subscribe(7, opts);
+        sub.wait_for_transport(Transport::Streaming).await;
+        assert_eq!(client.base(), url(&format!("{live}/")));
+        let head = heads.recv().unwrap();
+        assert!(head.starts_with("get /v1/events "), "{head}");
+        assert!(head.contains("last-event-id: 7\r\n"), "{head}");
+    }
+
+    #[tokio::test]
+    async fn only_a_get_moves_past_an_unavailable_answer() {
+        let unavailable = instance(503);
+        let live = instance(200);
+        let client = Client::new(&format!("{unavailable},{live}"), None).unwrap();
+        let (status, _) = client.raw(reqwest::Method::POST, "/v1/x", Some("{}")).await.unwrap();
+        assert_eq!(status, 503, "a command the instance may have applied is not sent again");
+        assert_eq!(client.base(), url(&format!("{unavailable}/")));
+        assert_eq!(client.health().await.unwrap().status, "ok");
+        assert_eq!(client.base(), url(&format!("{live}/")));
+
+        // Every instance tried: the answer is returned.
+        let client = Client::new(&format!("{},{unavailable}", closed_port()), None).unwrap();
+        assert_eq!(client.health().await.unwrap_err().status(), Some(503));
     }
 }

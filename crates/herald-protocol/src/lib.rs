@@ -67,10 +67,13 @@ pub enum ErrorCode {
     RateLimited,
     /// 500: something broke on the server; details are in its log, not here.
     Internal,
+    /// 503: no instance leads the workspace right now (one is taking over after a failure);
+    /// the `Retry-After` header says in how many seconds to try again.
+    Unavailable,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 10] = [
+    pub const ALL: [ErrorCode; 11] = [
         ErrorCode::InvalidInput,
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
@@ -81,6 +84,7 @@ impl ErrorCode {
         ErrorCode::WrongState,
         ErrorCode::RateLimited,
         ErrorCode::Internal,
+        ErrorCode::Unavailable,
     ];
 }
 
@@ -109,6 +113,17 @@ impl std::error::Error for ApiError {}
 pub struct Health {
     pub status: String,
     pub version: String,
+    /// `standalone` (SQLite: one instance), `leader` (routes for every instance on the shared
+    /// PostgreSQL) or `follower` (forwards to the leader).
+    #[serde(default)]
+    pub role: String,
+    /// The lead's epoch this instance knows of (PostgreSQL only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub epoch: Option<u64>,
+    /// `ok`, or why the database does not answer (then the status is 503).
+    #[serde(default)]
+    pub database: String,
 }
 
 /// `GET /v1/me`: everything the agent app needs to draw itself after (re)connecting.

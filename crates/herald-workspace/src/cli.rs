@@ -27,6 +27,10 @@ enum Command {
         /// workspace.db in the user's data directory.
         #[arg(long, env = "HERALD_DATABASE_URL")]
         database: Option<String>,
+        /// PostgreSQL only: the URL the workspace's other instances reach this one at (they
+        /// forward requests to the leader); default `http://` + the listen address.
+        #[arg(long, env = "HERALD_ADVERTISE_URL")]
+        advertise_url: Option<String>,
         /// Seeds an admin with this bearer token when the database has no agents.
         #[arg(long, env = "HERALD_ADMIN_TOKEN", hide_env_values = true)]
         admin_token: Option<String>,
@@ -183,6 +187,7 @@ pub fn main() -> anyhow::Result<()> {
         Command::Serve {
             listen,
             database,
+            advertise_url,
             admin_token,
             demo,
             demo_rate,
@@ -204,7 +209,11 @@ pub fn main() -> anyhow::Result<()> {
             rt.block_on(async move {
                 let listener =
                     tokio::net::TcpListener::bind(&listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
-                crate::serve(config, channels.into_config(), listener, shutdown_signal()).await
+                if crate::store::is_postgres(&config.database_url) {
+                    crate::serve_instance(config, channels.into_config(), listener, advertise_url, shutdown_signal()).await
+                } else {
+                    crate::serve(config, channels.into_config(), listener, shutdown_signal()).await
+                }
             })
         }
     }

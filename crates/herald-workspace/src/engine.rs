@@ -51,7 +51,7 @@ struct Change {
     saves: Vec<Saved>,
     events: Vec<EventEnvelope>,
     extras: Vec<Extra>,
-    done: oneshot::Sender<Result<(), String>>,
+    done: oneshot::Sender<Result<(), StoreError>>,
 }
 
 /// See the module docs.
@@ -67,6 +67,8 @@ pub struct Engine {
     queue: mpsc::UnboundedSender<Change>,
     /// The number of the last settled change: committed, or failed and undone.
     settled: watch::Sender<u64>,
+    /// Turns `true` when a commit found the store fenced: another instance leads now.
+    superseded: watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -97,6 +99,7 @@ impl Engine {
             changes: watch::channel(0).0,
             queue,
             settled: watch::channel(0).0,
+            superseded: watch::channel(false).0,
         });
         tokio::spawn(commit_loop(Arc::downgrade(&engine), rx));
         Ok(engine)
@@ -108,6 +111,12 @@ impl Engine {
 
     pub fn hub(&self) -> &Hub {
         &self.hub
+    }
+
+    /// Turns `true` when a commit was refused because another instance leads now (a fenced
+    /// store, see [`crate::cluster`]); this engine must stop routing.
+    pub fn superseded(&self) -> watch::Receiver<bool> {
+        self.superseded.subscribe()
     }
 
     /// Ticks after every committed change.
@@ -168,7 +177,7 @@ impl Engine {
         };
         match done.await {
             Ok(Ok(())) => Ok(out),
-            Ok(Err(why)) => Err(StoreError::Batch(why).into()),
+            Ok(Err(e)) => Err(e.into()),
             Err(_) => Err(stopped()),
         }
     }
@@ -216,6 +225,10 @@ impl Engine {
                 self.timer.notify_one();
             }
             Err(e) => {
+                if matches!(e, StoreError::Fenced(_)) {
+                    tracing::error!(error = %e, "another instance leads now: this one stops routing");
+                    self.superseded.send_replace(true);
+                }
                 tracing::error!(error = %e, changes = batch.len(), "commit failed; reloading state from the store");
                 let mut st = self.state.lock().await;
                 // Applied after this batch, so computed from the state being undone: they fail too.
@@ -232,9 +245,12 @@ impl Engine {
                 }
                 self.settled.send_replace(st.applied);
                 drop(st);
-                let why = e.to_string();
                 for c in failed {
-                    let _ = c.done.send(Err(why.clone()));
+                    let again = match &e {
+                        StoreError::Fenced(epoch) => StoreError::Fenced(*epoch),
+                        e => StoreError::Batch(e.to_string()),
+                    };
+                    let _ = c.done.send(Err(again));
                 }
                 self.timer.notify_one();
             }

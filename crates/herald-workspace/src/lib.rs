@@ -22,18 +22,22 @@
 //!
 //! Dependency direction inside the crate: `http` → `channels` → `edge` → `engine` → `store`;
 //! no channel imports another channel's helpers (Twilio's live in [`channels::twilio`]).
+//! - [`cluster`]: several instances on one PostgreSQL — one leads (advisory lock + fenced
+//!   epoch), the others forward to it and take over when it dies.
 //! - [`demo`]: a demo team, simulated colleagues and a stream of mixed requests.
 //! - [`server`]: the accept loop: connection limit, header and idle timeouts, graceful stop.
 //! - [`cli`]: the `herald-workspace` command line.
 //!
 //! # Not here (yet)
-//! Several instances sharing one PostgreSQL database (one instance per database today). The
+//! Followers serving event streams from their own copy of the log (the leader holds them all,
+//! through the followers; see [`cluster`]). The
 //! server itself speaks plain HTTP: terminate TLS in a reverse proxy in front of it. Outbound calls (Twilio's REST API) do speak TLS
 //! (reqwest with native-tls, the system's OpenSSL and trust store).
 
 pub mod auth;
 pub mod channels;
 pub mod cli;
+pub mod cluster;
 pub mod demo;
 pub mod edge;
 pub mod engine;
@@ -77,6 +81,8 @@ pub struct Running {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     server: JoinHandle<std::io::Result<()>>,
+    /// On PostgreSQL: the lead this instance holds (released when stopped).
+    lease: Option<Arc<cluster::Lease>>,
 }
 
 impl Running {
@@ -87,6 +93,7 @@ impl Running {
             let _ = t.await;
         }
         self.server.await??;
+        drop(self.lease);
         Ok(())
     }
 }
@@ -97,17 +104,80 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Runn
     start_with(config, channels::ChannelsConfig::default(), listener).await
 }
 
-/// [`start`] with channels (Twilio, the public URL) configured.
+/// [`start`] with channels (Twilio, the public URL) configured. On PostgreSQL the instance first
+/// takes the lead ([`cluster`]), waiting for it while another instance holds it.
 pub async fn start_with(config: Config, channels: channels::ChannelsConfig, listener: TcpListener) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     let store = store::Store::open(&config.database_url).await?;
+    let lease = match store.is_postgres() {
+        true => {
+            let me = cluster::Instance::new(format!("http://{addr}"));
+            Some(Arc::new(cluster::Candidate::connect(&config.database_url, me).await?.lead(cluster::POLL).await?))
+        }
+        false => None,
+    };
+    let store = match &lease {
+        Some(l) => store.fenced(l.epoch),
+        None => store,
+    };
+    let (stop, stopped) = watch::channel(false);
+    let mut routing = route(&config, channels, store, lease.as_deref(), stopped.clone()).await?;
+    if let Some(lease) = lease.clone() {
+        // Losing the lead stops this instance: another one routes now.
+        let (stop, mut stopped) = (stop.clone(), stopped.clone());
+        routing.tasks.push(tokio::spawn(async move {
+            tokio::select! {
+                why = lease.lost() => {
+                    tracing::error!("stopping: {why}");
+                    let _ = stop.send(true);
+                }
+                _ = stopped.wait_for(|s| *s) => {}
+            }
+        }));
+    }
+    let server = tokio::spawn(server::serve(listener, routing.app, config.limits.clone(), stopped));
+    listening(addr, &config.database_url, lease.as_deref().map(|l| l.epoch));
+    Ok(Running { addr, engine: routing.engine, tokens: routing.tokens, demo: routing.demo, stop, tasks: routing.tasks, server, lease })
+}
+
+fn listening(addr: SocketAddr, database_url: &str, epoch: Option<u64>) {
+    let database = store::without_password(database_url);
+    let role = match epoch {
+        Some(e) => format!(" as the leader (epoch {e})"),
+        None => String::new(),
+    };
+    tracing::info!(
+        listen = %format!("http://{addr}"),
+        %database,
+        "Herald workspace listening on http://{addr}{role} (API under /v1, OpenAPI at /openapi.json); data in {database}",
+    );
+}
+
+/// What a routing instance runs: the engine over `store`, the background tasks, and the app.
+struct Routing {
+    engine: Arc<engine::Engine>,
+    tokens: Arc<auth::Tokens>,
+    demo: Option<demo::Seeded>,
+    tasks: Vec<JoinHandle<()>>,
+    app: axum::Router,
+}
+
+/// Loads the state from `store` (fenced with the lead's epoch when `lead` is given), seeds what
+/// an empty database needs, starts the timers, retention, the demo and the outbox, and builds
+/// the HTTP app. The tasks end when `stopped` turns `true`.
+async fn route(
+    config: &Config,
+    channels: channels::ChannelsConfig,
+    store: store::Store,
+    lead: Option<&cluster::Lease>,
+    stopped: watch::Receiver<bool>,
+) -> anyhow::Result<Routing> {
     let engine = engine::Engine::load(store.clone()).await?;
     let tokens = Arc::new(auth::Tokens::load(&store).await?);
     channels::webchat::seed(&engine).await?;
     if let Some(token) = &config.admin_token {
         seed_admin(&engine, &tokens, token).await?;
     }
-    let (stop, stopped) = watch::channel(false);
     let mut tasks = Vec::new();
     let wait = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
@@ -123,30 +193,101 @@ pub async fn start_with(config: Config, channels: channels::ChannelsConfig, list
     channels::seed_default_queue(&engine).await?;
     let channels = Arc::new(channels::Channels::new(channels));
     tasks.push(tokio::spawn(channels::outbox::run(engine.clone(), channels.clone(), wait(stopped.clone()))));
-    let limits = Arc::new(edge::limits::RateLimiters::new(&config.limits));
-    let state = edge::AppState { engine: engine.clone(), tokens: tokens.clone(), channels, shutdown: stopped.clone(), limits };
+    let mut limits = edge::limits::RateLimiters::new(&config.limits);
+    if let Some(lead) = lead {
+        limits = limits.with_cluster_secret(lead.secret.clone());
+    }
+    let state = edge::AppState {
+        engine: engine.clone(),
+        tokens: tokens.clone(),
+        channels,
+        shutdown: stopped,
+        limits: Arc::new(limits),
+        epoch: lead.map(|l| l.epoch),
+    };
     let app = http::router(state).layer(axum::middleware::from_fn(log_errors));
-    let server = tokio::spawn(server::serve(listener, app, config.limits.clone(), stopped));
-    let database = store::without_password(&config.database_url);
-    tracing::info!(
-        listen = %format!("http://{addr}"),
-        %database,
-        "Herald workspace listening on http://{addr} (API under /v1, OpenAPI at /openapi.json); data in {database}",
-    );
-    Ok(Running { addr, engine, tokens, demo: seeded, stop, tasks, server })
+    Ok(Routing { engine, tokens, demo: seeded, tasks, app })
 }
 
-/// Runs until `shutdown` resolves.
+/// Runs until `shutdown` resolves. On PostgreSQL this is one instance of a cluster
+/// ([`serve_instance`]), reached by the others at `http://` + the listener's address.
 pub async fn serve(
     config: Config,
     channels: channels::ChannelsConfig,
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    if store::is_postgres(&config.database_url) {
+        return serve_instance(config, channels, listener, None, shutdown).await;
+    }
     let running = start_with(config, channels, listener).await?;
     shutdown.await;
     tracing::info!("shutting down");
     running.stop().await
+}
+
+/// One instance of several on one PostgreSQL ([`cluster`]): serves at once, forwarding to the
+/// leader, and takes the lead when it can; runs until `shutdown` resolves, or fails when this
+/// instance loses the lead it held (its process manager starts it again, as a follower).
+/// `advertise` is where the other instances reach this one (default: `http://` + the
+/// listener's address, which must then not be a wildcard address).
+pub async fn serve_instance(
+    config: Config,
+    channels: channels::ChannelsConfig,
+    listener: TcpListener,
+    advertise: Option<String>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let addr = listener.local_addr()?;
+    let url = match advertise {
+        Some(u) => u,
+        None if addr.ip().is_unspecified() => anyhow::bail!(
+            "listening on {addr} (every address): pass --advertise-url (HERALD_ADVERTISE_URL) with the URL the other instances reach this one at"
+        ),
+        None => format!("http://{addr}"),
+    };
+    let store = store::Store::open(&config.database_url).await?;
+    let me = cluster::Instance::new(url);
+    let follower = cluster::follower::Follower::new(store.clone(), me.clone(), config.limits.trust_forwarded_for);
+    let switch = cluster::Switch::new(cluster::follower::router(follower));
+    let (stop, stopped) = watch::channel(false);
+    let server = tokio::spawn(server::serve(listener, switch.router(), config.limits.clone(), stopped.clone()));
+    let database = store::without_password(&config.database_url);
+    tracing::info!(
+        instance = %me.id,
+        advertise = %me.url,
+        "Herald workspace listening on http://{addr} as a follower until it takes the lead; data in {database}",
+    );
+    let candidate = cluster::Candidate::connect(&config.database_url, me).await?;
+    tokio::pin!(shutdown);
+    let ended = async {
+        let lease = tokio::select! {
+            lease = candidate.lead(cluster::POLL) => lease?,
+            () = &mut shutdown => return Ok(None),
+        };
+        let routing = route(&config, channels, store.fenced(lease.epoch), Some(&lease), stopped.clone()).await?;
+        switch.set(routing.app);
+        listening(addr, &config.database_url, Some(lease.epoch));
+        let mut superseded = routing.engine.superseded();
+        let lost = tokio::select! {
+            () = &mut shutdown => None,
+            why = lease.lost() => Some(why),
+            _ = superseded.wait_for(|s| *s) => Some("a commit found another instance leading".to_string()),
+        };
+        let _ = stop.send(true);
+        for t in routing.tasks {
+            let _ = t.await;
+        }
+        anyhow::Ok(lost)
+    }
+    .await;
+    tracing::info!("shutting down");
+    let _ = stop.send(true);
+    server.await??;
+    match ended? {
+        Some(why) => anyhow::bail!("this instance lost the lead ({why}); stopped so that only the new leader routes"),
+        None => Ok(()),
+    }
 }
 
 async fn seed_admin(engine: &engine::Engine, tokens: &auth::Tokens, token: &str) -> anyhow::Result<()> {

@@ -11,8 +11,11 @@
 //! killed (`kill -9`); only an OS crash or power loss can drop the last few. PostgreSQL: its own
 //! durability (a commit is on disk when it returns, with the server's default settings).
 
+mod cluster;
 mod commit;
 mod retention;
+
+pub use cluster::LeaseRow;
 
 pub use commit::ChangeRows;
 
@@ -37,6 +40,10 @@ pub enum StoreError {
     /// The group commit this change was part of failed (see the log for the first error).
     #[error("the commit holding this change failed: {0}")]
     Batch(String),
+    /// This instance's lead ended: another instance leads with a newer epoch, and this one may
+    /// no longer write (see [`crate::cluster`]).
+    #[error("this instance no longer leads the workspace (its epoch {0} was superseded)")]
+    Fenced(u64),
     #[error("stored {kind} {key} is unreadable: {source}")]
     Corrupt { kind: String, key: String, source: serde_json::Error },
 }
@@ -53,6 +60,9 @@ pub struct StoredToken {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// The lead's epoch this store writes under ([`Store::fenced`]): every commit checks it is
+    /// still the current one. `None`: no check (SQLite, or a store that only reads).
+    fence: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -153,7 +163,7 @@ impl Store {
             let pool = PgPoolOptions::new().max_connections(8).min_connections(1).connect(url).await?;
             // The migrator holds an advisory lock: instances starting together migrate once.
             MIGRATOR_PG.run(&pool).await?;
-            return Ok(Self { pool: Pool::Postgres(pool) });
+            return Ok(Self { pool: Pool::Postgres(pool), fence: None });
         }
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -181,7 +191,7 @@ impl Store {
         if in_memory {
             MIGRATOR.run(&pool).await?;
         }
-        Ok(Self { pool: Pool::Sqlite(pool) })
+        Ok(Self { pool: Pool::Sqlite(pool), fence: None })
     }
 
     /// Everything the router needs to start again, and each agent's last event sequence.

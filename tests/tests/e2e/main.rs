@@ -4,6 +4,7 @@
 //! `tests/` was before.
 
 mod bot_escalation;
+mod cluster;
 mod demo;
 mod durability;
 mod limits;

@@ -3,4 +3,4 @@
 /**
  * Stable error codes. Each documents the HTTP status it travels with.
  */
-export type ErrorCode = "invalid_input" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "offer_not_pending" | "reject_not_allowed" | "wrong_state" | "rate_limited" | "internal";
+export type ErrorCode = "invalid_input" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "offer_not_pending" | "reject_not_allowed" | "wrong_state" | "rate_limited" | "internal" | "unavailable";

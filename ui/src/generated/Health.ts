@@ -3,4 +3,17 @@
 /**
  * `GET /healthz`
  */
-export type Health = { status: string, version: string, };
+export type Health = { status: string, version: string, 
+/**
+ * `standalone` (SQLite: one instance), `leader` (routes for every instance on the shared
+ * PostgreSQL) or `follower` (forwards to the leader).
+ */
+role: string, 
+/**
+ * The lead's epoch this instance knows of (PostgreSQL only).
+ */
+epoch?: number, 
+/**
+ * `ok`, or why the database does not answer (then the status is 503).
+ */
+database: string, };

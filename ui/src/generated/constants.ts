@@ -47,4 +47,5 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "wrong_state",
   "rate_limited",
   "internal",
+  "unavailable",
 ];

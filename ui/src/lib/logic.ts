@@ -336,6 +336,7 @@ export const FRIENDLY_ERRORS: Partial<Record<ErrorCode, string>> = {
   forbidden: 'You are not allowed to do that.',
   not_found: 'That item no longer exists.',
   unauthenticated: 'The workspace did not accept your sign-in. Check the token in Settings.',
+  unavailable: 'The workspace is switching to another server; try again in a moment.',
 };
 
 /** Whatever a rejected `invoke` gave us, as a CommandError. */

@@ -29,6 +29,7 @@ impl AppError {
             ErrorCode::OfferNotPending | ErrorCode::RejectNotAllowed | ErrorCode::WrongState => StatusCode::CONFLICT,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         };
         Self(status, ApiError { code, message: message.into(), field: None }, None)
     }
@@ -52,6 +53,11 @@ impl AppError {
 
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Forbidden, message)
+    }
+
+    /// 503 with `Retry-After: 1`: nobody leads right now (a failover is under way).
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Unavailable, message).retry_after(1)
     }
 
     pub fn internal(err: impl std::fmt::Display) -> Self {
@@ -97,11 +103,12 @@ impl From<herald_core::Invalid> for AppError {
     }
 }
 
-/// A failed store is a 500; the rules' refusals map as `From<CoreError>` says.
+/// A failed store is a 500 — or a 503 when this instance no longer leads (another is taking
+/// over: try again); the rules' refusals map as `From<CoreError>` says.
 impl From<EngineError> for AppError {
     fn from(e: EngineError) -> Self {
         match e {
-            EngineError::Store(e) => AppError::internal(e),
+            EngineError::Store(e) => e.into(),
             EngineError::Core(c) => c.into(),
         }
     }
@@ -109,7 +116,10 @@ impl From<EngineError> for AppError {
 
 impl From<crate::store::StoreError> for AppError {
     fn from(e: crate::store::StoreError) -> Self {
-        Self::internal(e)
+        match e {
+            crate::store::StoreError::Fenced(_) => Self::unavailable("this instance no longer leads the workspace; another is taking over"),
+            e => Self::internal(e),
+        }
     }
 }
 
@@ -117,7 +127,7 @@ impl From<crate::store::StoreError> for AppError {
 /// unknown one (404) and someone else's offer (403).
 pub async fn classify(engine: &Engine, caller: AgentId, err: EngineError) -> AppError {
     let core = match err {
-        EngineError::Store(e) => return AppError::internal(e),
+        EngineError::Store(e) => return e.into(),
         EngineError::Core(c) => c,
     };
     match core {

@@ -103,6 +103,9 @@ pub struct RateLimiters {
     starts: Option<Keyed<IpAddr>>,
     messages: Option<Keyed<WorkItemId>>,
     trust_forwarded_for: bool,
+    /// A leader's cluster secret: a request forwarded by another instance of the cluster (it
+    /// carries the secret) is counted against the client address that instance saw.
+    cluster_secret: Option<String>,
 }
 
 impl std::fmt::Debug for RateLimiters {
@@ -121,14 +124,23 @@ impl RateLimiters {
             starts: Keyed::new(limits.chat_starts),
             messages: Keyed::new(limits.chat_messages),
             trust_forwarded_for: limits.trust_forwarded_for,
+            cluster_secret: None,
         }
+    }
+
+    /// Counts requests forwarded by the cluster's other instances (signed with `secret`)
+    /// against the client address they saw.
+    pub fn with_cluster_secret(mut self, secret: String) -> Self {
+        self.cluster_secret = Some(secret);
+        self
     }
 
     /// The client address a request is counted against (see the module docs); the unspecified
     /// address when the server did not say who connected.
     pub fn client(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> IpAddr {
+        let from_instance = self.cluster_secret.as_deref().and_then(|secret| crate::cluster::forwarded_client(headers, secret));
         let forwarded = if self.trust_forwarded_for { forwarded_for(headers) } else { None };
-        let ip = forwarded.or(peer.map(|p| p.ip())).unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+        let ip = from_instance.or(forwarded).or(peer.map(|p| p.ip())).unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
         match ip.to_canonical() {
             IpAddr::V6(v6) => {
                 let s = v6.segments();
@@ -167,7 +179,7 @@ fn whole_seconds(wait: Duration) -> u64 {
 
 /// The last address of the last `X-Forwarded-For` header (`1.2.3.4`, `[::1]:80` and `1.2.3.4:80`
 /// forms too).
-fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
+pub(crate) fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
     let last = headers.get_all("x-forwarded-for").iter().next_back()?;
     let entry = last.to_str().ok()?.rsplit(',').next()?.trim();
     entry.parse::<IpAddr>().ok().or_else(|| entry.parse::<SocketAddr>().ok().map(|s| s.ip()))

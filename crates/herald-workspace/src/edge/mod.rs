@@ -26,4 +26,7 @@ pub struct AppState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// The public web chat's rate limits ([`limits`]).
     pub limits: Arc<limits::RateLimiters>,
+    /// The lead's epoch when this instance leads several on one PostgreSQL
+    /// ([`crate::cluster`]); `None` for a standalone workspace.
+    pub epoch: Option<u64>,
 }

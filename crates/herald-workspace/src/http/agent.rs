@@ -49,9 +49,11 @@ pub(super) fn parse_phone(raw: Option<&str>, field: &str) -> Result<Option<Phone
     }
 }
 
-#[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, body = Health)))]
-pub async fn healthz() -> Json<Health> {
-    Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
+#[utoipa::path(get, path = "/healthz", tag = "meta",
+    responses((status = 200, body = Health), (status = 503, description = "the database does not answer", body = Health)))]
+pub async fn healthz(State(s): State<AppState>) -> (StatusCode, Json<Health>) {
+    let role = if s.epoch.is_some() { "leader" } else { "standalone" };
+    crate::cluster::health(s.engine.store(), role, s.epoch).await
 }
 
 // ----- the agent -----

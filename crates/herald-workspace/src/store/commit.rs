@@ -16,7 +16,8 @@ pub type ChangeRows<'a> = (&'a [Saved], &'a [EventEnvelope], &'a [Extra]);
 const ROWS: usize = 2_000;
 
 impl Store {
-    /// Writes several state changes, in order, in one transaction: all of them or none.
+    /// Writes several state changes, in order, in one transaction: all of them or none. A fenced
+    /// store ([`Store::fenced`]) writes nothing once its epoch is superseded.
     pub async fn commit_many(&self, changes: &[ChangeRows<'_>]) -> Result<(), StoreError> {
         if changes.iter().all(|(s, e, x)| s.is_empty() && e.is_empty() && x.is_empty()) {
             return Ok(());
@@ -52,6 +53,20 @@ impl Store {
 
         on!(self, p => {
             let mut tx = p.begin().await?;
+            if let Some(epoch) = self.fence {
+                // The fencing token, first: this row lock also orders this commit against a new
+                // leader's epoch bump, so no commit of an old leader lands after it.
+                let now = crate::engine::now().0 as i64;
+                let held = sqlx::query("UPDATE cluster_lease SET renewed = $1 WHERE id = 1 AND epoch = $2")
+                    .bind(now)
+                    .bind(epoch as i64)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if held == 0 {
+                    return Err(StoreError::Fenced(epoch));
+                }
+            }
             for x in changes.iter().flat_map(|c| c.2) {
                 match x {
                     Extra::Webchat { item, widget, token_hash, at_ms } => {

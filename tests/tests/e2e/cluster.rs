@@ -1,0 +1,139 @@
+//! Several workspace instances on one PostgreSQL (issue 12): one leads, the others forward to
+//! it, and when it dies another takes over — fenced, so an old leader can never write again.
+//! These tests always run on PostgreSQL (a cluster needs it), started by the test itself.
+
+use herald_core::{AgentSpec, Input, Role};
+use herald_e2e::postgres::PgServer;
+use herald_e2e::*;
+use herald_protocol::*;
+use herald_workspace::cluster::{Candidate, Instance, POLL};
+use herald_workspace::engine::{Engine, EngineError};
+use herald_workspace::store::{Store, StoreError};
+use std::time::Duration;
+use tokio::time::Instant;
+
+fn agent(name: &str) -> Input {
+    Input::UpsertAgent(AgentSpec { id: None, name: name.into(), role: Role::Agent })
+}
+
+/// The fencing token: while one instance holds the lock nobody else leads; when it loses it
+/// (its lock connection is gone) the next leader's epoch is higher, and every write of the old
+/// leader — which may not know yet — is refused, so it can never undo the new one's work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leader_that_lost_the_lead_can_no_longer_commit() {
+    let pg = PgServer::shared();
+    let url = pg.create_database();
+    let store = Store::open(&url).await.unwrap();
+    let a = Candidate::connect(&url, Instance::new("http://a.invalid")).await.unwrap().lead(POLL).await.unwrap();
+    let old = Engine::load(store.fenced(a.epoch)).await.unwrap();
+    old.apply(agent("Ada")).await.expect("the leader commits");
+    let mut b = Candidate::connect(&url, Instance::new("http://b.invalid")).await.unwrap();
+    assert_eq!(b.try_lead().await.unwrap(), None, "nobody else leads while the lock is held");
+    let epoch = a.epoch;
+    drop(a); // its lock connection closes: PostgreSQL frees the lock
+    let b = within(b.lead(POLL)).await.unwrap();
+    assert_eq!(b.epoch, epoch + 1, "the new lead has the next epoch");
+    let mut superseded = old.superseded();
+    let refused = old.apply(agent("Bob")).await;
+    assert!(matches!(refused, Err(EngineError::Store(StoreError::Fenced(e))) if e == epoch), "{refused:?}");
+    within(superseded.wait_for(|s| *s)).await.unwrap();
+    let new = Engine::load(store.fenced(b.epoch)).await.unwrap();
+    let names: Vec<String> = new.read(|r, _| r.agents().map(|a| a.name.clone()).collect()).await;
+    assert_eq!(names, vec!["Ada".to_string()], "the fenced write left nothing behind");
+    new.apply(agent("Cy")).await.expect("the new leader commits");
+}
+
+/// `/healthz` of the instance at `url`, if it answers.
+async fn health(url: &str) -> Option<Health> {
+    herald_client::Client::new(url, None).unwrap().health().await.ok()
+}
+
+/// Waits until exactly one of `urls` says it leads with an epoch above `after`; never sees two
+/// leaders at once. Answers its index and epoch.
+async fn leader(urls: &[String], after: u64) -> (usize, u64) {
+    within(async {
+        loop {
+            let mut leaders = Vec::new();
+            for (i, u) in urls.iter().enumerate() {
+                if let Some(h) = health(u).await
+                    && h.role == "leader"
+                {
+                    leaders.push((i, h.epoch.unwrap_or(0)));
+                }
+            }
+            assert!(leaders.len() <= 1, "two instances lead at once: {leaders:?}");
+            if let Some(&(i, e)) = leaders.first()
+                && e > after
+            {
+                return (i, e);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+}
+
+/// Kill -9 the leader of three with an offer in flight: another instance leads within 5 s, the
+/// offer ends exactly once (accepted once, a second accept is a 409), the agent's stream — through
+/// a follower — goes on without a gap or a repeat, and new work is routed by the new leader.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_leader_under_traffic_hands_over_within_five_seconds_losing_and_doubling_nothing() {
+    let pg = PgServer::shared();
+    let db = pg.create_database();
+    let mut nodes = Vec::new();
+    for _ in 0..3 {
+        nodes.push(Some(spawn_instance(&db, "127.0.0.1:0").await));
+    }
+    let urls: Vec<String> = nodes.iter().map(|n| format!("http://127.0.0.1:{}", n.as_ref().unwrap().1)).collect();
+    let (first, epoch) = leader(&urls, 0).await;
+    // Clients know every instance and start with the followers: every call is forwarded.
+    let mut order: Vec<String> = urls.iter().enumerate().filter(|(i, _)| *i != first).map(|(_, u)| u.clone()).collect();
+    order.push(urls[first].clone());
+    let ws = TestWorkspace::attach(&order.join(","), &db, Some(pg.clone()));
+    let team = ws.team(1).await;
+    let a = &team.agents[0];
+    let mut sub = a.subscribe().await;
+    let item = ws.request(team.queue, Scenario::Chat, "Ada").await;
+    let offer = next_offer(&mut sub).await;
+    assert_eq!(offer.work_item, item.id);
+
+    let killed = Instant::now();
+    let (mut child, _) = nodes[first].take().unwrap();
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    let (second, epoch2) = leader(&urls, epoch).await;
+    let took = killed.elapsed();
+    assert_ne!(second, first);
+    assert_eq!(epoch2, epoch + 1);
+    assert!(took <= Duration::from_secs(5), "the lead changed hands in {took:?}");
+    println!("failover: the new leader answered {} ms after kill -9", took.as_millis());
+
+    // The offer in flight ends exactly once.
+    let session = a.client.accept(offer.id).await.expect("the offer survived the failover");
+    assert_eq!(session.work_item, item.id);
+    let again = a.client.accept(offer.id).await.unwrap_err();
+    assert_eq!(again.status(), Some(409), "{again}");
+    let stolen = team.supervisor.client.accept(offer.id).await.unwrap_err();
+    assert!(matches!(stolen.status(), Some(403 | 409)), "{stolen}");
+
+    // The stream goes on: the acceptance arrives, with the entries numbered on from before.
+    let mut last = sub.last_seq();
+    let opened = within(async {
+        loop {
+            let e = sub.next().await.expect("the subscription goes on");
+            assert_eq!(e.seq, last + 1, "no gap and no repeat across the failover");
+            last = e.seq;
+            if let AgentEvent::SessionOpened(s) = &e.event {
+                return s.clone();
+            }
+        }
+    })
+    .await;
+    assert_eq!(opened.id, session.id);
+
+    // New work is routed by the new leader (the agent has room for more sessions).
+    let next = ws.request(team.queue, Scenario::Chat, "Bea").await;
+    let offer2 = next_offer(&mut sub).await;
+    assert_eq!(offer2.work_item, next.id);
+    assert!(offer2.id.0 > offer.id.0, "ids go on from the stored state");
+}
