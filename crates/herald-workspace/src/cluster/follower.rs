@@ -84,6 +84,11 @@ async fn health(State(f): State<Arc<Follower>>) -> impl IntoResponse {
     super::health(&f.store, "follower", epoch).await
 }
 
+/// Marks the answer of an instance that was taken for the leader but does not lead (the lease
+/// is older than the lead's change of hands, or names this very address after a restart): the
+/// request was not applied, and goes out again once the lease names the new leader.
+const NOT_LEADER: &str = "x-herald-not-leader";
+
 async fn forward(State(f): State<Arc<Follower>>, req: Request) -> Response {
     match forward_inner(&f, req).await {
         Ok(r) => r,
@@ -95,7 +100,9 @@ async fn forward_inner(f: &Follower, req: Request) -> Result<Response, AppError>
     if req.headers().contains_key(FORWARDED_BY) {
         // Sent here by another instance that took this one for the leader: do not pass it on
         // (that could loop); it will look again.
-        return Err(AppError::unavailable("this instance does not lead the workspace; the lead is changing hands"));
+        let mut res = AppError::unavailable("this instance does not lead the workspace; the lead is changing hands").into_response();
+        res.headers_mut().insert(NOT_LEADER, axum::http::HeaderValue::from_static("1"));
+        return Ok(res);
     }
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let client = if f.trust_forwarded_for { crate::edge::limits::forwarded_for(req.headers()) } else { None }.or(peer.map(|p| p.ip()));
@@ -122,6 +129,9 @@ async fn forward_inner(f: &Follower, req: Request) -> Result<Response, AppError>
             }
             let sent = f.http.request(parts.method.clone(), &url).headers(out).body(body.clone()).send().await;
             match sent {
+                Ok(res) if res.headers().contains_key(NOT_LEADER) => {
+                    tracing::debug!(leader = %leader.url, epoch = leader.epoch, "the instance in the lease does not lead (yet); looking again");
+                }
                 Ok(res) => return Ok(relay(res)),
                 // Never reached the leader: safe to send again once a leader answers.
                 Err(e) if e.is_connect() => {
