@@ -39,7 +39,8 @@ if [ "$build" = 1 ]; then
   cargo build --release -p herald-workspace -p herald-e2e --bins
 fi
 if [ "$only" != routing ]; then
-  ensure_packages nginx-light libnginx-mod-nchan
+  ensure_nginx
+  ensure_packages libnginx-mod-nchan
 fi
 # 10,000 connections per process: raise the descriptor limit (inherited by the children).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 65536 2>/dev/null || true

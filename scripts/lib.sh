@@ -28,7 +28,21 @@ ensure_packages() {
 
 ensure_system_packages() { ensure_packages "${APT_BUILD[@]}"; }
 ensure_desktop_packages() { ensure_packages "${APT_DESKTOP[@]}"; }
-ensure_test_packages() { ensure_packages "${APT_TEST[@]}"; }
+ensure_test_packages() { ensure_packages "${APT_TEST[@]}"; ensure_nginx; }
+
+# nginx (Debian's nginx-light) for the reverse-proxy test and the nchan benchmark, installed
+# without starting Debian's own nginx service: a test starts its own on a free port and stops it.
+ensure_nginx() {
+  dpkg-query -W -f='${Status}' nginx-light 2>/dev/null | grep -q 'install ok installed' && return 0
+  local policy=/usr/sbin/policy-rc.d made=
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# scripts/lib.sh: no service starts while nginx-light is installed\nexit 101\n' | sudo_if_needed tee "$policy" >/dev/null
+    sudo_if_needed chmod +x "$policy"
+    made=1
+  fi
+  ensure_packages nginx-light
+  if [ -n "$made" ]; then sudo_if_needed rm -f "$policy"; fi
+}
 
 ensure_rust_tools() {
   if ! command -v cargo >/dev/null 2>&1; then

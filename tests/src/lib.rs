@@ -9,6 +9,7 @@
 
 pub mod desktop;
 pub mod herald;
+pub mod nginx;
 pub mod postgres;
 pub mod twilio;
 
@@ -379,15 +380,20 @@ pub fn workspace_binary() -> PathBuf {
     dir.join("herald-workspace-e2e")
 }
 
-/// Starts the workspace binary on `database_url`, listening on `listen`; answers the child and
-/// the port it listens on, once it says so.
-pub async fn spawn_instance(database_url: &str, listen: &str) -> (tokio::process::Child, u16) {
-    spawn_child(database_url, listen).await
+/// Starts the workspace binary on `database_url`, listening on `listen`, with `extra` arguments
+/// to `serve`; answers the child and the port it listens on, once it says so.
+pub async fn spawn_instance(database_url: &str, listen: &str, extra: &[&str]) -> (tokio::process::Child, u16) {
+    spawn_child_with(database_url, listen, extra).await
 }
 
 async fn spawn_child(database_url: &str, listen: &str) -> (tokio::process::Child, u16) {
+    spawn_child_with(database_url, listen, &[]).await
+}
+
+async fn spawn_child_with(database_url: &str, listen: &str, extra: &[&str]) -> (tokio::process::Child, u16) {
     let mut child = tokio::process::Command::new(workspace_binary())
         .args(["serve", "--listen", listen, "--database", database_url, "--admin-token", ADMIN_TOKEN])
+        .args(extra)
         .env("RUST_LOG", "info,sqlx=warn")
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())

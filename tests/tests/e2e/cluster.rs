@@ -82,7 +82,7 @@ async fn killing_the_leader_under_traffic_hands_over_within_five_seconds_losing_
     let db = pg.create_database();
     let mut nodes = Vec::new();
     for _ in 0..3 {
-        nodes.push(Some(spawn_instance(&db, "127.0.0.1:0").await));
+        nodes.push(Some(spawn_instance(&db, "127.0.0.1:0", &[]).await));
     }
     let urls: Vec<String> = nodes.iter().map(|n| format!("http://127.0.0.1:{}", n.as_ref().unwrap().1)).collect();
     let (first, epoch) = leader(&urls, 0).await;
@@ -136,4 +136,69 @@ async fn killing_the_leader_under_traffic_hands_over_within_five_seconds_losing_
     let offer2 = next_offer(&mut sub).await;
     assert_eq!(offer2.work_item, next.id);
     assert!(offer2.id.0 > offer.id.0, "ids go on from the stored state");
+}
+
+/// `POST /webchat/default/conversations` from the local address `from` (a loopback alias), to
+/// `url`.
+async fn start_chat_from(url: &str, from: [u8; 4]) -> u16 {
+    let http = reqwest::Client::builder().local_address(std::net::IpAddr::from(from)).build().unwrap();
+    let res = http
+        .post(format!("{url}/webchat/default/conversations"))
+        .json(&serde_json::json!({ "name": "Ada", "answers": { "topic": "billing" } }))
+        .send()
+        .await
+        .unwrap();
+    res.status().as_u16()
+}
+
+/// The shipped nginx configuration in front of three instances, one URL for everyone: the API
+/// and the event stream work through it, the leader's rate limits count the real client (not
+/// nginx, not the follower that forwarded), and killing the leader costs the agent nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_instances_behind_the_shipped_nginx_config_serve_one_url_and_survive_the_leader() {
+    let pg = PgServer::shared();
+    let db = pg.create_database();
+    let args = ["--trust-forwarded-for", "--chat-start-burst", "2", "--chat-start-every", "600"];
+    let mut nodes = Vec::new();
+    for _ in 0..3 {
+        nodes.push(Some(spawn_instance(&db, "127.0.0.1:0", &args).await));
+    }
+    let ports: Vec<u16> = nodes.iter().map(|n| n.as_ref().unwrap().1).collect();
+    let urls: Vec<String> = ports.iter().map(|p| format!("http://127.0.0.1:{p}")).collect();
+    let nginx = herald_e2e::nginx::Nginx::start(&ports).await;
+    let (first, epoch) = leader(&urls, 0).await;
+    let ws = TestWorkspace::attach(&nginx.url(), &db, Some(pg.clone()));
+    let team = ws.team(1).await;
+
+    let a = &team.agents[0];
+    let mut sub = a.subscribe().await;
+    let item = ws.request(team.queue, Scenario::Chat, "Bea").await;
+    let offer = next_offer(&mut sub).await;
+    assert_eq!(offer.work_item, item.id);
+    let (mut child, _) = nodes[first].take().unwrap();
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    leader(&urls, epoch).await;
+    let session = a.client.accept(offer.id).await.expect("accepted through nginx after the failover");
+    let mut last = sub.last_seq();
+    let opened = within(async {
+        loop {
+            let e = sub.next().await.expect("the stream through nginx goes on");
+            assert_eq!(e.seq, last + 1, "no gap and no repeat");
+            last = e.seq;
+            if let AgentEvent::SessionOpened(s) = &e.event {
+                return s.clone();
+            }
+        }
+    })
+    .await;
+    assert_eq!(opened.id, session.id);
+
+    // Two addresses behind one proxy: each has its own budget of two chat starts, wherever
+    // nginx sent the request (round robin: followers forward, the new leader counts).
+    for from in [[127, 0, 0, 2], [127, 0, 0, 3]] {
+        let statuses = [start_chat_from(&nginx.url(), from).await, start_chat_from(&nginx.url(), from).await];
+        assert_eq!(statuses, [201, 201], "from {from:?}");
+    }
+    assert_eq!(start_chat_from(&nginx.url(), [127, 0, 0, 2]).await, 429, "the third from one address is refused");
 }
