@@ -9,11 +9,13 @@
 #            GET /v1/events open.
 #   nchan    the same 10,000 EventSource subscribers (on 10,000 channels) held on nginx + nchan
 #            (Debian's nginx-light + libnginx-mod-nchan, one worker), as the reference.
+#   cluster  (only with --only cluster) herald-cluster-bench: three instances on one PostgreSQL —
+#            routing through a follower beside one instance alone, and kill -9 of the leader.
 #
 # Usage:
 #   scripts/bench.sh                                   # everything, defaults
 #   scripts/bench.sh --agents 1000 --rates 50,100,200  # unknown flags go to herald-bench
-#   scripts/bench.sh --only routing|memory             # one part (memory includes nchan)
+#   scripts/bench.sh --only routing|memory|cluster     # one part (memory includes nchan)
 #   scripts/bench.sh --subscribers 1000,10000          # memory checkpoints
 #   scripts/bench.sh --no-build                        # use the binaries already in target/release
 set -euo pipefail
@@ -133,4 +135,11 @@ EOF
   awk -v s="$subs" -v hr="$h_rss" -v hp="$h_pss" -v nr="$n_rss" -v np="$n_pss" 'BEGIN {
     printf "at %d subscribers: Herald RSS %.1f MiB (PSS %.1f), nginx+nchan RSS %.1f MiB (PSS %.1f): Herald/nchan %.2fx by RSS, %.2fx by PSS\n",
       s, hr / 1024, hp / 1024, nr / 1024, np / 1024, hr / nr, hp / np }'
+fi
+
+if [ "$only" = cluster ]; then
+  # Several instances on one PostgreSQL (started by the bench from Debian's package): routing
+  # through a follower next to one instance alone, then kill -9 the leader several times.
+  ensure_test_packages
+  "$bin/herald-cluster-bench" "${bench_args[@]}"
 fi
