@@ -405,6 +405,7 @@ async fn spawn_child_with(database_url: &str, listen: &str, extra: &[&str]) -> (
     let mut lines = BufReader::new(stdout).lines();
     let port = within(async {
         while let Some(line) = lines.next_line().await.expect("read child output") {
+            eprintln!("[workspace] {line}");
             if let Some(rest) = line.split("listening on http://127.0.0.1:").nth(1) {
                 let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
                 return digits.parse::<u16>().expect("port");
@@ -413,8 +414,13 @@ async fn spawn_child_with(database_url: &str, listen: &str, extra: &[&str]) -> (
         panic!("workspace exited before listening");
     })
     .await;
-    // Keep draining its output so it never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    // Keep draining its output so it never blocks on a full pipe; what it logs goes into the
+    // test's output (shown when the test fails).
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            eprintln!("[workspace :{port}] {line}");
+        }
+    });
     (child, port)
 }
 

@@ -40,6 +40,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use url::Url;
 
+mod accounts;
 mod follow;
 pub use follow::SubscriptionItem;
 use follow::follow;

@@ -79,6 +79,21 @@ impl Tokens {
         Ok(done)
     }
 
+    /// Revokes every token of `agent` (their sessions and streams end at once); answers how
+    /// many there were.
+    pub async fn revoke_agent(&self, store: &Store, agent: AgentId, now_ms: u64) -> Result<usize, StoreError> {
+        let ids = store.revoke_tokens_of(agent, now_ms).await?;
+        self.by_hash.write().unwrap_or_else(|p| p.into_inner()).retain(|_, (_, a)| *a != agent);
+        {
+            let mut active = self.active.write().unwrap_or_else(|p| p.into_inner());
+            for id in &ids {
+                active.remove(id);
+            }
+        }
+        self.access_changed();
+        Ok(ids.len())
+    }
+
     /// Whether the token with this id is still active.
     pub fn is_active(&self, id: u64) -> bool {
         self.active.read().unwrap_or_else(|p| p.into_inner()).contains(&id)

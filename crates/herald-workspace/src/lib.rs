@@ -12,6 +12,7 @@
 //! - [`realtime`]: live wake-ups per agent; SSE and polling both read the log.
 //! - [`retention`]: prunes the event logs in the background (a resync for what is gone).
 //! - [`auth`]: hashed, revocable bearer tokens; roles come from the agent record.
+//! - [`accounts`]: people's sign-in — email and argon2id password, invites, failed-attempt limits.
 //! - [`edge`]: what every HTTP edge shares — [`edge::AppState`], the one mapping of engine and
 //!   core errors to statuses ([`edge::error`]), parsing at the boundary ([`edge::extract`]).
 //! - [`http`]: the staff API's axum handlers (thin), the route table (it merges the channels'
@@ -34,6 +35,7 @@
 //! server itself speaks plain HTTP: terminate TLS in a reverse proxy in front of it. Outbound calls (Twilio's REST API) do speak TLS
 //! (reqwest with native-tls, the system's OpenSSL and trust store).
 
+pub mod accounts;
 pub mod auth;
 pub mod channels;
 pub mod cli;
@@ -204,6 +206,7 @@ async fn route(
         shutdown: stopped,
         limits: Arc::new(limits),
         epoch: lead.map(|l| l.epoch),
+        accounts: Arc::default(),
     };
     let app = http::router(state).layer(axum::middleware::from_fn(log_errors));
     Ok(Routing { engine, tokens, demo: seeded, tasks, app })
@@ -248,7 +251,7 @@ pub async fn serve_instance(
     };
     let store = store::Store::open(&config.database_url).await?;
     let me = cluster::Instance::new(url);
-    let follower = cluster::follower::Follower::new(store.clone(), me.clone(), config.limits.trust_forwarded_for);
+    let follower = cluster::follower::Follower::new(store.clone(), config.limits.trust_forwarded_for);
     let switch = cluster::Switch::new(cluster::follower::router(follower));
     let (stop, stopped) = watch::channel(false);
     let server = tokio::spawn(server::serve(listener, switch.router(), config.limits.clone(), stopped.clone()));

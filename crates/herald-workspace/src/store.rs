@@ -11,10 +11,12 @@
 //! killed (`kill -9`); only an OS crash or power loss can drop the last few. PostgreSQL: its own
 //! durability (a commit is on disk when it returns, with the server's default settings).
 
+mod accounts;
 mod cluster;
 mod commit;
 mod retention;
 
+pub use accounts::StoredAccount;
 pub use cluster::LeaseRow;
 
 pub use commit::ChangeRows;

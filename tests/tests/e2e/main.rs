@@ -3,6 +3,7 @@
 //! nextest still runs every test in its own process; a module here is what a file under
 //! `tests/` was before.
 
+mod accounts;
 mod bot_escalation;
 mod cluster;
 mod demo;

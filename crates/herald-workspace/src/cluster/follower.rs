@@ -8,7 +8,7 @@
 //! `Retry-After`. Only a request that never reached the leader (the connection was refused) is
 //! sent again: one that may have been applied is not repeated.
 
-use super::{CLIENT, FORWARDED_BY, Instance};
+use super::{CLIENT, FORWARDED_BY};
 use crate::edge::error::AppError;
 use crate::store::{LeaseRow, Store};
 use axum::Router;
@@ -37,7 +37,6 @@ const HOP: [HeaderName; 6] =
 #[derive(Debug)]
 pub struct Follower {
     store: Store,
-    me: Instance,
     http: reqwest::Client,
     /// The lease as last read; read again when its leader cannot be reached.
     leader: RwLock<Option<LeaseRow>>,
@@ -46,24 +45,26 @@ pub struct Follower {
 }
 
 impl Follower {
-    pub fn new(store: Store, me: Instance, trust_forwarded_for: bool) -> Arc<Self> {
+    pub fn new(store: Store, trust_forwarded_for: bool) -> Arc<Self> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
             .pool_idle_timeout(Duration::from_secs(5))
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("a plain HTTP client builds");
-        Arc::new(Self { store, me, http, leader: RwLock::new(None), trust_forwarded_for })
+        Arc::new(Self { store, http, leader: RwLock::new(None), trust_forwarded_for })
     }
 
     /// The leader to forward to: the cached lease, or the stored one when `fresh`. `None` while
-    /// nobody leads (or the lease still names this very instance, from before it restarted).
+    /// nobody ever led. It may name this very instance: it took the lead while this request
+    /// waited, and the request goes to its own leader's routes (an instance that restarted on
+    /// the same address has a new id, and answers "not the leader" until it leads).
     async fn leader(&self, fresh: bool) -> Option<LeaseRow> {
         if !fresh && let Some(l) = self.leader.read().unwrap_or_else(|p| p.into_inner()).clone() {
             return Some(l);
         }
         let lease = match self.store.lease().await {
-            Ok(l) => l.filter(|l| l.holder != self.me.id),
+            Ok(l) => l,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read the lease to find the leader");
                 None

@@ -104,10 +104,19 @@ impl Candidate {
     /// Waits until this instance leads, trying every `every`. A database that stops answering
     /// ends the wait with its error (the caller retries or exits).
     pub async fn lead(mut self, every: Duration) -> Result<Lease, StoreError> {
+        let mut tries = 0u64;
         let (epoch, secret) = loop {
             if let Some(got) = self.try_lead().await? {
                 break got;
             }
+            if tries % 240 == 0 {
+                // Once at first, then about once a minute: who holds it.
+                let holder: Option<(i64, String)> =
+                    sqlx::query_as("SELECT epoch, url FROM cluster_lease WHERE id = 1").fetch_optional(&mut self.conn).await?;
+                let (epoch, url) = holder.unwrap_or_default();
+                tracing::info!(instance = %self.me.id, epoch, leader = %url, "another instance leads; following it until it stops");
+            }
+            tries += 1;
             tokio::time::sleep(every).await;
         };
         tracing::info!(instance = %self.me.id, epoch, url = %self.me.url, "this instance leads the workspace now");

@@ -201,6 +201,19 @@ impl FromRequestParts<AppState> for ChatStartAllowed {
     }
 }
 
+/// The request's client address, as the rate limits count it (see the module docs).
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+        Ok(Self(state.limits.client(peer, &parts.headers)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,4 +29,6 @@ pub struct AppState {
     /// The lead's epoch when this instance leads several on one PostgreSQL
     /// ([`crate::cluster`]); `None` for a standalone workspace.
     pub epoch: Option<u64>,
+    /// People's sign-in: password hashing and failed-attempt counts ([`crate::accounts`]).
+    pub accounts: Arc<crate::accounts::Accounts>,
 }

@@ -1,5 +1,6 @@
 //! The HTTP API (axum): routes, the shared state, and the OpenAPI document of every endpoint.
 
+mod accounts;
 mod admin;
 mod agent;
 
@@ -54,6 +55,14 @@ use utoipa::{Modify, OpenApi};
         admin::list_contacts,
         admin::create_contact,
         admin::update_contact,
+        accounts::sign_in,
+        accounts::set_password,
+        accounts::change_password,
+        accounts::get_account,
+        accounts::invite,
+        accounts::reset_password,
+        accounts::disable,
+        accounts::enable,
     )
 )]
 struct ApiDoc;
@@ -133,6 +142,14 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/sessions/{id}/call", post(agent::call_control))
         .route("/v1/sessions/{id}/transfer", post(agent::transfer))
         .route("/v1/auth/sign-out", post(agent::sign_out))
+        .route("/v1/auth/sign-in", post(accounts::sign_in))
+        .route("/v1/auth/set-password", post(accounts::set_password))
+        .route("/v1/auth/password", post(accounts::change_password))
+        .route("/v1/admin/agents/{id}/account", get(accounts::get_account))
+        .route("/v1/admin/agents/{id}/invite", post(accounts::invite))
+        .route("/v1/admin/agents/{id}/reset-password", post(accounts::reset_password))
+        .route("/v1/admin/agents/{id}/disable", post(accounts::disable))
+        .route("/v1/admin/agents/{id}/enable", post(accounts::enable))
         .route("/v1/events", get(agent::events))
         .route("/v1/events/poll", get(agent::poll))
         .route("/v1/team", get(agent::team))
