@@ -72,16 +72,21 @@ pub fn parse(text: &str, name: &str) -> Loaded {
     Loaded { settings, problems }
 }
 
-/// An empty URL (embedded workspace) or an absolute http(s) URL.
-pub fn check_url(url: &str) -> Result<(), String> {
-    if url.is_empty() {
+/// An empty URL (embedded workspace), or one absolute http(s) URL or several separated by
+/// commas (instances of one workspace: the app moves to the next when one does not answer).
+pub fn check_url(urls: &str) -> Result<(), String> {
+    if urls.trim().is_empty() {
         return Ok(());
     }
-    match url::Url::parse(url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
-        Ok(u) => Err(format!("`{url}` is not an http(s) address ({} is not supported)", u.scheme())),
-        Err(e) => Err(format!("`{url}` is not a valid address ({e})")),
+    for url in urls.split(',').map(str::trim) {
+        match url::Url::parse(url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+            Ok(u) => return Err(format!("`{url}` is not an http(s) address ({} is not supported)", u.scheme())),
+            Err(_) if url.is_empty() => return Err("an address in the list is empty (two commas in a row?)".into()),
+            Err(e) => return Err(format!("`{url}` is not a valid address ({e})")),
+        }
     }
+    Ok(())
 }
 
 /// Writes the settings atomically (temporary file, then rename).
@@ -98,6 +103,14 @@ pub fn save(path: &Path, settings: &DesktopSettings) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn several_workspace_addresses_separated_by_commas_are_accepted_each_checked() {
+        assert_eq!(check_url(""), Ok(()));
+        assert_eq!(check_url("https://a.example.com, http://10.0.0.2:8780"), Ok(()));
+        assert!(check_url("https://a.example.com, ftp://b").unwrap_err().contains("ftp"));
+        assert!(check_url("https://a.example.com,,https://b.example.com").unwrap_err().contains("empty"));
+    }
     use crate::view::NotificationMode;
 
     #[test]
