@@ -41,4 +41,17 @@ impl Client {
     pub async fn enable_account(&self, agent: AgentId) -> Result<Account> {
         self.post::<(), _>(&format!("/v1/admin/agents/{}/enable", agent.0), None).await
     }
+
+    /// The audit log, newest first: entries before `before` (a page's `next`), at most `limit`,
+    /// only `action` when given.
+    pub async fn audit(&self, before: Option<u64>, limit: u32, action: Option<&str>) -> Result<AuditPage> {
+        let mut path = format!("/v1/admin/audit?limit={limit}");
+        if let Some(b) = before {
+            path.push_str(&format!("&before={b}"));
+        }
+        if let Some(a) = action {
+            path.push_str(&format!("&action={a}"));
+        }
+        self.get(&path).await
+    }
 }

@@ -70,3 +70,36 @@ pub struct Account {
     pub has_password: bool,
     pub disabled: bool,
 }
+
+/// One line of the audit log: who (`actor`, none for a failed or anonymous attempt) did what
+/// (`action`, e.g. `sign_in`, `token_revoked`, `template_changed`) to what (`target`), when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct AuditEntry {
+    #[ts(type = "number")]
+    pub id: u64,
+    /// Milliseconds since the epoch.
+    #[ts(type = "number")]
+    pub at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub actor: Option<AgentId>,
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub target: Option<String>,
+    /// Words for a person (never a password or a token).
+    pub detail: String,
+    /// The client address the request came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub client: Option<String>,
+}
+
+/// `GET /v1/admin/audit`: newest first; `next` is the `before` of the following page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub next: Option<u64>,
+}

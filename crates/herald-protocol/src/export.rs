@@ -52,6 +52,8 @@ pub fn export_typescript(dir: &std::path::Path) -> Result<(), ts_rs::ExportError
         SetPasswordRequest,
         ChangePasswordRequest,
         Account,
+        AuditEntry,
+        AuditPage,
     );
     std::fs::write(dir.join("constants.ts"), constants_typescript()).map_err(ts_rs::ExportError::Io)?;
     Ok(())

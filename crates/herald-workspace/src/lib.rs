@@ -13,6 +13,7 @@
 //! - [`retention`]: prunes the event logs in the background (a resync for what is gone).
 //! - [`auth`]: hashed, revocable bearer tokens; roles come from the agent record.
 //! - [`accounts`]: people's sign-in — email and argon2id password, invites, failed-attempt limits.
+//! - [`audit`]: the append-only log of who did what (`GET /v1/admin/audit`).
 //! - [`edge`]: what every HTTP edge shares — [`edge::AppState`], the one mapping of engine and
 //!   core errors to statuses ([`edge::error`]), parsing at the boundary ([`edge::extract`]).
 //! - [`http`]: the staff API's axum handlers (thin), the route table (it merges the channels'
@@ -36,6 +37,7 @@
 //! (reqwest with native-tls, the system's OpenSSL and trust store).
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod channels;
 pub mod cli;

@@ -12,11 +12,13 @@
 //! durability (a commit is on disk when it returns, with the server's default settings).
 
 mod accounts;
+mod audit;
 mod cluster;
 mod commit;
 mod retention;
 
 pub use accounts::StoredAccount;
+pub use audit::AuditQuery;
 pub use cluster::LeaseRow;
 
 pub use commit::ChangeRows;

@@ -161,3 +161,40 @@ async fn an_admin_reset_signs_the_person_out_everywhere_and_only_the_new_code_se
     assert_eq!(again.agent, agent);
     ws.anonymous().sign_in("hal@example.com", "another good secret").await.unwrap();
 }
+
+/// The audit log says who did what, newest first, in pages, filtered by action — and never
+/// carries a password.
+#[tokio::test]
+async fn the_audit_log_records_sign_ins_failures_and_admin_actions_in_pages() {
+    let ws = TestWorkspace::start().await;
+    let (agent, signed) = invited(&ws, "Ida", "ida@example.com").await;
+    let admin_id = ws.admin.me().await.unwrap().agent.id;
+    assert_eq!(api(ws.anonymous().sign_in("ida@example.com", "not her password").await.unwrap_err()).0, 401);
+    ws.anonymous().sign_in("ida@example.com", GOOD).await.unwrap();
+    ws.template(Scenario::Chat, |t| t.timeout_secs = TimeoutSecs::parse(45).unwrap()).await;
+    ws.admin.disable_account(agent).await.unwrap();
+    ws.anonymous().with_token(&signed.token).me().await.unwrap_err();
+
+    let page = ws.admin.audit(None, 500, None).await.unwrap();
+    let actions: Vec<&str> = page.entries.iter().rev().map(|e| e.action.as_str()).collect();
+    let want = ["agent_created", "invited", "password_set", "sign_in_failed", "sign_in", "template_changed", "account_disabled"];
+    let mut at = 0;
+    for w in want {
+        at += actions[at..].iter().position(|a| *a == w).unwrap_or_else(|| panic!("{w} missing after position {at} in {actions:?}")) + 1;
+    }
+    let failed = page.entries.iter().find(|e| e.action == "sign_in_failed").unwrap();
+    assert_eq!((failed.actor, failed.target.as_deref(), failed.client.as_deref()), (None, Some("ida@example.com"), Some("127.0.0.1")));
+    let disabled = page.entries.iter().find(|e| e.action == "account_disabled").unwrap();
+    assert_eq!((disabled.actor, disabled.target.clone()), (Some(admin_id), Some(agent.to_string())));
+    let text = serde_json::to_string(&page).unwrap();
+    assert!(!text.contains(GOOD) && !text.contains("not her password"), "no password in the log");
+
+    // Pages: newest first, `next` leads on without overlap; a filter keeps one action.
+    let first = ws.admin.audit(None, 2, None).await.unwrap();
+    let second = ws.admin.audit(first.next, 2, None).await.unwrap();
+    assert_eq!(first.entries.len(), 2);
+    assert!(first.entries[0].id > first.entries[1].id && first.entries[1].id > second.entries[0].id);
+    let only = ws.admin.audit(None, 50, Some("sign_in")).await.unwrap();
+    assert!(!only.entries.is_empty() && only.entries.iter().all(|e| e.action == "sign_in"));
+    assert_eq!(api(ws.anonymous().with_token(&ws.team(1).await.agents[0].token).audit(None, 5, None).await.unwrap_err()).0, 403);
+}

@@ -40,6 +40,7 @@ const ENDPOINTS: &[(&str, &str, Option<&str>, Option<Role>)] = &[
     ("POST", "/v1/admin/agents/999999/tokens", None, Some(Role::Admin)),
     ("DELETE", "/v1/admin/tokens/999999", None, Some(Role::Admin)),
     ("GET", "/v1/admin/agents/999999/account", None, Some(Role::Admin)),
+    ("GET", "/v1/admin/audit?limit=5", None, Some(Role::Admin)),
     ("POST", "/v1/admin/agents/999999/invite", Some(r#"{"email":"x@example.com"}"#), Some(Role::Admin)),
     ("POST", "/v1/admin/agents/999999/reset-password", None, Some(Role::Admin)),
     ("POST", "/v1/admin/agents/999999/disable", None, Some(Role::Admin)),

@@ -4,6 +4,7 @@
 //! tokens are revoked).
 
 use crate::accounts::{Admission, INVITE_TTL, normalise_email, password_problem};
+use crate::audit::record;
 use crate::auth::{hash_token, new_token};
 use crate::edge::AppState;
 use crate::edge::error::AppError;
@@ -51,6 +52,8 @@ pub async fn sign_in(
             let whose = if by_address { "from your address" } else { "for this account" };
             let minutes = retry_after_secs.div_ceil(60);
             tracing::warn!(%email, %client, by_address, "sign-in refused: too many failures");
+            let detail = format!("refused {whose}: too many failed sign-ins");
+            record(s.engine.store(), None, Some(client), "sign_in_refused", Some(email.clone()), detail).await;
             return Err(AppError::new(
                 ErrorCode::RateLimited,
                 format!("Too many failed sign-ins {whose}; try again in {minutes} min, or ask an admin to reset the password."),
@@ -63,14 +66,18 @@ pub async fn sign_in(
     let Some(account) = account.filter(|_| ok) else {
         s.accounts.failed(&email, client, now().0);
         tracing::info!(%email, %client, "sign-in failed");
+        record(s.engine.store(), None, Some(client), "sign_in_failed", Some(email.clone()), "wrong email or password".into()).await;
         return Err(AppError::new(ErrorCode::Unauthenticated, WRONG));
     };
     if account.disabled {
+        record(s.engine.store(), Some(account.agent), Some(client), "sign_in_refused", Some(email), "the account is disabled".into()).await;
         return Err(AppError::forbidden("this account is disabled; ask an admin"));
     }
     s.accounts.succeeded(&email);
     let signed = signed_in(&s, account.agent).await?;
     tracing::info!(agent = %account.agent, token_id = signed.token_id, "signed in");
+    let detail = format!("signed in (token {})", signed.token_id);
+    record(s.engine.store(), Some(account.agent), Some(client), "sign_in", Some(email), detail).await;
     Ok(Json(signed))
 }
 
@@ -90,6 +97,7 @@ pub async fn set_password(State(s): State<AppState>, ApiJson(req): ApiJson<SetPa
         return Err(AppError::forbidden("the password is set, but this account is disabled; ask an admin"));
     }
     tracing::info!(%agent, "password set from an invite");
+    record(store, Some(agent), None, "password_set", Some(agent.to_string()), "set a password from an invite".into()).await;
     Ok(Json(signed_in(&s, agent).await?))
 }
 
@@ -117,6 +125,8 @@ pub async fn change_password(
     let hash = s.accounts.hash(&req.new).await.map_err(AppError::internal)?;
     store.set_password_hash(caller.agent, Some(&hash), now().0).await?;
     tracing::info!(agent = %caller.agent, "password changed");
+    record(store, Some(caller.agent), Some(client), "password_changed", Some(caller.agent.to_string()), "changed their password".into())
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -179,6 +189,8 @@ pub async fn invite(
     }
     let invite = invite_code(&s, agent, email).await?;
     tracing::info!(%agent, by = %caller.agent, "invited");
+    let detail = format!("invited as {}", invite.email);
+    record(s.engine.store(), Some(caller.agent), None, "invited", Some(agent.to_string()), detail).await;
     Ok((StatusCode::CREATED, Json(invite)))
 }
 
@@ -193,6 +205,8 @@ pub async fn reset_password(State(s): State<AppState>, caller: Caller, Path(id):
     let ended = sign_out_everywhere(&s, agent).await?;
     let invite = invite_code(&s, agent, current.email).await?;
     tracing::info!(%agent, by = %caller.agent, tokens_revoked = ended, "password reset");
+    let detail = format!("reset the password; {ended} token(s) revoked");
+    record(s.engine.store(), Some(caller.agent), None, "password_reset", Some(agent.to_string()), detail).await;
     Ok((StatusCode::CREATED, Json(invite)))
 }
 
@@ -209,6 +223,8 @@ pub async fn disable(State(s): State<AppState>, caller: Caller, Path(id): Path<S
     s.engine.store().set_account_disabled(agent, true, now().0).await?;
     let ended = sign_out_everywhere(&s, agent).await?;
     tracing::info!(%agent, by = %caller.agent, tokens_revoked = ended, "account disabled");
+    let detail = format!("disabled the account; {ended} token(s) revoked");
+    record(s.engine.store(), Some(caller.agent), None, "account_disabled", Some(agent.to_string()), detail).await;
     Ok(Json(account(&s, agent).await?))
 }
 
@@ -220,5 +236,6 @@ pub async fn enable(State(s): State<AppState>, caller: Caller, Path(id): Path<St
     account(&s, agent).await?;
     s.engine.store().set_account_disabled(agent, false, now().0).await?;
     tracing::info!(%agent, by = %caller.agent, "account enabled");
+    record(s.engine.store(), Some(caller.agent), None, "account_enabled", Some(agent.to_string()), "enabled the account".into()).await;
     Ok(Json(account(&s, agent).await?))
 }

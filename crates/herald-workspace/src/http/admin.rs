@@ -1,6 +1,7 @@
 //! The administrator's handlers: agents and their tokens, templates, settings, workstreams,
 //! queues, contacts. Thin like the rest: parse, check the role, one engine call, map the error.
 
+use crate::audit::record;
 use crate::edge::AppState;
 use crate::edge::error::AppError;
 use crate::edge::extract::{ApiJson, Caller, parse_id};
@@ -31,7 +32,10 @@ pub async fn create_agent(
     ApiJson(req): ApiJson<AgentInput>,
 ) -> Result<(StatusCode, Json<Agent>)> {
     caller.require(Role::Admin)?;
-    upsert_agent(&s, &caller, None, req).await.map(|a| (StatusCode::CREATED, a))
+    let created = upsert_agent(&s, &caller, None, req).await?;
+    let detail = format!("created {:?} with role {:?}", created.name, created.role).to_lowercase();
+    record(s.engine.store(), Some(caller.agent), None, "agent_created", Some(created.id.to_string()), detail).await;
+    Ok((StatusCode::CREATED, created))
 }
 
 #[utoipa::path(put, path = "/v1/admin/agents/{id}", tag = "admin", security(("bearer" = [])), request_body = AgentInput,
@@ -47,6 +51,8 @@ pub async fn update_agent(
     let updated = upsert_agent(&s, &caller, Some(id), req).await?;
     // A role change ends the agent's open streams: they were opened under the old role.
     s.tokens.access_changed();
+    let detail = format!("set name {:?} and role {:?}", updated.name, updated.role).to_lowercase();
+    record(s.engine.store(), Some(caller.agent), None, "agent_changed", Some(id.to_string()), detail).await;
     Ok(updated)
 }
 
@@ -70,6 +76,7 @@ pub async fn issue_token(State(s): State<AppState>, caller: Caller, Path(id): Pa
     }
     let (token_id, token) = s.tokens.issue(s.engine.store(), agent, now().0).await?;
     tracing::info!(%agent, token_id, "token issued");
+    record(s.engine.store(), Some(caller.agent), None, "token_issued", Some(agent.to_string()), format!("issued token {token_id}")).await;
     Ok((StatusCode::CREATED, Json(IssuedToken { token_id, agent, token })))
 }
 
@@ -79,6 +86,8 @@ pub async fn revoke_token(State(s): State<AppState>, caller: Caller, Path(id): P
     caller.require(Role::Admin)?;
     let id = parse_id(&id, "id")?;
     if s.tokens.revoke(s.engine.store(), id, now().0).await? {
+        record(s.engine.store(), Some(caller.agent), None, "token_revoked", Some(format!("token-{id}")), format!("revoked token {id}"))
+            .await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::new(herald_protocol::ErrorCode::NotFound, format!("no active token {id}")))
@@ -104,6 +113,8 @@ pub async fn put_template(
         return Err(AppError::invalid("scenario", format!("body is for {} but the path says {scenario}", t.scenario)));
     }
     run(&s.engine, &caller, Input::PutTemplate(t.clone())).await?;
+    let detail = serde_json::to_string(&t).unwrap_or_default();
+    record(s.engine.store(), Some(caller.agent), None, "template_changed", Some(t.scenario.to_string()), detail).await;
     Ok(Json(t))
 }
 
@@ -118,6 +129,8 @@ pub async fn get_settings(State(s): State<AppState>, caller: Caller) -> Result<J
 pub async fn put_settings(State(s): State<AppState>, caller: Caller, ApiJson(v): ApiJson<Settings>) -> Result<Json<Settings>> {
     caller.require(Role::Admin)?;
     run(&s.engine, &caller, Input::PutSettings(v.clone())).await?;
+    let detail = serde_json::to_string(&v).unwrap_or_default();
+    record(s.engine.store(), Some(caller.agent), None, "settings_changed", None, detail).await;
     Ok(Json(v))
 }
 
@@ -236,4 +249,38 @@ async fn upsert_contact(s: &AppState, caller: &Caller, id: Option<ContactId>, c:
     })
     .await?;
     c.map(Json).ok_or_else(|| AppError::internal("contact vanished"))
+}
+
+#[utoipa::path(get, path = "/v1/admin/audit", tag = "admin", security(("bearer" = [])),
+    params(("before" = Option<u64>, Query, description = "entries older than this id (the previous page's `next`)"),
+           ("limit" = Option<u32>, Query, description = "entries per page, 1–500 (100)"),
+           ("action" = Option<String>, Query, description = "only this action, e.g. `sign_in_failed`"),
+           ("actor" = Option<u64>, Query, description = "only what this agent did")),
+    responses((status = 200, body = herald_protocol::AuditPage)))]
+/// The audit log, newest first.
+pub async fn audit(
+    State(s): State<AppState>,
+    caller: Caller,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Json<herald_protocol::AuditPage>> {
+    caller.require(Role::Admin)?;
+    let number = |name: &str| -> Result<Option<u64>> {
+        q.get(name)
+            .map(|v| v.parse::<u64>().map_err(|_| AppError::invalid(name, format!("{name} must be a number, got {v:?}"))))
+            .transpose()
+    };
+    let limit = match number("limit")? {
+        None => 100,
+        Some(l @ 1..=500) => l as u32,
+        Some(_) => return Err(AppError::invalid("limit", "limit must be 1–500")),
+    };
+    let query = crate::store::AuditQuery {
+        before: number("before")?,
+        limit,
+        action: q.get("action").cloned(),
+        actor: number("actor")?.map(AgentId),
+    };
+    let entries = s.engine.store().audit_page(&query).await?;
+    let next = (entries.len() == limit as usize).then(|| entries.last().map(|e| e.id)).flatten();
+    Ok(Json(herald_protocol::AuditPage { entries, next }))
 }

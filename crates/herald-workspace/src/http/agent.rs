@@ -229,6 +229,8 @@ async fn created_item(engine: &Engine, caller: &Caller, input: Input) -> Result<
 #[utoipa::path(post, path = "/v1/auth/sign-out", tag = "agent", security(("bearer" = [])), responses((status = 204)))]
 pub async fn sign_out(State(s): State<AppState>, caller: Caller) -> Result<StatusCode> {
     s.tokens.revoke(s.engine.store(), caller.token_id, now().0).await?;
+    let detail = format!("signed out (token {})", caller.token_id);
+    crate::audit::record(s.engine.store(), Some(caller.agent), None, "sign_out", Some(caller.agent.to_string()), detail).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -381,7 +383,10 @@ pub async fn reset_agent_presence(State(s): State<AppState>, caller: Caller, Pat
     caller.require(Role::Supervisor)?;
     let agent = AgentId(parse_id(&id, "agent")?);
     let input = Input::ResetPresence { agent, by: caller.agent };
-    run_then(&s.engine, &caller, input, |r, _| summary(r, agent)).await?.map(Json)
+    let reset = run_then(&s.engine, &caller, input, |r, _| summary(r, agent)).await??;
+    let detail = format!("reset the presence to {:?}", reset.presence.base).to_lowercase();
+    crate::audit::record(s.engine.store(), Some(caller.agent), None, "presence_reset", Some(agent.to_string()), detail).await;
+    Ok(Json(reset))
 }
 
 #[utoipa::path(get, path = "/v1/queues/{id}/waiting", tag = "supervisor", security(("bearer" = [])),
@@ -433,7 +438,12 @@ pub async fn new_conversation(
         target_agent: req.target_agent,
         messages: Vec::new(),
     });
-    created_item(&s.engine, &caller, input).await
+    let created = created_item(&s.engine, &caller, input).await?;
+    if let Some(agent) = req.target_agent {
+        let detail = format!("assigned {} to {agent}", created.1.work_item.id);
+        crate::audit::record(s.engine.store(), Some(caller.agent), None, "assigned", Some(agent.to_string()), detail).await;
+    }
+    Ok(created)
 }
 
 #[utoipa::path(post, path = "/v1/conversations/{id}/close", tag = "ingress", security(("bearer" = [])),

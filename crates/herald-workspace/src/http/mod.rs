@@ -63,6 +63,7 @@ use utoipa::{Modify, OpenApi};
         accounts::reset_password,
         accounts::disable,
         accounts::enable,
+        admin::audit,
     )
 )]
 struct ApiDoc;
@@ -150,6 +151,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/agents/{id}/reset-password", post(accounts::reset_password))
         .route("/v1/admin/agents/{id}/disable", post(accounts::disable))
         .route("/v1/admin/agents/{id}/enable", post(accounts::enable))
+        .route("/v1/admin/audit", get(admin::audit))
         .route("/v1/events", get(agent::events))
         .route("/v1/events/poll", get(agent::poll))
         .route("/v1/team", get(agent::team))
