@@ -119,6 +119,7 @@ impl TestWorkspace {
             demo: None,
             limits: Default::default(),
             retention: Default::default(),
+            metrics_token: None,
         }
     }
 

@@ -30,6 +30,7 @@ impl Embedded {
             demo: Some(DemoConfig { colleagues: 3, per_minute, traffic: traffic.clone() }),
             limits: Default::default(),
             retention: Default::default(),
+            metrics_token: None,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let running = herald_workspace::start(config, listener).await?;

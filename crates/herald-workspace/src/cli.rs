@@ -34,6 +34,9 @@ enum Command {
         /// Seeds an admin with this bearer token when the database has no agents.
         #[arg(long, env = "HERALD_ADMIN_TOKEN", hide_env_values = true)]
         admin_token: Option<String>,
+        /// Serves `GET /metrics` (Prometheus text format) to requests with this bearer token.
+        #[arg(long, env = "HERALD_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
         /// Seed a demo team and generate demo traffic.
         #[arg(long)]
         demo: bool,
@@ -189,6 +192,7 @@ pub fn main() -> anyhow::Result<()> {
             database,
             advertise_url,
             admin_token,
+            metrics_token,
             demo,
             demo_rate,
             demo_colleagues,
@@ -204,7 +208,14 @@ pub fn main() -> anyhow::Result<()> {
             let demo = demo.then_some(DemoConfig { colleagues: demo_colleagues, per_minute: demo_rate, ..Default::default() });
             let limits = limits.into_limits();
             let retention = Retention::days(retention_days, retention_keep);
-            let config = Config { database_url, admin_token: admin_token.filter(|t| !t.is_empty()), demo, limits, retention };
+            let config = Config {
+                database_url,
+                admin_token: admin_token.filter(|t| !t.is_empty()),
+                demo,
+                limits,
+                retention,
+                metrics_token: metrics_token.filter(|t| !t.is_empty()),
+            };
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {
                 let listener =

@@ -69,6 +69,7 @@ pub struct Engine {
     settled: watch::Sender<u64>,
     /// Turns `true` when a commit found the store fenced: another instance leads now.
     superseded: watch::Sender<bool>,
+    metrics: crate::metrics::Metrics,
 }
 
 impl std::fmt::Debug for Engine {
@@ -100,6 +101,7 @@ impl Engine {
             queue,
             settled: watch::channel(0).0,
             superseded: watch::channel(false).0,
+            metrics: crate::metrics::Metrics::default(),
         });
         tokio::spawn(commit_loop(Arc::downgrade(&engine), rx));
         Ok(engine)
@@ -117,6 +119,11 @@ impl Engine {
     /// store, see [`crate::cluster`]); this engine must stop routing.
     pub fn superseded(&self) -> watch::Receiver<bool> {
         self.superseded.subscribe()
+    }
+
+    /// What `GET /metrics` shows ([`crate::metrics`]).
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.metrics
     }
 
     /// Ticks after every committed change.
@@ -205,7 +212,9 @@ impl Engine {
     /// failure undoes them and every change applied since (see the module docs).
     async fn commit_batch(&self, batch: Vec<Change>, rx: &mut mpsc::UnboundedReceiver<Change>) {
         let rows: Vec<_> = batch.iter().map(|c| (&c.saves[..], &c.events[..], &c.extras[..])).collect();
+        let started = std::time::Instant::now();
         let result = self.store.commit_many(&rows).await;
+        self.metrics.commit_took(started.elapsed());
         drop(rows);
         match result {
             Ok(()) => {
@@ -213,6 +222,7 @@ impl Engine {
                 let mut saved = false;
                 for c in batch {
                     saved |= !c.saves.is_empty();
+                    self.metrics.events(&c.events);
                     for e in c.events {
                         self.hub.publish(Arc::new(e));
                     }

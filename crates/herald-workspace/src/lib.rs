@@ -46,6 +46,7 @@ pub mod demo;
 pub mod edge;
 pub mod engine;
 pub mod http;
+pub mod metrics;
 pub mod realtime;
 pub mod retention;
 pub mod server;
@@ -70,6 +71,8 @@ pub struct Config {
     pub limits: Limits,
     /// How much of the agents' event logs is kept ([`retention`]).
     pub retention: retention::Retention,
+    /// The bearer token `GET /metrics` asks for; `None`: no metrics endpoint ([`metrics`]).
+    pub metrics_token: Option<String>,
 }
 
 pub use edge::limits::{Limits, Rate};
@@ -209,8 +212,11 @@ async fn route(
         limits: Arc::new(limits),
         epoch: lead.map(|l| l.epoch),
         accounts: Arc::default(),
+        metrics_token: config.metrics_token.clone().map(Arc::from),
     };
-    let app = http::router(state).layer(axum::middleware::from_fn(log_errors));
+    let app = http::router(state)
+        .layer(axum::middleware::from_fn(log_errors))
+        .layer(axum::middleware::from_fn_with_state(engine.clone(), count_requests));
     Ok(Routing { engine, tokens, demo: seeded, tasks, app })
 }
 
@@ -316,6 +322,19 @@ async fn seed_admin(engine: &engine::Engine, tokens: &auth::Tokens, token: &str)
         tracing::info!(agent = %id, "seeded an admin on the empty database");
     }
     Ok(())
+}
+
+/// Counts each answered request by its route (the path's template, not the ids in it).
+async fn count_requests(
+    axum::extract::State(engine): axum::extract::State<Arc<engine::Engine>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let route = req.extensions().get::<axum::extract::MatchedPath>().map_or("unmatched", |m| m.as_str()).to_string();
+    let method = req.method().clone();
+    let res = next.run(req).await;
+    engine.metrics().http(method.as_str(), &route, res.status().as_u16());
+    res
 }
 
 async fn log_errors(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {

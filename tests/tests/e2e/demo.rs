@@ -42,6 +42,7 @@ async fn demo_restarts_with_the_same_team_and_fresh_tokens() {
         demo: Some(DemoConfig { colleagues: 1, per_minute: 1.0, ..Default::default() }),
         limits: Default::default(),
         retention: Default::default(),
+        metrics_token: None,
     };
     let running = herald_workspace::start(config, listener).await.unwrap();
     let second = running.demo.clone().unwrap();

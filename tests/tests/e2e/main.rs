@@ -10,6 +10,7 @@ mod demo;
 mod durability;
 mod limits;
 mod messages;
+mod metrics;
 mod notify;
 mod openapi;
 mod realtime;

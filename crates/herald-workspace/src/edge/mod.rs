@@ -31,4 +31,6 @@ pub struct AppState {
     pub epoch: Option<u64>,
     /// People's sign-in: password hashing and failed-attempt counts ([`crate::accounts`]).
     pub accounts: Arc<crate::accounts::Accounts>,
+    /// The token `GET /metrics` needs; `None`: the endpoint is off.
+    pub metrics_token: Option<Arc<str>>,
 }

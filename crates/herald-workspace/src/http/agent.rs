@@ -56,6 +56,23 @@ pub async fn healthz(State(s): State<AppState>) -> (StatusCode, Json<Health>) {
     crate::cluster::health(s.engine.store(), role, s.epoch).await
 }
 
+/// `GET /metrics` (OpenMetrics text, which Prometheus scrapes; not in the OpenAPI document): off (404) unless the
+/// workspace has a metrics token, and then only with it.
+pub async fn metrics(State(s): State<AppState>, headers: axum::http::HeaderMap) -> Result<impl IntoResponse> {
+    let Some(want) = &s.metrics_token else {
+        return Err(AppError::new(herald_protocol::ErrorCode::NotFound, "metrics are off (start the workspace with --metrics-token)"));
+    };
+    let given = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|h| h.strip_prefix("Bearer "));
+    if given.map(crate::auth::hash_token) != Some(crate::auth::hash_token(want)) {
+        return Err(AppError::new(
+            herald_protocol::ErrorCode::Unauthenticated,
+            "GET /metrics needs the metrics token (Authorization: Bearer …)",
+        ));
+    }
+    let text = s.engine.read(|r, _| s.engine.metrics().render(r)).await;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text))
+}
+
 // ----- the agent -----
 
 #[utoipa::path(get, path = "/v1/me", tag = "agent", security(("bearer" = [])),

@@ -130,6 +130,7 @@ pub fn router(state: AppState) -> Router {
     let doc = Bytes::from(serde_json::to_vec(&openapi()).expect("the OpenAPI document serialises"));
     Router::new()
         .route("/healthz", get(agent::healthz))
+        .route("/metrics", get(agent::metrics))
         .route("/openapi.json", get(move || std::future::ready(([(header::CONTENT_TYPE, "application/json")], doc.clone()))))
         .route("/v1/me", get(agent::me))
         .route("/v1/me/presence", put(agent::set_presence))
