@@ -1,9 +1,10 @@
 //! The cluster benchmark (issue 12): several workspace instances on one PostgreSQL, each its own
 //! process, PostgreSQL its own (started here from Debian's package, on a temp dir).
 //!
-//! 1. **Routing through a follower**: `herald-bench` (another process) drives one instance alone,
-//!    then a follower of `--instances` (every request forwarded to the leader); both runs print
-//!    their figures, so the cost of forwarding reads as the ratio of the two.
+//! 1. **Routing**: `herald-bench` (another process) drives one instance on SQLite, one on
+//!    PostgreSQL, then a follower of `--instances` on PostgreSQL (every request forwarded to the
+//!    leader); each run prints its figures, so the cost of PostgreSQL and of forwarding read as
+//!    ratios of the three.
 //! 2. **Failover**: `--kills` times, kill -9 the leader and time until another instance says it
 //!    leads (`/healthz`) and until a conversation POSTed to a surviving instance is acknowledged;
 //!    the killed instance is started again each time. Each figure is printed with its ratio to
@@ -61,11 +62,15 @@ async fn cluster(db: &str, n: usize) -> Vec<(tokio::process::Child, String)> {
     nodes
 }
 
-fn routing_run(label: &str, url: &str, pid: Option<u32>, args: &str) -> anyhow::Result<()> {
+/// herald-bench against `url` (None: it starts its own instance on SQLite).
+fn routing_run(label: &str, url: Option<&str>, pid: Option<u32>, args: &str) -> anyhow::Result<()> {
     let bench = std::env::current_exe()?.with_file_name("herald-bench");
     println!("\n=== routing: {label} ===");
     let mut cmd = std::process::Command::new(bench);
-    cmd.args(["--url", url, "--admin-token", ADMIN_TOKEN]).args(args.split_whitespace());
+    if let Some(url) = url {
+        cmd.args(["--url", url, "--admin-token", ADMIN_TOKEN]);
+    }
+    cmd.args(args.split_whitespace());
     if let Some(pid) = pid {
         cmd.args(["--server-pid", &pid.to_string()]);
     }
@@ -88,7 +93,8 @@ async fn main() -> anyhow::Result<()> {
         let db = pg.create_database();
         let mut one = cluster(&db, 1).await;
         leader(&[one[0].1.clone()], 0).await?;
-        routing_run("one instance alone (direct)", &one[0].1, one[0].0.id(), &args.routing)?;
+        routing_run("one instance on SQLite (the embedded default), direct", None, None, &args.routing)?;
+        routing_run("one instance on PostgreSQL, direct", Some(&one[0].1), one[0].0.id(), &args.routing)?;
         one[0].0.start_kill()?;
 
         let db = pg.create_database();
@@ -98,7 +104,7 @@ async fn main() -> anyhow::Result<()> {
         let follower = (lead + 1) % nodes.len();
         routing_run(
             &format!("through a follower of {} (forwarded to the leader)", args.instances),
-            &urls[follower],
+            Some(&urls[follower]),
             nodes[lead].0.id(),
             &args.routing,
         )?;
