@@ -1,5 +1,6 @@
 //! The audit log: who did what and when — sign-ins (and failed ones), tokens, accounts, roles,
-//! templates and settings, a supervisor's presence resets and assignments. Append-only in the
+//! templates and settings, workstreams, queues, contacts (ids only), web chat widgets and integrations,
+//! a supervisor's presence resets and assignments. Append-only in the
 //! store (`audit`); an admin reads it at `GET /v1/admin/audit`. A line that cannot be written is
 //! logged as an error; the action it describes stands (it already happened).
 

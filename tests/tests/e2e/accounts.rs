@@ -174,10 +174,25 @@ async fn the_audit_log_records_sign_ins_failures_and_admin_actions_in_pages() {
     ws.template(Scenario::Chat, |t| t.timeout_secs = TimeoutSecs::parse(45).unwrap()).await;
     ws.admin.disable_account(agent).await.unwrap();
     ws.anonymous().with_token(&signed.token).me().await.unwrap_err();
+    let team = ws.team(1).await; // a workstream and a queue, made by the admin
+    let bot = ws.admin.create_integration("Support bot").await.unwrap();
+    ws.admin.revoke_integration(bot.integration.id).await.unwrap();
 
     let page = ws.admin.audit(None, 500, None).await.unwrap();
     let actions: Vec<&str> = page.entries.iter().rev().map(|e| e.action.as_str()).collect();
-    let want = ["agent_created", "invited", "password_set", "sign_in_failed", "sign_in", "template_changed", "account_disabled"];
+    let want = [
+        "agent_created",
+        "invited",
+        "password_set",
+        "sign_in_failed",
+        "sign_in",
+        "template_changed",
+        "account_disabled",
+        "workstream_created",
+        "queue_created",
+        "integration_created",
+        "integration_revoked",
+    ];
     let mut at = 0;
     for w in want {
         at += actions[at..].iter().position(|a| *a == w).unwrap_or_else(|| panic!("{w} missing after position {at} in {actions:?}")) + 1;
@@ -196,5 +211,5 @@ async fn the_audit_log_records_sign_ins_failures_and_admin_actions_in_pages() {
     assert!(first.entries[0].id > first.entries[1].id && first.entries[1].id > second.entries[0].id);
     let only = ws.admin.audit(None, 50, Some("sign_in")).await.unwrap();
     assert!(!only.entries.is_empty() && only.entries.iter().all(|e| e.action == "sign_in"));
-    assert_eq!(api(ws.anonymous().with_token(&ws.team(1).await.agents[0].token).audit(None, 5, None).await.unwrap_err()).0, 403);
+    assert_eq!(api(ws.anonymous().with_token(&team.agents[0].token).audit(None, 5, None).await.unwrap_err()).0, 403);
 }

@@ -247,6 +247,8 @@ pub async fn create(
     let token = format!("hrldi_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
     let integration = s.engine.store().insert_integration(name, &hash_token(&token), now().0).await?;
     tracing::info!(id = integration.id, name, "integration created");
+    let (target, detail) = (Some(format!("integration-{}", integration.id)), format!("created integration {name:?}"));
+    crate::audit::record(s.engine.store(), Some(caller.agent), None, "integration_created", target, detail).await;
     Ok((StatusCode::CREATED, Json(IssuedIntegration { integration, token })))
 }
 
@@ -256,6 +258,8 @@ pub async fn revoke(State(s): State<AppState>, caller: Caller, Path(id): Path<St
     caller.require(Role::Admin)?;
     let id = parse_id(&id, "id")?;
     if s.engine.store().revoke_integration(id, now().0).await? {
+        let (target, detail) = (Some(format!("integration-{id}")), format!("revoked integration {id}"));
+        crate::audit::record(s.engine.store(), Some(caller.agent), None, "integration_revoked", target, detail).await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::new(ErrorCode::NotFound, format!("no active integration {id}")))

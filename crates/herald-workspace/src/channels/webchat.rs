@@ -383,5 +383,8 @@ pub async fn put_widget(
         }
     }
     s.engine.store().put_widget(&w).await?;
+    let queue = w.queue.map_or_else(|| "the default queue".to_string(), |q| q.to_string());
+    let detail = format!("{:?} to {queue}, {} questions", w.title, w.questions.len());
+    crate::audit::record(s.engine.store(), Some(caller.agent), None, "widget_changed", Some(format!("widget {}", w.id)), detail).await;
     Ok(Json(w))
 }

@@ -170,8 +170,12 @@ async fn upsert_workstream(s: &AppState, caller: &Caller, id: Option<WorkstreamI
         Reply::Workstream(id) => r.workstreams().find(|w| w.id == *id).cloned(),
         _ => None,
     })
-    .await?;
-    w.map(Json).ok_or_else(|| AppError::internal("workstream vanished"))
+    .await?
+    .ok_or_else(|| AppError::internal("workstream vanished"))?;
+    let action = if id.is_some() { "workstream_changed" } else { "workstream_created" };
+    let detail = format!("{:?}: mode {:?}, allowed presences {:?}", w.name, w.mode, w.allowed_presences).to_lowercase();
+    record(s.engine.store(), Some(caller.agent), None, action, Some(w.id.to_string()), detail).await;
+    Ok(Json(w))
 }
 
 #[utoipa::path(get, path = "/v1/admin/queues", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<Queue>)))]
@@ -206,8 +210,13 @@ async fn upsert_queue(s: &AppState, caller: &Caller, id: Option<QueueId>, q: Que
         Reply::Queue(id) => r.queue(*id).cloned(),
         _ => None,
     })
-    .await?;
-    q.map(Json).ok_or_else(|| AppError::internal("queue vanished"))
+    .await?
+    .ok_or_else(|| AppError::internal("queue vanished"))?;
+    let action = if id.is_some() { "queue_changed" } else { "queue_created" };
+    let members: Vec<String> = q.members.iter().map(ToString::to_string).collect();
+    let detail = format!("{:?} in {}, members [{}]", q.name, q.workstream, members.join(", "));
+    record(s.engine.store(), Some(caller.agent), None, action, Some(q.id.to_string()), detail).await;
+    Ok(Json(q))
 }
 
 #[utoipa::path(get, path = "/v1/admin/contacts", tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<Contact>)))]
@@ -247,8 +256,12 @@ async fn upsert_contact(s: &AppState, caller: &Caller, id: Option<ContactId>, c:
         Reply::Contact(id) => r.contacts().find(|c| c.id == *id).cloned(),
         _ => None,
     })
-    .await?;
-    c.map(Json).ok_or_else(|| AppError::internal("contact vanished"))
+    .await?
+    .ok_or_else(|| AppError::internal("contact vanished"))?;
+    // A customer's name and number are personal data: the log keeps the id only.
+    let action = if id.is_some() { "contact_changed" } else { "contact_created" };
+    record(s.engine.store(), Some(caller.agent), None, action, Some(c.id.to_string()), String::new()).await;
+    Ok(Json(c))
 }
 
 #[utoipa::path(get, path = "/v1/admin/audit", tag = "admin", security(("bearer" = [])),
