@@ -4,6 +4,8 @@
 //! Access can end while a request is open: an event stream or long poll watches
 //! [`Tokens::watch`], which ticks on every revocation and role change, and ends when its token is
 //! no longer active or its agent's role changed — a revoked token never receives another event.
+//! On PostgreSQL the other instances hear of each change ([`Store::notify_access`]) and reload
+//! their copy ([`Tokens::reload`]), so a stream they hold ends too.
 
 use crate::store::{Store, StoreError};
 use base64::Engine as _;
@@ -49,6 +51,29 @@ impl Tokens {
         Ok(Tokens { by_hash: RwLock::new(by_hash), active: RwLock::new(ids), ..Tokens::default() })
     }
 
+    /// Reads the active tokens again (another instance issued or revoked some) and tells open
+    /// streams to check their access.
+    pub async fn reload(&self, store: &Store) -> Result<(), StoreError> {
+        let fresh = Self::load(store).await?;
+        *self.by_hash.write().unwrap_or_else(|p| p.into_inner()) = fresh.by_hash.into_inner().unwrap_or_else(|p| p.into_inner());
+        *self.active.write().unwrap_or_else(|p| p.into_inner()) = fresh.active.into_inner().unwrap_or_else(|p| p.into_inner());
+        self.changes.send_modify(|n| *n += 1);
+        Ok(())
+    }
+
+    /// [`Tokens::check`], and when this copy does not know the token, the store (another
+    /// instance may have issued it a moment ago).
+    pub async fn check_or_fetch(&self, store: &Store, token: &str) -> Result<Option<(u64, AgentId)>, StoreError> {
+        if let Some(found) = self.check(token) {
+            return Ok(Some(found));
+        }
+        let hash = hash_token(token);
+        let Some((id, agent)) = store.token_by_hash(&hash).await? else { return Ok(None) };
+        self.by_hash.write().unwrap_or_else(|p| p.into_inner()).insert(hash, (id, agent));
+        self.active.write().unwrap_or_else(|p| p.into_inner()).insert(id);
+        Ok(Some((id, agent)))
+    }
+
     /// Which agent (and token id) this bearer token signs in, if it is active.
     pub fn check(&self, token: &str) -> Option<(u64, AgentId)> {
         self.by_hash.read().unwrap_or_else(|p| p.into_inner()).get(&hash_token(token)).copied()
@@ -75,7 +100,7 @@ impl Tokens {
         let done = store.revoke_token(id, now_ms).await?;
         self.by_hash.write().unwrap_or_else(|p| p.into_inner()).retain(|_, (tid, _)| *tid != id);
         self.active.write().unwrap_or_else(|p| p.into_inner()).remove(&id);
-        self.access_changed();
+        self.access_changed(store).await;
         Ok(done)
     }
 
@@ -90,7 +115,7 @@ impl Tokens {
                 active.remove(id);
             }
         }
-        self.access_changed();
+        self.access_changed(store).await;
         Ok(ids.len())
     }
 
@@ -99,10 +124,14 @@ impl Tokens {
         self.active.read().unwrap_or_else(|p| p.into_inner()).contains(&id)
     }
 
-    /// Tells open streams to check their access again (after a role change; revocations do it
-    /// themselves).
-    pub fn access_changed(&self) {
+    /// Tells open streams — here and on the other instances — to check their access again
+    /// (after a role change; revocations do it themselves).
+    pub async fn access_changed(&self, store: &Store) {
         self.changes.send_modify(|n| *n += 1);
+        if let Err(e) = store.notify_access().await {
+            // Their streams end at the next change instead; the token stays revoked.
+            tracing::warn!(error = %e, "could not tell the other instances that access changed");
+        }
     }
 
     /// Ticks on every revocation and role change.

@@ -223,7 +223,7 @@ pub async fn run(engine: Arc<Engine>, seeded: Seeded, cfg: DemoConfig, shutdown:
         tokio::select! {
             () = &mut shutdown => return,
             e = mine.recv() => match e {
-                Ok(e) => {
+                Ok(crate::realtime::Live::Entry(e)) => {
                     if let AgentEvent::MessageAdded(m) = &e.event {
                         if m.author == Author::Agent {
                             let n = said.entry(m.work_item).or_insert(0);
@@ -235,7 +235,8 @@ pub async fn run(engine: Arc<Engine>, seeded: Seeded, cfg: DemoConfig, shutdown:
                         }
                     }
                 }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                // Only this instance's commits reach the demo (it runs where the engine does).
+                Ok(crate::realtime::Live::Committed(_)) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => mine = engine.hub().subscribe(seeded.me),
             },
             _ = traffic.tick() => {

@@ -25,15 +25,15 @@
 //! Dependency direction inside the crate: `http` → `channels` → `edge` → `engine` → `store`;
 //! no channel imports another channel's helpers (Twilio's live in [`channels::twilio`]).
 //! - [`cluster`]: several instances on one PostgreSQL — one leads (advisory lock + fenced
-//!   epoch), the others forward to it and take over when it dies.
+//!   epoch), the others forward requests to it, hold event streams themselves (woken by
+//!   `LISTEN/NOTIFY`), and take over when it dies.
 //! - [`demo`]: a demo team, simulated colleagues and a stream of mixed requests.
 //! - [`server`]: the accept loop: connection limit, header and idle timeouts, graceful stop.
 //! - [`cli`]: the `herald-workspace` command line.
 //!
 //! # Not here (yet)
-//! Followers serving event streams from their own copy of the log (the leader holds them all,
-//! through the followers; see [`cluster`]). The
-//! server itself speaks plain HTTP: terminate TLS in a reverse proxy in front of it. Outbound calls (Twilio's REST API) do speak TLS
+//! The server itself speaks plain HTTP: terminate TLS in a reverse proxy in front of it.
+//! Outbound calls (Twilio's REST API) do speak TLS
 //! (reqwest with native-tls, the system's OpenSSL and trust store).
 
 pub mod accounts;
@@ -208,15 +208,20 @@ async fn route(
         engine: engine.clone(),
         tokens: tokens.clone(),
         channels,
-        shutdown: stopped,
+        shutdown: stopped.clone(),
         limits: Arc::new(limits),
         epoch: lead.map(|l| l.epoch),
         accounts: Arc::default(),
         metrics_token: config.metrics_token.clone().map(Arc::from),
     };
-    let app = http::router(state)
-        .layer(axum::middleware::from_fn(log_errors))
-        .layer(axum::middleware::from_fn_with_state(engine.clone(), count_requests));
+    let mut app = http::router(state);
+    if let Some(lead) = lead {
+        // Who holds event streams on the other instances.
+        let book = cluster::book::Book::new(engine.clone(), lead.epoch, lead.secret.clone());
+        tasks.push(tokio::spawn(cluster::book::reap(book.clone(), wait(stopped.clone()))));
+        app = app.merge(cluster::book::routes(book));
+    }
+    let app = app.layer(axum::middleware::from_fn(log_errors)).layer(axum::middleware::from_fn_with_state(engine.clone(), count_requests));
     Ok(Routing { engine, tokens, demo: seeded, tasks, app })
 }
 
@@ -259,9 +264,18 @@ pub async fn serve_instance(
     };
     let store = store::Store::open(&config.database_url).await?;
     let me = cluster::Instance::new(url);
-    let follower = cluster::follower::Follower::new(store.clone(), config.limits.trust_forwarded_for);
-    let switch = cluster::Switch::new(cluster::follower::router(follower));
     let (stop, stopped) = watch::channel(false);
+    let wait = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    // The event streams this instance holds, whichever instance leads.
+    let streams = cluster::streams::Streams::new(store.clone(), me.id.clone(), stopped.clone()).await?;
+    let stream_tasks = [
+        tokio::spawn(cluster::streams::listen(streams.clone(), wait(stopped.clone()))),
+        tokio::spawn(cluster::streams::announce(streams.clone(), wait(stopped.clone()))),
+    ];
+    let follower = cluster::follower::Follower::new(store.clone(), config.limits.trust_forwarded_for);
+    let switch = cluster::Switch::new(cluster::follower::router(follower, streams));
     let server = tokio::spawn(server::serve(listener, switch.router(), config.limits.clone(), stopped.clone()));
     let database = store::without_password(&config.database_url);
     tracing::info!(
@@ -295,6 +309,9 @@ pub async fn serve_instance(
     tracing::info!("shutting down");
     let _ = stop.send(true);
     server.await??;
+    for t in stream_tasks {
+        let _ = t.await;
+    }
     match ended? {
         Some(why) => anyhow::bail!("this instance lost the lead ({why}); stopped so that only the new leader routes"),
         None => Ok(()),

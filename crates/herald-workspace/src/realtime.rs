@@ -3,8 +3,13 @@
 //! reads the missing entries from the store. SSE ([`follow`]) and polling share [`read`], which
 //! answers a position the log cannot resume from (pruned, or a restored older log) with a
 //! [`Resync`].
+//!
+//! On PostgreSQL, an instance that does not lead has a hub too: `LISTEN/NOTIFY` tells it which
+//! agents' logs grew ([`Hub::wake`]), and its streams read the new entries from the table.
 
 use crate::store::{Store, StoreError};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
 use herald_core::AgentId;
 use herald_protocol::{EventEnvelope, Resync};
 use std::collections::HashMap;
@@ -17,24 +22,50 @@ use tokio::sync::{broadcast, mpsc};
 const CHANNEL: usize = 16;
 const PAGE: u32 = 500;
 
+/// What wakes a stream: the entry just committed (this instance committed it), or only its
+/// number (another instance did; the entry is in the store).
+#[derive(Clone, Debug)]
+pub enum Live {
+    Entry(Arc<EventEnvelope>),
+    Committed(u64),
+}
+
 /// Per-agent broadcast of committed events.
 #[derive(Debug, Default)]
 pub struct Hub {
-    agents: Mutex<HashMap<AgentId, broadcast::Sender<Arc<EventEnvelope>>>>,
+    agents: Mutex<HashMap<AgentId, broadcast::Sender<Live>>>,
 }
 
 impl Hub {
-    pub fn subscribe(&self, agent: AgentId) -> broadcast::Receiver<Arc<EventEnvelope>> {
+    pub fn subscribe(&self, agent: AgentId) -> broadcast::Receiver<Live> {
         let mut m = self.agents.lock().unwrap_or_else(|p| p.into_inner());
         m.entry(agent).or_insert_with(|| broadcast::channel(CHANNEL).0).subscribe()
     }
 
     pub fn publish(&self, e: Arc<EventEnvelope>) {
+        let agent = e.agent;
+        self.send(agent, Live::Entry(e));
+    }
+
+    /// The agent's log holds entries up to `seq` (committed by another instance).
+    pub fn wake(&self, agent: AgentId, seq: u64) {
+        self.send(agent, Live::Committed(seq));
+    }
+
+    /// Every stream reads the store again (wake-ups may have been lost).
+    pub fn wake_all(&self) {
+        let agents: Vec<AgentId> = self.agents.lock().unwrap_or_else(|p| p.into_inner()).keys().copied().collect();
+        for a in agents {
+            self.send(a, Live::Committed(u64::MAX));
+        }
+    }
+
+    fn send(&self, agent: AgentId, live: Live) {
         let mut m = self.agents.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(tx) = m.get(&e.agent) {
+        if let Some(tx) = m.get(&agent) {
             // No receiver: nobody is listening right now (the store has it); forget the channel.
-            if tx.send(e.clone()).is_err() {
-                m.remove(&e.agent);
+            if tx.send(live).is_err() {
+                m.remove(&agent);
             }
         }
     }
@@ -60,8 +91,9 @@ pub async fn follow(store: Store, hub: &Hub, agent: AgentId, mut after: u64, tx:
         tokio::select! {
             () = tx.closed() => return Ok(()),
             r = live.recv() => match r {
-                Ok(e) if e.seq <= after => {}
-                Ok(e) if e.seq == after + 1 => {
+                Ok(Live::Entry(e)) if e.seq <= after => {}
+                Ok(Live::Committed(seq)) if seq <= after => {}
+                Ok(Live::Entry(e)) if e.seq == after + 1 => {
                     after = e.seq;
                     if tx.send(Item::Entry(e)).await.is_err() {
                         return Ok(());
@@ -119,5 +151,36 @@ async fn catch_up(store: &Store, agent: AgentId, mut after: u64, tx: &mpsc::Send
         if !full {
             return Ok(after);
         }
+    }
+}
+
+/// The SSE response carrying what [`follow`] sends into `rx`; `guard` lives as long as the
+/// response (it marks the agent connected).
+pub fn sse<G: Send + 'static>(
+    rx: mpsc::Receiver<Item>,
+    guard: G,
+) -> Sse<impl Stream<Item = Result<Event, std::convert::Infallible>> + Send + 'static> {
+    let stream = futures_util::stream::unfold((rx, guard), |(mut rx, guard)| async move {
+        let ev = match rx.recv().await? {
+            Item::Entry(e) => Event::default().id(e.seq.to_string()).event("agent_event").json_data(&*e),
+            // The id moves a browser's Last-Event-ID to just before the entries that follow.
+            Item::Resync(r) => Event::default().id(r.first_seq.saturating_sub(1).to_string()).event("resync").json_data(r),
+        };
+        Some((Ok(ev.unwrap_or_default()), (rx, guard)))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15)))
+}
+
+/// Where a stream or poll resumes: `?after=`, else the `Last-Event-ID` header, else the start.
+pub fn after_param(headers: &axum::http::HeaderMap, q: &HashMap<String, String>) -> Result<u64, crate::edge::error::AppError> {
+    use crate::edge::error::AppError;
+    if let Some(a) = q.get("after") {
+        return a.parse().map_err(|_| AppError::invalid("after", format!("after must be a number, got {a:?}")));
+    }
+    match headers.get("last-event-id").and_then(|v| v.to_str().ok()) {
+        Some(v) if !v.trim().is_empty() => {
+            v.trim().parse().map_err(|_| AppError::invalid("Last-Event-ID", format!("must be a number, got {v:?}")))
+        }
+        _ => Ok(0),
     }
 }

@@ -19,7 +19,7 @@ mod retention;
 
 pub use accounts::StoredAccount;
 pub use audit::AuditQuery;
-pub use cluster::LeaseRow;
+pub use cluster::{ACCESS_CHANNEL, EVENTS_CHANNEL, LeaseRow, parse_event_payload};
 
 pub use commit::ChangeRows;
 

@@ -43,6 +43,13 @@ struct Args {
     /// The workspace's process id, to print its memory.
     #[arg(long)]
     server_pid: Option<u32>,
+    /// Spread the agents' streams (and their own requests) over these instances of a cluster,
+    /// round robin (comma-separated); default: all on `--url`.
+    #[arg(long, value_delimiter = ',')]
+    agent_urls: Vec<String>,
+    /// Further processes whose memory is printed beside the workspace's (the other instances).
+    #[arg(long, value_delimiter = ',')]
+    other_pids: Vec<u32>,
     /// Where the floor's store commit is measured (the workspace's file system).
     #[arg(long)]
     store_dir: Option<std::path::PathBuf>,
@@ -162,10 +169,15 @@ async fn main() -> anyhow::Result<()> {
     let people: Vec<(AgentId, Client)> = futures_util::stream::iter(0..args.agents)
         .map(|i| {
             let admin = admin.clone();
+            let home = (!args.agent_urls.is_empty()).then(|| args.agent_urls[i % args.agent_urls.len()].clone());
             async move {
                 let a = admin.create_agent(&format!("Bench agent {i}"), Role::Agent).await?;
                 let t = admin.issue_token(a.id).await?;
-                anyhow::Ok((a.id, admin.with_token(&t.token)))
+                let client = match home {
+                    Some(u) => Client::new(&u, Some(&t.token))?,
+                    None => admin.with_token(&t.token),
+                };
+                anyhow::Ok((a.id, client))
             }
         })
         .buffered(16)
@@ -221,6 +233,11 @@ async fn main() -> anyhow::Result<()> {
     println!("floor = round trip p50 + commit p50 = {:.3} ms", ms(floor));
     if let Some((rss, pss)) = server_pid.and_then(memory_mib) {
         println!("workspace process: RSS {rss:.1} MiB, PSS {pss:.1} MiB (after seeding and subscribing)");
+    }
+    for pid in &args.other_pids {
+        if let Some((rss, pss)) = memory_mib(*pid) {
+            println!("other instance {pid}: RSS {rss:.1} MiB, PSS {pss:.1} MiB (after seeding and subscribing)");
+        }
     }
     println!(
         "\n{:>10} {:>10} {:>10} {:>12} {:>12} {:>12} {:>12}",

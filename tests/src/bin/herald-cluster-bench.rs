@@ -30,6 +30,10 @@ struct Args {
     /// Arguments for herald-bench's routing runs (skipped when empty).
     #[arg(long, default_value = "--agents 200 --rates 50,100,200,400 --step-secs 4")]
     routing: String,
+    /// Arguments for a herald-bench run whose agents' streams are spread over every instance
+    /// (each holds its share; skipped when empty), e.g. "--agents 10000 --rates 100,200".
+    #[arg(long, default_value = "")]
+    spread: String,
 }
 
 async fn health(url: &str) -> Option<Health> {
@@ -64,6 +68,11 @@ async fn cluster(db: &str, n: usize) -> Vec<(tokio::process::Child, String)> {
 
 /// herald-bench against `url` (None: it starts its own instance on SQLite).
 fn routing_run(label: &str, url: Option<&str>, pid: Option<u32>, args: &str) -> anyhow::Result<()> {
+    routing_run_with(label, url, pid, args, &[])
+}
+
+/// [`routing_run`] with more herald-bench arguments.
+fn routing_run_with(label: &str, url: Option<&str>, pid: Option<u32>, args: &str, more: &[String]) -> anyhow::Result<()> {
     let bench = std::env::current_exe()?.with_file_name("herald-bench");
     println!("\n=== routing: {label} ===");
     let mut cmd = std::process::Command::new(bench);
@@ -71,6 +80,7 @@ fn routing_run(label: &str, url: Option<&str>, pid: Option<u32>, args: &str) -> 
         cmd.args(["--url", url, "--admin-token", ADMIN_TOKEN]);
     }
     cmd.args(args.split_whitespace());
+    cmd.args(more);
     if let Some(pid) = pid {
         cmd.args(["--server-pid", &pid.to_string()]);
     }
@@ -107,6 +117,29 @@ async fn main() -> anyhow::Result<()> {
             Some(&urls[follower]),
             nodes[lead].0.id(),
             &args.routing,
+        )?;
+        for n in &mut nodes {
+            n.0.start_kill()?;
+        }
+    }
+
+    if !args.spread.trim().is_empty() {
+        let db = pg.create_database();
+        let mut nodes = cluster(&db, args.instances).await;
+        let urls: Vec<String> = nodes.iter().map(|n| n.1.clone()).collect();
+        let (lead, _) = leader(&urls, 0).await?;
+        let follower = (lead + 1) % nodes.len();
+        let others: Vec<String> =
+            nodes.iter().enumerate().filter(|(i, _)| *i != lead).filter_map(|(_, n)| n.0.id()).map(|p| p.to_string()).collect();
+        routing_run_with(
+            &format!(
+                "agents' streams spread over all {} instances (each holds its share), conversations through a follower",
+                args.instances
+            ),
+            Some(&urls[follower]),
+            nodes[lead].0.id(),
+            &args.spread,
+            &[format!("--agent-urls={}", urls.join(",")), format!("--other-pids={}", others.join(","))],
         )?;
         for n in &mut nodes {
             n.0.start_kill()?;

@@ -329,3 +329,173 @@ async fn two_leaders_killed_during_traffic_lose_and_double_no_conversation() {
     assert_eq!(unique.len(), items.len(), "an item was assigned twice: {items:?}");
     assert!(items.len() <= ITEMS + 2, "at most the two POSTs cut off by a kill made an extra item: {items:?}");
 }
+
+/// An event stream read as it comes, without the client's reconnects: when it ends, it ended.
+struct RawStream {
+    body: std::pin::Pin<Box<dyn futures_util::Stream<Item = Option<String>> + Send>>,
+    buf: String,
+    last: Option<u64>,
+}
+
+impl RawStream {
+    /// `GET /v1/events` at `url`, resuming after `after` (sent as `Last-Event-ID`).
+    async fn open(url: &str, token: &str, after: u64) -> RawStream {
+        let res = reqwest::Client::new()
+            .get(format!("{url}/v1/events"))
+            .bearer_auth(token)
+            .header("last-event-id", after.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{url}");
+        use futures_util::StreamExt;
+        let body = res.bytes_stream().map(|c| c.ok().map(|b| String::from_utf8_lossy(&b).into_owned()));
+        RawStream { body: Box::pin(body), buf: String::new(), last: None }
+    }
+
+    /// The next entry; `None` when the server ended the stream. Each entry's number is one past
+    /// the one before.
+    async fn next(&mut self) -> Option<EventEnvelope> {
+        use futures_util::StreamExt;
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let Some(data) = block.lines().find_map(|l| l.strip_prefix("data:")) else { continue };
+                if !block.lines().any(|l| l == "event: agent_event") {
+                    continue;
+                }
+                let e: EventEnvelope = serde_json::from_str(data.trim()).unwrap();
+                if let Some(last) = self.last {
+                    assert_eq!(e.seq, last + 1, "no gap and no repeat");
+                }
+                self.last = Some(e.seq);
+                return Some(e);
+            }
+            match self.body.next().await {
+                Some(Some(chunk)) => self.buf.push_str(&chunk),
+                Some(None) | None => return None,
+            }
+        }
+    }
+
+    async fn next_where<T>(&mut self, mut pick: impl FnMut(&AgentEvent) -> Option<T>) -> T {
+        within(async {
+            loop {
+                let e = self.next().await.expect("the stream goes on");
+                if let Some(t) = pick(&e.event) {
+                    return t;
+                }
+            }
+        })
+        .await
+    }
+}
+
+/// Waits until the leading instance (asked through `ws`) counts `agent` as connected or not.
+async fn connected(ws: &TestWorkspace, agent: AgentId, want: bool) {
+    within(async {
+        loop {
+            if let Ok(team) = ws.admin.team().await
+                && team.iter().any(|a| a.id == agent && a.connected == want)
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+}
+
+/// Item 3 of issue 12: a follower holds an agent's event stream itself, from the events table,
+/// woken by the leader's notifications. The leader counts the agent as connected (R26), the
+/// very same HTTP response goes on delivering after the leader is killed, `Last-Event-ID`
+/// resumes on any other instance, and closing the stream disconnects the agent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_holds_event_streams_itself_and_they_outlive_the_leader() {
+    let pg = PgServer::shared();
+    let db = pg.create_database();
+    let mut nodes = Vec::new();
+    for _ in 0..3 {
+        nodes.push(Some(spawn_instance(&db, "127.0.0.1:0", &[]).await));
+    }
+    let urls: Vec<String> = nodes.iter().map(|n| format!("http://127.0.0.1:{}", n.as_ref().unwrap().1)).collect();
+    let (first, epoch) = leader(&urls, 0).await;
+    let f = (first + 1) % urls.len();
+    let ws = TestWorkspace::attach(&urls[f], &db, Some(pg.clone()));
+    let team = ws.team(1).await;
+    let a = &team.agents[0];
+
+    let mut raw = RawStream::open(&urls[f], &a.token, 0).await;
+    connected(&ws, a.id, true).await; // R26: the leader counts a stream held by a follower
+    let item = ws.request(team.queue, Scenario::Chat, "Ada").await;
+    let offer = raw.next_where(|e| if let AgentEvent::OfferCreated(o) = e { Some(o.clone()) } else { None }).await;
+    assert_eq!(offer.work_item, item.id);
+
+    let (mut child, _) = nodes[first].take().unwrap();
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    leader(&urls, epoch).await;
+    // The new leader hears who the follower holds streams for.
+    connected(&ws, a.id, true).await;
+    let session = within(async {
+        loop {
+            match a.client.accept(offer.id).await {
+                Ok(s) => return s,
+                Err(e) if matches!(e.status(), Some(502 | 503) | None) => continue,
+                Err(e) => panic!("accepting after the failover: {e}"),
+            }
+        }
+    })
+    .await;
+    // The same response, never reconnected: the session the new leader opened.
+    let opened = raw.next_where(|e| if let AgentEvent::SessionOpened(s) = e { Some(s.clone()) } else { None }).await;
+    assert_eq!(opened.id, session.id);
+    let next = ws.request(team.queue, Scenario::Chat, "Bea").await;
+    let offer2 = raw.next_where(|e| if let AgentEvent::OfferCreated(o) = e { Some(o.clone()) } else { None }).await;
+    assert_eq!(offer2.work_item, next.id);
+
+    // Last-Event-ID against another instance: the entries after it, in order.
+    let last = raw.last.unwrap();
+    let other = urls.iter().enumerate().find(|(i, _)| *i != first && *i != f).map(|(_, u)| u.clone()).unwrap();
+    let mut again = RawStream::open(&other, &a.token, last - 2).await;
+    assert_eq!(within(again.next()).await.unwrap().seq, last - 1);
+    assert_eq!(within(again.next()).await.unwrap().seq, last);
+    drop(again);
+
+    drop(raw);
+    connected(&ws, a.id, false).await; // the follower told the leader the stream closed
+}
+
+/// A revoked token's stream held by a follower ends at once, as on the leader; a follower that
+/// dies with streams open has its agents counted as disconnected once the leader stops hearing
+/// from it (R26's grace then runs as for any lost connection).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_on_a_follower_end_with_their_token_and_with_the_follower() {
+    let pg = PgServer::shared();
+    let db = pg.create_database();
+    let mut nodes = Vec::new();
+    for _ in 0..2 {
+        nodes.push(Some(spawn_instance(&db, "127.0.0.1:0", &[]).await));
+    }
+    let urls: Vec<String> = nodes.iter().map(|n| format!("http://127.0.0.1:{}", n.as_ref().unwrap().1)).collect();
+    let (lead, _) = leader(&urls, 0).await;
+    let f = 1 - lead;
+    let ws = TestWorkspace::attach(&urls[lead], &db, Some(pg.clone()));
+    let team = ws.team(2).await;
+
+    let issued = ws.admin.issue_token(team.agents[0].id).await.unwrap();
+    let mut revoked = RawStream::open(&urls[f], &issued.token, 0).await;
+    connected(&ws, team.agents[0].id, true).await;
+    ws.admin.revoke_token(issued.token_id).await.unwrap();
+    within(async { while revoked.next().await.is_some() {} }).await;
+    let refused = reqwest::Client::new().get(format!("{}/v1/events", urls[f])).bearer_auth(&issued.token).send().await.unwrap();
+    assert_eq!(refused.status(), 401, "the follower knows the token is revoked");
+
+    let b = &team.agents[1];
+    let _held = RawStream::open(&urls[f], &b.token, 0).await;
+    connected(&ws, b.id, true).await;
+    let (mut child, _) = nodes[f].take().unwrap();
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    connected(&ws, b.id, false).await;
+}

@@ -1,6 +1,7 @@
-//! A follower's HTTP service: `/healthz` answers here; every other request — the API, the event
-//! streams, the channels' webhooks — is forwarded to the leader, and the leader's answer
-//! (streamed: an SSE stream stays open through the follower) goes back as it came.
+//! A follower's HTTP service: `/healthz` and the event streams (`GET /v1/events`, see
+//! [`super::streams`]) answer here; every other request — the API, long polls, the channels'
+//! webhooks — is forwarded to the leader, and the leader's answer (streamed) goes back as it
+//! came.
 //!
 //! The leader is found in the lease row. When it cannot be reached (it died and nobody leads
 //! yet, or a new leader is loading), the follower looks again every [`RETRY`] until
@@ -75,9 +76,10 @@ impl Follower {
     }
 }
 
-/// The follower's routes: its own health, and everything else forwarded.
-pub fn router(follower: Arc<Follower>) -> Router {
-    Router::new().route("/healthz", get(health)).fallback(forward).with_state(follower)
+/// The follower's routes: its own health and event streams, and everything else forwarded.
+pub fn router(follower: Arc<Follower>, streams: Arc<super::streams::Streams>) -> Router {
+    let forwarded = Router::new().route("/healthz", get(health)).fallback(forward).with_state(follower);
+    Router::new().route("/v1/events", get(super::streams::events)).with_state(streams).merge(forwarded)
 }
 
 async fn health(State(f): State<Arc<Follower>>) -> impl IntoResponse {

@@ -5,24 +5,28 @@
 //!   lease row with the next epoch; every commit of the leader first checks that the row still
 //!   carries its epoch (a fencing token, [`Store::fenced`]), so an instance that lost the lock —
 //!   its connection dropped, it stalled — cannot write a thing after a new leader took over.
-//! - **Followers forward.** Every instance serves the whole API and the event streams: a
-//!   follower passes each request to the leader and streams the answer back ([`follower`]), so
-//!   a stale accept is a 409 and an event stream delivers every entry once, whichever instance
-//!   a client reached. Requests carry the cluster's secret (from the lease row, which only the
-//!   instances can read) and the client's address, so the leader's rate limits count the real
-//!   client, not the follower.
+//! - **Followers forward.** Every instance serves the whole API: a follower passes each request
+//!   to the leader and streams the answer back ([`follower`]), so a stale accept is a 409
+//!   whichever instance a client reached. Requests carry the cluster's secret (from the lease
+//!   row, which only the instances can read) and the client's address, so the leader's rate
+//!   limits count the real client, not the follower.
+//! - **Followers hold event streams themselves** ([`streams`]): the events table is the truth,
+//!   the leader's commits `NOTIFY` which logs grew, and a follower's streams read the new
+//!   entries from the table — every entry once, in order, and `Last-Event-ID` works against any
+//!   instance. Each follower tells the leader which agents it holds streams for ([`book`]), so
+//!   presence by connection (R26) counts every instance's streams. A follower's streams survive
+//!   the leader's death.
 //! - **Failover.** The lock goes with the leader's connection: when the leader dies, PostgreSQL
 //!   ends its session and frees the lock, a follower (trying every [`POLL`]) takes it, loads the
 //!   state from the store, re-arms every deadline and serves: offers in flight end exactly once
 //!   (accepted, timed out or re-offered, from the stored state). A leader that loses its lock
 //!   connection, sees another epoch, or has a commit refused by the fence stops serving and
 //!   exits: its process manager starts it again, as a follower.
-//!
-//! Not (yet) here: followers do not serve event streams from their own copy of the log
-//! (`LISTEN/NOTIFY`); the leader holds every stream, through the followers.
 
+pub mod book;
 pub mod follower;
 pub mod lease;
+pub mod streams;
 
 pub use lease::{Candidate, Instance, Lease};
 
@@ -52,7 +56,7 @@ pub fn forwarded_client(headers: &HeaderMap, secret: &str) -> Option<IpAddr> {
     headers.get(CLIENT)?.to_str().ok()?.parse().ok()
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

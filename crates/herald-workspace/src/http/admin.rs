@@ -50,7 +50,7 @@ pub async fn update_agent(
     let id = AgentId(parse_id(&id, "id")?);
     let updated = upsert_agent(&s, &caller, Some(id), req).await?;
     // A role change ends the agent's open streams: they were opened under the old role.
-    s.tokens.access_changed();
+    s.tokens.access_changed(s.engine.store()).await;
     let detail = format!("set name {:?} and role {:?}", updated.name, updated.role).to_lowercase();
     record(s.engine.store(), Some(caller.agent), None, "agent_changed", Some(id.to_string()), detail).await;
     Ok(updated)

@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use futures_util::Stream;
 use herald_core::{AgentId, Input, NewWorkItem, OfferId, PhoneNumber, Reply, Role, Router, Scenario, SessionId, TransferKind, WorkItemId};
 use herald_protocol::{
@@ -253,17 +253,7 @@ pub async fn sign_out(State(s): State<AppState>, caller: Caller) -> Result<Statu
 
 // ----- events -----
 
-fn after_param(headers: &axum::http::HeaderMap, q: &HashMap<String, String>) -> Result<u64> {
-    if let Some(a) = q.get("after") {
-        return a.parse().map_err(|_| AppError::invalid("after", format!("after must be a number, got {a:?}")));
-    }
-    match headers.get("last-event-id").and_then(|v| v.to_str().ok()) {
-        Some(v) if !v.trim().is_empty() => {
-            v.trim().parse().map_err(|_| AppError::invalid("Last-Event-ID", format!("must be a number, got {v:?}")))
-        }
-        _ => Ok(0),
-    }
-}
+use crate::realtime::after_param;
 
 /// Marks the agent connected while alive; disconnected when dropped (R26 grace starts).
 struct Presence {
@@ -339,16 +329,7 @@ pub async fn events(
             why = access => tracing::info!(%agent, token = caller.token_id, "event stream ended: {why}"),
         }
     });
-    let stream = futures_util::stream::unfold((rx, guard), |(mut rx, guard)| async move {
-        let ev = match rx.recv().await? {
-            crate::realtime::Item::Entry(e) => Event::default().id(e.seq.to_string()).event("agent_event").json_data(&*e),
-            // The id moves a browser's Last-Event-ID to just before the entries that follow.
-            crate::realtime::Item::Resync(r) => Event::default().id(r.first_seq.saturating_sub(1).to_string()).event("resync").json_data(r),
-        };
-        let ev = ev.unwrap_or_default();
-        Some((Ok(ev), (rx, guard)))
-    });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Ok(crate::realtime::sse(rx, guard))
 }
 
 #[utoipa::path(get, path = "/v1/events/poll", tag = "events", security(("bearer" = [])),

@@ -117,6 +117,13 @@ impl Store {
                 });
                 q.build().persistent(chunk.len() == 1).execute(&mut *tx).await?;
             }
+            if self.is_postgres() {
+                // Delivered when (and only if) this transaction commits: other instances' streams
+                // wake and read the entries from the table.
+                for payload in super::cluster::event_payloads(events.iter().map(|e| (e.agent, e.seq))) {
+                    sqlx::query("SELECT pg_notify($1, $2)").bind(super::cluster::EVENTS_CHANNEL).bind(payload).execute(&mut *tx).await?;
+                }
+            }
             tx.commit().await?;
         });
         Ok(())
