@@ -300,6 +300,19 @@ impl App {
                 return Ok(Some(Event::SettingsSaved(plan)));
             }
             Effect::Refuse(e) => return Err(e),
+            Effect::SignIn(plan) => {
+                let token = crate::signin::sign_in(&plan).await?;
+                let plan = SettingsPlan { settings: plan.settings, token: Some(token), autostart: None, signed_out: false };
+                self.save_settings(&plan).await?;
+                return Ok(Some(Event::SettingsSaved(plan)));
+            }
+            Effect::SignOut(plan) => {
+                if let Some(why) = crate::signin::sign_out(self.0.secrets.clone(), &plan.settings.workspace_url).await? {
+                    self.notice(NoticeLevel::Warning, format!("Signed out here, but the workspace did not confirm it ({why})."), None);
+                }
+                self.save_settings(&plan).await?;
+                return Ok(Some(Event::SettingsSaved(plan)));
+            }
         }
         Ok(None)
     }

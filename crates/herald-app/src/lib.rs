@@ -29,6 +29,7 @@
 //! - [`focus`]: focused / unfocused / minimised / hidden, debounced.
 //! - [`settings`]: `settings.json`, read leniently (a broken file gives defaults and says so).
 //! - [`secrets`]: the token in the OS keyring, with a private file as the stated fallback.
+//! - [`signin`]: signing in with an email and a password (the address checked first), and out.
 //! - [`embedded`]: the in-process workspace with the demo team.
 //! - [`paths`]: the data directory.
 //!
@@ -45,6 +46,7 @@ pub mod paths;
 pub mod policy;
 pub mod secrets;
 pub mod settings;
+pub mod signin;
 pub mod tray;
 pub mod view;
 

@@ -101,6 +101,21 @@ pub enum Effect {
     SaveSettings(SettingsPlan),
     /// Answer the window's command with this error.
     Refuse(CommandError),
+    /// Check the workspace address, sign in, then save as [`Effect::SaveSettings`] does with
+    /// the token the workspace gave (answer the command with what went wrong, in words).
+    SignIn(SignInPlan),
+    /// Revoke the token at the workspace (as far as it answers), forget it here, then save as
+    /// [`Effect::SaveSettings`] does.
+    SignOut(SettingsPlan),
+}
+
+/// A sign-in to carry out: the settings it leads to (the address, the account) and the
+/// credentials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignInPlan {
+    pub settings: DesktopSettings,
+    pub email: String,
+    pub password: crate::view::Password,
 }
 
 /// A request to the workspace.
@@ -203,6 +218,8 @@ pub struct SettingsPlan {
     pub token: Option<String>,
     /// Start at login changed to this.
     pub autostart: Option<bool>,
+    /// The token of `settings.workspace_url` was forgotten (signed out): link again, without it.
+    pub signed_out: bool,
 }
 
 /// What the model starts from.

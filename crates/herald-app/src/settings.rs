@@ -132,6 +132,7 @@ mod tests {
             demo_traffic: false,
             demo_as: crate::view::DemoRole::Supervisor,
             autostart: true,
+            account: "ada@example.com".into(),
         };
         save(&file_in(dir.path()), &s).unwrap();
         let l = load(&file_in(dir.path()));

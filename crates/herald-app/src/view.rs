@@ -126,6 +126,9 @@ pub struct DesktopSettings {
     pub demo_as: DemoRole,
     /// Start Herald when the person logs in.
     pub autostart: bool,
+    /// The email the person signed in to `workspace_url` with; empty when the token was pasted
+    /// (or nobody signed in).
+    pub account: String,
 }
 
 impl Default for DesktopSettings {
@@ -138,6 +141,7 @@ impl Default for DesktopSettings {
             demo_traffic: true,
             demo_as: DemoRole::Agent,
             autostart: false,
+            account: String::new(),
         }
     }
 }
@@ -259,6 +263,28 @@ pub enum Command {
     DismissNotice {
         id: u64,
     },
+    /// Sign in to a workspace with an email and a password: the app checks the address, signs
+    /// in, and keeps only the token it gets (in the keyring), never the password.
+    SignIn {
+        workspace_url: String,
+        email: String,
+        password: Password,
+    },
+    /// Sign out: the token is revoked at the workspace and forgotten here.
+    SignOut,
+}
+
+/// A password the person typed: passed to the workspace once, never stored, and never in a log
+/// (its `Debug` is `***`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(transparent)]
+#[ts(type = "string")]
+pub struct Password(pub String);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 /// Writes the TypeScript of the app's types into `dir`.

@@ -2,6 +2,7 @@
 import type { AgentId } from "./AgentId";
 import type { CallAction } from "./CallAction";
 import type { OfferId } from "./OfferId";
+import type { Password } from "./Password";
 import type { Presence } from "./Presence";
 import type { SessionId } from "./SessionId";
 import type { SettingsInput } from "./SettingsInput";
@@ -10,4 +11,4 @@ import type { SettingsInput } from "./SettingsInput";
  * What the window can ask the app to do, through herald-desktop's single `command` Tauri
  * command; the same enum lets tests drive the app without a window.
  */
-export type Command = { "type": "accept_offer", "data": { offer: OfferId, } } | { "type": "reject_offer", "data": { offer: OfferId, } } | { "type": "select_session", "data": { session: SessionId | null, } } | { "type": "close_session", "data": { session: SessionId, } } | { "type": "open_session", "data": { session: SessionId, } } | { "type": "call_control", "data": { session: SessionId, action: CallAction, } } | { "type": "send_message", "data": { session: SessionId, body: string, } } | { "type": "set_presence", "data": { presence: Presence, } } | { "type": "reset_presence" } | { "type": "reset_agent_presence", "data": { agent: AgentId, } } | { "type": "save_settings", "data": SettingsInput } | { "type": "dismiss_notice", "data": { id: number, } };
+export type Command = { "type": "accept_offer", "data": { offer: OfferId, } } | { "type": "reject_offer", "data": { offer: OfferId, } } | { "type": "select_session", "data": { session: SessionId | null, } } | { "type": "close_session", "data": { session: SessionId, } } | { "type": "open_session", "data": { session: SessionId, } } | { "type": "call_control", "data": { session: SessionId, action: CallAction, } } | { "type": "send_message", "data": { session: SessionId, body: string, } } | { "type": "set_presence", "data": { presence: Presence, } } | { "type": "reset_presence" } | { "type": "reset_agent_presence", "data": { agent: AgentId, } } | { "type": "save_settings", "data": SettingsInput } | { "type": "dismiss_notice", "data": { id: number, } } | { "type": "sign_in", "data": { workspace_url: string, email: string, password: Password, } } | { "type": "sign_out" };

@@ -29,4 +29,9 @@ demo_as: DemoRole,
 /**
  * Start Herald when the person logs in.
  */
-autostart: boolean, };
+autostart: boolean, 
+/**
+ * The email the person signed in to `workspace_url` with; empty when the token was pasted
+ * (or nobody signed in).
+ */
+account: string, };

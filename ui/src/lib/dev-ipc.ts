@@ -67,6 +67,10 @@ export function devIpc(): Ipc {
         return push({ ...s, settings: cmd.data.settings });
       case 'dismiss_notice':
         return push({ ...s, notices: s.notices.filter((n) => n.id !== cmd.data.id) });
+      case 'sign_in':
+        return push({ ...s, settings: { ...s.settings, workspace_url: cmd.data.workspace_url, account: cmd.data.email } });
+      case 'sign_out':
+        return push({ ...s, settings: { ...s.settings, account: '' } });
     }
   }
 

@@ -322,7 +322,8 @@ export function settingsEqual(a: DesktopSettings, b: DesktopSettings): boolean {
     a.privacy === b.privacy &&
     a.demo_traffic === b.demo_traffic &&
     a.demo_as === b.demo_as &&
-    a.autostart === b.autostart
+    a.autostart === b.autostart &&
+    a.account === b.account
   );
 }
 
@@ -342,13 +343,16 @@ export const FRIENDLY_ERRORS: Partial<Record<ErrorCode, string>> = {
 /** Whatever a rejected `invoke` gave us, as a CommandError. */
 export function toCommandError(e: unknown): CommandError {
   if (e && typeof e === 'object') {
-    const o = e as { code?: unknown; message?: unknown };
+    const o = e as { code?: unknown; message?: unknown; field?: unknown };
     const message = typeof o.message === 'string' && o.message ? o.message : 'The command failed.';
     const code =
       typeof o.code === 'string' && (ERROR_CODES as readonly string[]).includes(o.code)
         ? (o.code as ErrorCode)
         : undefined;
-    return code ? { code, message } : { message };
+    const out: CommandError = code ? { code, message } : { message };
+    // The field the refusal is about (a form shows the words next to it).
+    if (typeof o.field === 'string' && o.field) out.field = o.field;
+    return out;
   }
   if (typeof e === 'string' && e) return { message: e };
   return { message: 'The command failed.' };

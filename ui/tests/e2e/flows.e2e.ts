@@ -480,6 +480,7 @@ describe('settings', () => {
         demo_traffic: true,
         demo_as: 'agent',
         autostart: true,
+        account: '',
       },
       token: 's3cret-token',
     });
@@ -502,6 +503,7 @@ describe('settings', () => {
           demo_traffic: true,
           demo_as: 'agent',
           autostart: true,
+          account: '',
         },
       },
     });
@@ -532,6 +534,63 @@ describe('settings', () => {
     const h2 = await open(state(), { hash: '#settings' });
     await h2.page.getByTestId('settings-pane').waitFor();
     await h2.close();
+  });
+
+  test('Sign in sends the address, email and password once, shows who is signed in where, and signs out', async () => {
+    const h = await open(state());
+    await h.page.getByTestId('open-settings').click();
+    const card = h.page.getByTestId('sign-in');
+    await card.waitFor();
+    await card.getByTestId('sign-in-url').fill(' https://herald.example.org ');
+    await card.getByTestId('sign-in-email').fill('ada@example.org');
+    await card.getByTestId('sign-in-password').fill('correct horse battery');
+    await h.shot('13-sign-in');
+    await card.getByTestId('sign-in-submit').click();
+    const cmd = await h.waitForCommand('sign_in');
+    expect(cmd.data).toEqual({ workspace_url: 'https://herald.example.org', email: 'ada@example.org', password: 'correct horse battery' });
+    await expect(card.getByTestId('sign-in-password').inputValue()).resolves.toBe('');
+
+    // The app signed in: its state says who and where.
+    const s = state();
+    await h.push({ ...s, settings: { ...s.settings, workspace_url: 'https://herald.example.org', account: 'ada@example.org' } });
+    const who = card.getByTestId('signed-in-as');
+    await who.waitFor();
+    const text = await who.textContent();
+    expect(text).toContain('ada@example.org');
+    expect(text).toContain('https://herald.example.org');
+    expect(text).toContain(s.me!.name);
+    await card.getByTestId('sign-out').click();
+    await h.waitForCommand('sign_out');
+    await h.close();
+  });
+
+  test('a refused sign-in shows the words next to the field they are about', async () => {
+    const h = await open(state(), {
+      failures: { sign_in: { code: 'unauthenticated', message: 'Wrong email or password.', field: 'password' } },
+    });
+    await h.page.getByTestId('open-settings').click();
+    const card = h.page.getByTestId('sign-in');
+    await card.getByTestId('sign-in-url').fill('https://herald.example.org');
+    await card.getByTestId('sign-in-email').fill('ada@example.org');
+    await card.getByTestId('sign-in-password').fill('wrong');
+    await card.getByTestId('sign-in-submit').click();
+    const err = card.getByTestId('sign-in-password-error');
+    await err.waitFor();
+    await expect(err.textContent()).resolves.toBe('Wrong email or password.');
+    await expect(card.getByTestId('sign-in-url-error').count()).resolves.toBe(0);
+
+    await h.page.evaluate(() =>
+      window.__heraldMock.fail('sign_in', {
+        message: 'Herald cannot reach https://nowhere.example (connection refused). Check the address and your network.',
+        field: 'workspace_url',
+      }),
+    );
+    await card.getByTestId('sign-in-submit').click();
+    const urlErr = card.getByTestId('sign-in-url-error');
+    await urlErr.waitFor();
+    await expect(urlErr.textContent()).resolves.toContain('cannot reach');
+    await expect(card.getByTestId('sign-in-password-error').count()).resolves.toBe(0);
+    await h.close();
   });
 
   test('a refused save is shown in the pane', async () => {

@@ -298,6 +298,10 @@ describe('errors', () => {
   test('whatever invoke rejects with becomes a CommandError', () => {
     expect(toCommandError({ code: 'forbidden', message: 'no' })).toEqual({ code: 'forbidden', message: 'no' });
     expect(toCommandError({ code: 'made_up', message: 'no' })).toEqual({ message: 'no' });
+    expect(toCommandError({ message: 'Wrong email or password.', field: 'password' })).toEqual({
+      message: 'Wrong email or password.',
+      field: 'password',
+    });
     expect(toCommandError('command command not found')).toEqual({ message: 'command command not found' });
     expect(toCommandError(new Error('boom'))).toEqual({ message: 'boom' });
     expect(toCommandError(undefined)).toEqual({ message: 'The command failed.' });

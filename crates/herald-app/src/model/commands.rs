@@ -2,10 +2,10 @@
 //! ([`UserAction`]) — and what the workspace answers.
 
 use super::state::{merge_message, remove_session, upsert_session};
-use super::{Answer, Call, Effect, Failure, Model, Origin, SettingsPlan};
+use super::{Answer, Call, Effect, Failure, Model, Origin, SettingsPlan, SignInPlan};
 use crate::focus::Focus;
 use crate::settings;
-use crate::view::{Command, CommandError, NoticeLevel, SettingsInput};
+use crate::view::{Command, CommandError, DesktopSettings, NoticeLevel, Password, SettingsInput};
 use herald_notify::UserAction;
 use herald_protocol::{OfferAction, OfferId, Timestamp};
 
@@ -75,6 +75,24 @@ impl Model {
                 self.state.notices.retain(|n| n.id != id);
                 return;
             }
+            Command::SignIn { workspace_url, email, password } => {
+                fx.push(match self.plan_sign_in(workspace_url, email, password) {
+                    Ok(plan) => Effect::SignIn(plan),
+                    Err(e) => Effect::Refuse(e),
+                });
+                return;
+            }
+            Command::SignOut => {
+                if self.state.settings.workspace_url.is_empty() {
+                    fx.push(Effect::Refuse(CommandError::app(
+                        "The embedded workspace signs you in by itself: there is nothing to sign out of.",
+                    )));
+                    return;
+                }
+                let settings = DesktopSettings { account: String::new(), ..self.state.settings.clone() };
+                fx.push(Effect::SignOut(SettingsPlan { settings, token: None, autostart: None, signed_out: true }));
+                return;
+            }
         };
         fx.push(Effect::Call(call, Origin::Window));
     }
@@ -92,16 +110,43 @@ impl Model {
                 ..CommandError::app("A token is for a workspace URL; the embedded workspace signs you in by itself.")
             });
         }
+        if token.is_some() || new.workspace_url != self.state.settings.workspace_url {
+            // A pasted token, or another workspace: not (or no longer) the signed-in account.
+            new.account = String::new();
+        } else {
+            new.account = self.state.settings.account.clone();
+        }
         let autostart = (new.autostart != self.state.settings.autostart).then_some(new.autostart);
-        Ok(SettingsPlan { settings: new, token, autostart })
+        Ok(SettingsPlan { settings: new, token, autostart, signed_out: false })
+    }
+
+    /// Checks a sign-in before the workspace is asked: an address, an email, a password.
+    fn plan_sign_in(&self, url: String, email: String, password: Password) -> Result<SignInPlan, CommandError> {
+        let field = |f: &str, m: &str| CommandError { field: Some(f.into()), ..CommandError::app(m) };
+        let url = url.trim().trim_end_matches('/').to_string();
+        if url.is_empty() {
+            return Err(field("workspace_url", "Enter your workspace's address, e.g. https://herald.example.com."));
+        }
+        settings::check_url(&url).map_err(|m| field("workspace_url", &m))?;
+        let email = email.trim().to_string();
+        if !email.contains('@') {
+            return Err(field("email", "Enter the email address you were invited with."));
+        }
+        if password.0.is_empty() {
+            return Err(field("password", "Enter your password."));
+        }
+        let settings = DesktopSettings { workspace_url: url, account: email.clone(), ..self.state.settings.clone() };
+        Ok(SignInPlan { settings, email, password })
     }
 
     /// The settings are stored: apply them. Another workspace, a new token or another demo
     /// role relinks; a new notification mode applies to offers still pending (R11).
     pub(super) fn on_settings_saved(&mut self, now: Timestamp, focus: Focus, plan: SettingsPlan, fx: &mut Vec<Effect>) {
         let (old, new) = (&self.state.settings, &plan.settings);
-        let relink =
-            new.workspace_url != old.workspace_url || plan.token.is_some() || (new.workspace_url.is_empty() && new.demo_as != old.demo_as);
+        let relink = new.workspace_url != old.workspace_url
+            || plan.token.is_some()
+            || plan.signed_out
+            || (new.workspace_url.is_empty() && new.demo_as != old.demo_as);
         let traffic = (new.demo_traffic != old.demo_traffic).then_some(new.demo_traffic);
         self.state.settings = plan.settings;
         self.state.window = focus;

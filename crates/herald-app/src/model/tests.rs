@@ -280,7 +280,8 @@ fn settings_are_checked_before_anything_is_stored() {
     let mut m = linked(NotificationMode::Off);
     arrives(&mut m, Focus::Hidden, 11, 7);
     let settings = DesktopSettings { notifications: NotificationMode::Always, demo_traffic: false, ..m.state().settings.clone() };
-    let fx = acts(m.apply(NOW, Focus::Hidden, Event::SettingsSaved(SettingsPlan { settings, token: None, autostart: None })));
+    let fx =
+        acts(m.apply(NOW, Focus::Hidden, Event::SettingsSaved(SettingsPlan { settings, token: None, autostart: None, signed_out: false })));
     assert_eq!(fx[0], Effect::DemoTraffic(false));
     assert_eq!(toasts(&fx), vec![OfferId(7)]);
 }
@@ -387,4 +388,58 @@ fn r10_commands_become_calls_and_answers_change_the_view() {
     assert_eq!(m.state().sessions.len(), 1);
     m.apply(NOW, Focus::Focused, Event::Answered(Answer::Me(agent("Ada", BasePresence::Away))));
     assert_eq!(m.state().me.as_ref().map(|a| a.presence.base), Some(BasePresence::Away));
+}
+
+fn sign_in(url: &str, email: &str, password: &str) -> Event {
+    Event::Command(Command::SignIn { workspace_url: url.into(), email: email.into(), password: crate::view::Password(password.into()) })
+}
+
+#[test]
+fn a_sign_in_is_checked_before_the_workspace_is_asked_and_never_shows_the_password() {
+    let mut m = fixtures::model(NotificationMode::Always);
+    for (url, email, password, field) in [
+        ("", "ada@example.com", "pw", "workspace_url"),
+        ("not a url", "ada@example.com", "pw", "workspace_url"),
+        ("https://herald.example.com", "ada", "pw", "email"),
+        ("https://herald.example.com", "ada@example.com", "", "password"),
+    ] {
+        let fx = m.apply(NOW, Focus::Hidden, sign_in(url, email, password));
+        assert!(matches!(&fx[..], [Effect::Refuse(e)] if e.field.as_deref() == Some(field)), "{url:?} {email:?}: {fx:?}");
+    }
+    let fx = m.apply(NOW, Focus::Hidden, sign_in(" https://herald.example.com/ ", " ada@example.com ", "correct horse"));
+    let [Effect::SignIn(plan)] = fx.as_slice() else { panic!("{fx:?}") };
+    assert_eq!((plan.settings.workspace_url.as_str(), plan.settings.account.as_str()), ("https://herald.example.com", "ada@example.com"));
+    assert_eq!(plan.password.0, "correct horse");
+    let logged = format!("{fx:?} {:?}", sign_in("https://h.example", "a@b", "correct horse"));
+    assert!(!logged.contains("correct horse"), "the password never reaches a log: {logged}");
+}
+
+#[test]
+fn signing_out_forgets_the_account_and_links_again_and_a_pasted_token_is_nobody_s_account() {
+    let mut m = linked(NotificationMode::Always);
+    let embedded = SettingsPlan { settings: DesktopSettings::default(), token: None, autostart: None, signed_out: false };
+    m.apply(NOW, Focus::Hidden, Event::SettingsSaved(embedded));
+    let fx = m.apply(NOW, Focus::Hidden, Event::Command(Command::SignOut));
+    assert!(matches!(&fx[..], [Effect::Refuse(_)]), "embedded: nothing to sign out of: {fx:?}");
+    let signed =
+        DesktopSettings { workspace_url: "https://herald.example.com".into(), account: "ada@example.com".into(), ..Default::default() };
+    let plan = SettingsPlan { settings: signed.clone(), token: Some("t".into()), autostart: None, signed_out: false };
+    m.apply(NOW, Focus::Hidden, Event::SettingsSaved(plan));
+    assert_eq!(m.state().settings.account, "ada@example.com");
+    // Saving other settings keeps the account; a pasted token replaces it.
+    let keep = SettingsInput { settings: DesktopSettings { sound: false, account: String::new(), ..signed.clone() }, token: None };
+    let fx = m.apply(NOW, Focus::Hidden, Event::Command(Command::SaveSettings(keep)));
+    let [Effect::SaveSettings(p)] = fx.as_slice() else { panic!("{fx:?}") };
+    assert_eq!(p.settings.account, "ada@example.com");
+    let pasted = SettingsInput { settings: signed.clone(), token: Some("other".into()) };
+    let fx = m.apply(NOW, Focus::Hidden, Event::Command(Command::SaveSettings(pasted)));
+    let [Effect::SaveSettings(p)] = fx.as_slice() else { panic!("{fx:?}") };
+    assert_eq!(p.settings.account, "");
+
+    let fx = m.apply(NOW, Focus::Hidden, Event::Command(Command::SignOut));
+    let [Effect::SignOut(plan)] = fx.as_slice() else { panic!("{fx:?}") };
+    assert!(plan.signed_out && plan.token.is_none() && plan.settings.account.is_empty());
+    assert_eq!(plan.settings.workspace_url, "https://herald.example.com", "the address stays for the next sign-in");
+    let fx = acts(m.apply(NOW, Focus::Hidden, Event::SettingsSaved(plan.clone())));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Connect { .. })), "links again, without the token: {fx:?}");
 }
