@@ -19,7 +19,7 @@ use crate::settings;
 use crate::view::{Command, CommandError, DemoRole, DesktopSettings, DesktopState, NoticeLevel, ToastSupport};
 use herald_client::{Client, ClientError, SubscribeOptions, SubscriptionItem};
 use herald_notify::{Actions, Notifier, NotifyError, UserAction};
-use herald_protocol::{BasePresence, ErrorCode, Me, OfferId, Presence, Role, Timestamp};
+use herald_protocol::{ErrorCode, OfferId, Role, Timestamp};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::path::PathBuf;
@@ -335,6 +335,8 @@ impl App {
             Call::SetPresence(presence) => client.set_presence(presence.clone()).await.map(Answer::Me),
             Call::ResetPresence => client.reset_my_presence().await.map(Answer::Me),
             Call::ResetAgentPresence(agent) => client.reset_presence_of(*agent).await.map(Answer::AgentReset),
+            Call::LoadBoard => crate::board::load(&client).await.map(Answer::Board),
+            Call::Direct { item, agent, how } => client.direct(*item, *agent, *how).await.map(Answer::Directed),
         };
         match answer {
             Ok(a) => Event::Answered(a),
@@ -430,7 +432,7 @@ impl App {
                 }
             }
         };
-        let me = if embedded { demo_agent_available(&client, me).await } else { me };
+        let me = if embedded { crate::embedded::demo_agent_available(&client, me).await } else { me };
         let supervisor = matches!(me.agent.role, Role::Supervisor | Role::Admin);
         let after = me.last_seq;
         self.feed(Event::Snapshot { link, me }).await;
@@ -560,20 +562,6 @@ impl App {
             e.stop().await;
         }
         tracing::info!("Herald stopped");
-    }
-}
-
-/// The embedded demo: the person at the keyboard starts Available, so work arrives.
-async fn demo_agent_available(client: &Client, me: Me) -> Me {
-    if me.agent.role != Role::Agent || me.agent.presence.base != BasePresence::Offline {
-        return me;
-    }
-    match client.set_presence(Presence { base: BasePresence::Available, custom: None }).await {
-        Ok(agent) => Me { agent, ..me },
-        Err(e) => {
-            tracing::warn!(error = %e, "could not make the demo agent available");
-            me
-        }
     }
 }
 

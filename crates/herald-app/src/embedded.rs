@@ -2,6 +2,8 @@
 //! demo team seeded on first start (the person signs in as its agent), demo traffic that
 //! Settings switch on and off. It listens on a loopback port chosen by the OS.
 
+use herald_client::Client;
+use herald_protocol::{BasePresence, Me, Presence, Role};
 use herald_workspace::demo::{DemoConfig, DemoSwitch};
 use std::path::Path;
 
@@ -48,6 +50,20 @@ impl Embedded {
     pub async fn stop(self) {
         if let Err(e) = self.running.stop().await {
             tracing::warn!(error = %e, "the embedded workspace did not stop cleanly");
+        }
+    }
+}
+
+/// The embedded demo: the person at the keyboard starts Available, so work arrives.
+pub(crate) async fn demo_agent_available(client: &Client, me: Me) -> Me {
+    if me.agent.role != Role::Agent || me.agent.presence.base != BasePresence::Offline {
+        return me;
+    }
+    match client.set_presence(Presence { base: BasePresence::Available, custom: None }).await {
+        Ok(agent) => Me { agent, ..me },
+        Err(e) => {
+            tracing::warn!(error = %e, "could not make the demo agent available");
+            me
         }
     }
 }

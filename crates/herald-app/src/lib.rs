@@ -29,6 +29,7 @@
 //! - [`focus`]: focused / unfocused / minimised / hidden, debounced.
 //! - [`settings`]: `settings.json`, read leniently (a broken file gives defaults and says so).
 //! - [`secrets`]: the token in the OS keyring, with a private file as the stated fallback.
+//! - [`board`]: reading a supervisor's queue board and who waits in each queue.
 //! - [`signin`]: signing in with an email and a password (the address checked first), and out.
 //! - [`embedded`]: the in-process workspace with the demo team.
 //! - [`paths`]: the data directory.
@@ -36,6 +37,7 @@
 //! # Deliberately not here
 //! Rules about offers and presence (they are herald-core's), and anything that needs a window.
 
+pub mod board;
 pub mod controller;
 pub mod embedded;
 #[cfg(test)]

@@ -14,6 +14,7 @@
 //! Whether the state changed is found by comparing it with a copy taken before the event: the
 //! state is small (a handful of offers and sessions), and no event can forget to publish.
 
+mod board;
 mod commands;
 mod link;
 mod state;
@@ -26,8 +27,8 @@ use crate::view::{Command, CommandError, ConnectionStatus, DesktopSettings, Desk
 use herald_client::Transport;
 use herald_notify::{Toast, UserAction};
 use herald_protocol::{
-    AgentId, AgentSummary, CallAction, ErrorCode, EventEnvelope, Me, Message, Offer, OfferId, OfferState, Presence, Resync, Session,
-    SessionId, Timestamp, Transcript,
+    AgentId, AgentSummary, CallAction, Directed, Direction, ErrorCode, EventEnvelope, Me, Message, Offer, OfferId, OfferState, Presence,
+    Resync, Session, SessionId, Timestamp, Transcript, WorkItemId,
 };
 use std::collections::HashSet;
 
@@ -140,6 +141,14 @@ pub enum Call {
     SetPresence(Presence),
     ResetPresence,
     ResetAgentPresence(AgentId),
+    /// Supervisors: the queue board and who waits.
+    LoadBoard,
+    /// Supervisors: send a waiting item to an agent.
+    Direct {
+        item: WorkItemId,
+        agent: AgentId,
+        how: Direction,
+    },
 }
 
 /// Who asked: where a refusal goes.
@@ -171,6 +180,8 @@ pub enum Answer {
     Me(AgentSummary),
     /// A team member's presence was reset (R30).
     AgentReset(AgentSummary),
+    Board(Vec<crate::view::QueueView>),
+    Directed(Directed),
 }
 
 /// A call that did not succeed, classified once at the edge.
@@ -256,6 +267,7 @@ pub struct Model {
     next_notice: u64,
     /// Best clock-offset sample of this link (see `DesktopState::clock_offset_ms`).
     offset: Option<i64>,
+    board_read: board::BoardRead,
 }
 
 impl Model {
@@ -278,6 +290,7 @@ impl Model {
             focused_offer: None,
             window: Focus::Hidden,
             team: Vec::new(),
+            board: Vec::new(),
             settings: setup.settings,
             notices: Vec::new(),
             toasts: setup.toasts,
@@ -295,6 +308,7 @@ impl Model {
             expiries: Vec::new(),
             next_notice: 1,
             offset: None,
+            board_read: board::BoardRead::Idle,
         }
     }
 

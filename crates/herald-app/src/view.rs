@@ -5,7 +5,10 @@
 //! Sending the whole state keeps one reducer (here, in Rust); the state is small (a handful of
 //! offers and sessions). The TypeScript of these types is generated into `ui/src/generated/`.
 
-use herald_protocol::{AgentId, AgentSummary, CallAction, ErrorCode, Message, Offer, OfferId, Presence, Session, SessionId, WorkItemId};
+use herald_protocol::{
+    AgentId, AgentSummary, CallAction, Direction, ErrorCode, Message, Offer, OfferId, Presence, QueueBoard, Session, SessionId,
+    WaitingItem, WorkItemId,
+};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -36,6 +39,9 @@ pub struct DesktopState {
     pub focused_offer: Option<OfferId>,
     /// Supervisors and admins: the team with presence and counts (R30, R34). Empty otherwise.
     pub team: Vec<AgentSummary>,
+    /// Supervisors and admins: every queue's line on the board and who waits in it. Empty
+    /// otherwise.
+    pub board: Vec<QueueView>,
     pub settings: DesktopSettings,
     /// Messages for the person, newest last, until dismissed.
     pub notices: Vec<Notice>,
@@ -46,6 +52,13 @@ pub struct DesktopState {
     /// Workspace clock minus local clock, in ms, to draw countdowns against offer deadlines.
     #[ts(type = "number")]
     pub clock_offset_ms: i64,
+}
+
+/// A queue on the supervisor's board: its line and the customers waiting, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct QueueView {
+    pub line: QueueBoard,
+    pub waiting: Vec<WaitingItem>,
 }
 
 /// One conversation's messages, oldest first (merged by id from the transcript and events).
@@ -272,6 +285,12 @@ pub enum Command {
     },
     /// Sign out: the token is revoked at the workspace and forgotten here.
     SignOut,
+    /// Supervisors: send a waiting customer to a chosen agent, as an offer or assigned.
+    Direct {
+        item: WorkItemId,
+        agent: AgentId,
+        how: Direction,
+    },
 }
 
 /// A password the person typed: passed to the workspace once, never stored, and never in a log

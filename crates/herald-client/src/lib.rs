@@ -42,6 +42,7 @@ use url::Url;
 
 mod accounts;
 mod follow;
+mod supervisor;
 pub use follow::SubscriptionItem;
 use follow::follow;
 
@@ -338,22 +339,6 @@ impl Client {
     pub async fn poll(&self, after: u64, wait: Duration) -> Result<EventsPage> {
         let path = format!("/v1/events/poll?after={after}&wait={}", wait.as_secs().min(30));
         self.send(reqwest::Method::GET, &path, |rb| rb.timeout(wait + Duration::from_secs(15))).await
-    }
-
-    // ----- supervisor -----
-
-    pub async fn team(&self) -> Result<Vec<AgentSummary>> {
-        self.get("/v1/team").await
-    }
-
-    /// R30: a supervisor resets an agent's presence.
-    pub async fn reset_presence_of(&self, agent: AgentId) -> Result<AgentSummary> {
-        self.post::<(), _>(&format!("/v1/team/{}/reset-presence", agent.0), None).await
-    }
-
-    /// R25: what waits in a queue for an agent, oldest first (supervisors and admins).
-    pub async fn waiting(&self, queue: QueueId) -> Result<Vec<WaitingItem>> {
-        self.get(&format!("/v1/queues/{}/waiting", queue.0)).await
     }
 
     // ----- ingress -----

@@ -74,6 +74,6 @@ pub use model::{
 };
 pub use presence::{Banner, BasePresence, Block, BlockReason, CustomPresence, Presence, Role};
 pub use router::{
-    AgentSpec, Applied, ContactSpec, CoreError, Input, MAX_MESSAGE_CHARS, NewMessage, NewWorkItem, Owned, QueueSpec, Reply, Router,
-    Snapshot, TransferKind, WorkstreamSpec, WrongState,
+    AgentSpec, Applied, ContactSpec, CoreError, Direction, Input, MAX_MESSAGE_CHARS, NewMessage, NewWorkItem, Owned, QueueSpec, Reply,
+    Router, Snapshot, TransferKind, WorkstreamSpec, WrongState,
 };

@@ -20,6 +20,8 @@ enum Op {
     Disconnect(u8),
     Presence(u8, u8),
     Reset(u8),
+    /// A supervisor sends item (i) to agent (a), assigned when the flag says so.
+    Direct(u8, u8, bool),
     Advance(u16),
     /// The workspace restarts from what was saved.
     Restart,
@@ -38,6 +40,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<u8>().prop_map(Op::Disconnect),
         1 => (any::<u8>(), any::<u8>()).prop_map(|(a, p)| Op::Presence(a, p)),
         1 => any::<u8>().prop_map(Op::Reset),
+        1 => (any::<u8>(), any::<u8>(), any::<bool>()).prop_map(|(i, a, assign)| Op::Direct(i, a, assign)),
         3 => (0u16..700).prop_map(Op::Advance),
         1 => Just(Op::Restart),
     ]
@@ -117,6 +120,15 @@ proptest! {
                     presence: Presence::base(presences[p as usize % presences.len()]),
                 }),
                 Op::Reset(a) => w.try_handle(Input::ResetPresence { agent: pick(&agents, a).unwrap(), by: sup }),
+                Op::Direct(i, a, assign) => match pick(&items, i) {
+                    Some(item) => w.try_handle(Input::Direct {
+                        item,
+                        agent: pick(&agents, a).unwrap(),
+                        by: sup,
+                        how: if assign { Direction::Assign } else { Direction::Offer },
+                    }),
+                    None => continue,
+                },
                 Op::Advance(secs) => { w.advance(u64::from(secs)); Ok(Reply::Done) }
                 Op::Restart => {
                     // What was saved must be exactly what is live: a missed save would be lost here.

@@ -54,6 +54,11 @@ pub fn export_typescript(dir: &std::path::Path) -> Result<(), ts_rs::ExportError
         Account,
         AuditEntry,
         AuditPage,
+        QueueBoard,
+        PresenceCount,
+        DirectRequest,
+        Directed,
+        Direction,
     );
     std::fs::write(dir.join("constants.ts"), constants_typescript()).map_err(ts_rs::ExportError::Io)?;
     Ok(())

@@ -19,9 +19,11 @@
 //! - Request/response bodies, one per endpoint, named after it.
 
 mod accounts;
+mod board;
 mod export;
 
 pub use accounts::*;
+pub use board::*;
 pub use export::{constants_typescript, export_typescript};
 
 use serde::{Deserialize, Serialize};
@@ -31,10 +33,10 @@ use utoipa::ToSchema;
 
 pub use herald_core::{
     Agent, AgentEvent, AgentId, AgentSummary, Author, Banner, BasePresence, Block, BlockReason, CallAction, CallState, Channel,
-    CloseReason, Contact, ContactId, CustomPresence, Customer, Delivery, DeliveryState, DesktopMode, MAX_MESSAGE_CHARS, Message, MessageId,
-    NotificationKind, Offer, OfferAction, OfferField, OfferId, OfferState, PhoneNumber, Presence, PresenceReason, Queue, QueueId, Role,
-    RoutingMode, Scenario, Session, SessionId, SessionState, Settings, Template, TemplateField, TimeoutSecs, Timestamp, WorkItem,
-    WorkItemId, WorkItemState, Workstream, WorkstreamId,
+    CloseReason, Contact, ContactId, CustomPresence, Customer, Delivery, DeliveryState, DesktopMode, Direction, MAX_MESSAGE_CHARS, Message,
+    MessageId, NotificationKind, Offer, OfferAction, OfferField, OfferId, OfferState, PhoneNumber, Presence, PresenceReason, Queue,
+    QueueId, Role, RoutingMode, Scenario, Session, SessionId, SessionState, Settings, Template, TemplateField, TimeoutSecs, Timestamp,
+    WorkItem, WorkItemId, WorkItemState, Workstream, WorkstreamId,
 };
 
 /// One entry of an agent's event log. `seq` increases by one per agent and is the SSE event id;

@@ -4,6 +4,7 @@
 //! `tests/` was before.
 
 mod accounts;
+mod board;
 mod bot_escalation;
 mod cluster;
 mod demo;

@@ -32,6 +32,8 @@ const ENDPOINTS: &[(&str, &str, Option<&str>, Option<Role>)] = &[
     ("GET", "/v1/team", None, Some(Role::Supervisor)),
     ("POST", "/v1/team/999999/reset-presence", None, Some(Role::Supervisor)),
     ("GET", "/v1/queues/999999/waiting", None, Some(Role::Supervisor)),
+    ("GET", "/v1/queues/board", None, Some(Role::Supervisor)),
+    ("POST", "/v1/work-items/999999/direct", Some(r#"{"agent":999999,"how":"offer"}"#), Some(Role::Supervisor)),
     ("POST", "/v1/conversations", Some(r#"{"scenario":"chat","queue":999999}"#), Some(Role::Admin)),
     ("POST", "/v1/conversations/999999/close", None, Some(Role::Admin)),
     ("GET", "/v1/admin/agents", None, Some(Role::Admin)),

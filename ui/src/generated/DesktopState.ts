@@ -6,6 +6,7 @@ import type { Focus } from "./Focus";
 import type { Notice } from "./Notice";
 import type { OfferId } from "./OfferId";
 import type { OfferView } from "./OfferView";
+import type { QueueView } from "./QueueView";
 import type { Session } from "./Session";
 import type { SessionId } from "./SessionId";
 import type { ToastSupport } from "./ToastSupport";
@@ -46,7 +47,12 @@ focused_offer?: OfferId,
 /**
  * Supervisors and admins: the team with presence and counts (R30, R34). Empty otherwise.
  */
-team: Array<AgentSummary>, settings: DesktopSettings, 
+team: Array<AgentSummary>, 
+/**
+ * Supervisors and admins: every queue's line on the board and who waits in it. Empty
+ * otherwise.
+ */
+board: Array<QueueView>, settings: DesktopSettings, 
 /**
  * Messages for the person, newest last, until dismissed.
  */

@@ -246,6 +246,19 @@ export function humanizeKey(key: string): string {
 // ---------- roles, connection, toasts ----------
 
 /** R30, R34: the supervisor pane is for supervisors and admins. */
+/** How long a waiting customer has waited, in seconds, on the workspace clock. */
+export function waitedSecs(item: { created_at: number }, localNowMs: number, clockOffsetMs: number): number {
+  return Math.max(0, Math.floor((workspaceNow(localNowMs, clockOffsetMs) - item.created_at) / 1000));
+}
+
+/** A wait in words: "45 s", "3 min 05 s", "1 h 02 min". */
+export function formatWait(secs: number): string {
+  if (secs < 60) return `${secs} s`;
+  const m = Math.floor(secs / 60);
+  if (m < 60) return `${m} min ${String(secs % 60).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
 export function canSupervise(me: AgentSummary | undefined): boolean {
   return me?.role === 'supervisor' || me?.role === 'admin';
 }

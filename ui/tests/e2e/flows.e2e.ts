@@ -451,6 +451,58 @@ describe('supervisor pane', () => {
   });
 });
 
+describe('queue board', () => {
+  test('who waits shows per queue, live, and a supervisor sends a customer to a chosen agent', async () => {
+    const me = agent({ id: 2, name: 'Sam Supervisor', role: 'supervisor' });
+    const now = Date.now();
+    const waiting = {
+      work_item: 41,
+      scenario: 'chat' as const,
+      channel: 'chat' as const,
+      customer: { name: 'Ada Customer' },
+      created_at: now - 185_000,
+      queued_since: now - 185_000,
+      waited_secs: 185,
+      declined_by: [3],
+    };
+    const line = {
+      queue: 7,
+      name: 'Support',
+      waiting: 1,
+      longest_wait_secs: 185,
+      offers_out: 0,
+      agents: [
+        { presence: 'away' as const, agents: 2 },
+        { presence: 'inactive' as const, agents: 1 },
+      ],
+      connected: 3,
+    };
+    const h = await open(state({ me, team: team(), board: [{ line, waiting: [waiting] }] }));
+    await h.page.getByTestId('open-supervisor').click();
+    const board = h.page.getByTestId('queue-board');
+    await board.waitFor();
+    const q = board.locator('[data-testid="queue-line"][data-queue-id="7"]');
+    await expect(q.getByTestId('queue-waiting').textContent()).resolves.toContain('1');
+    await expect(q.getByTestId('queue-longest').textContent()).resolves.toContain('3 min');
+    await expect(q.getByTestId('queue-presence').textContent()).resolves.toContain('Away 2');
+    const row = q.locator('[data-testid="waiting-item"][data-item-id="41"]');
+    await expect(row.textContent()).resolves.toContain('Ada Customer');
+    await expect(row.getByTestId('direct-offer').isDisabled()).resolves.toBe(true);
+    await h.shot('14-queue-board');
+
+    await row.getByTestId('direct-agent').selectOption({ index: 1 });
+    await row.getByTestId('direct-offer').click();
+    const cmd = await h.waitForCommand('direct');
+    expect(cmd.data).toEqual({ item: 41, agent: team()[0].id, how: 'offer' });
+
+    // Live: the next state has nobody waiting.
+    await h.push(state({ me, team: team(), board: [{ line: { ...line, waiting: 0, offers_out: 1 }, waiting: [] }] }));
+    await h.page.waitForFunction(() => document.querySelectorAll('[data-testid="waiting-item"]').length === 0);
+    await expect(q.getByTestId('queue-offers-out').textContent()).resolves.toContain('1');
+    await h.close();
+  });
+});
+
 describe('settings', () => {
   test('Save sends the chosen settings and the typed token (R11)', async () => {
     const h = await open(state());

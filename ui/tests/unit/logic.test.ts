@@ -13,6 +13,8 @@ import { ERROR_CODES, PRESENCE_LABELS as GENERATED_PRESENCE_LABELS } from '../..
 import type { BasePresence } from '../../src/generated/BasePresence';
 import type { Message } from '../../src/generated/Message';
 import {
+  formatWait,
+  waitedSecs,
   chatMessages,
   deliveryNote,
   activeSession,
@@ -346,5 +348,19 @@ describe('messages', () => {
     expect(deliveryNote(d('pending', 2))).toBe('Sending… (attempt 3)');
     expect(deliveryNote(d('sent', 1))).toBeUndefined();
     expect(deliveryNote(d('failed', 5, 'Twilio answered 500'))).toBe('Not delivered: Twilio answered 500');
+  });
+});
+
+describe('waits', () => {
+  test('a wait reads in seconds, minutes or hours', () => {
+    expect(formatWait(0)).toBe('0 s');
+    expect(formatWait(59)).toBe('59 s');
+    expect(formatWait(185)).toBe('3 min 05 s');
+    expect(formatWait(3720)).toBe('1 h 02 min');
+  });
+  test('waited counts on the workspace clock from created_at', () => {
+    expect(waitedSecs({ created_at: 10_000 }, 15_500, 0)).toBe(5);
+    expect(waitedSecs({ created_at: 10_000 }, 15_500, 2_000)).toBe(7);
+    expect(waitedSecs({ created_at: 20_000 }, 15_500, 0)).toBe(0);
   });
 });

@@ -64,6 +64,7 @@ impl Model {
             Command::SetPresence { presence } => Call::SetPresence(presence),
             Command::ResetPresence => Call::ResetPresence,
             Command::ResetAgentPresence { agent } => Call::ResetAgentPresence(agent),
+            Command::Direct { item, agent, how } => Call::Direct { item, agent, how },
             Command::SaveSettings(input) => {
                 fx.push(match self.plan_settings(input) {
                     Ok(plan) => Effect::SaveSettings(plan),
@@ -189,6 +190,9 @@ impl Model {
                     *t = a;
                 }
             }
+            Answer::Board(b) => self.on_board(Some(b), fx),
+            // The queue's change comes over the stream and reads the board again.
+            Answer::Directed(_) => {}
         }
     }
 
@@ -209,7 +213,9 @@ impl Model {
             | Call::SendMessage { .. }
             | Call::SetPresence(_)
             | Call::ResetPresence
-            | Call::ResetAgentPresence(_) => {}
+            | Call::ResetAgentPresence(_)
+            | Call::Direct { .. } => {}
+            Call::LoadBoard => self.on_board(None, fx),
         }
         match origin {
             Origin::Window => fx.push(Effect::Refuse(failure.error)),

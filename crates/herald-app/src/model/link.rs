@@ -34,6 +34,8 @@ impl Model {
         self.base.clear();
         self.state.me = None;
         self.state.team.clear();
+        self.state.board.clear();
+        self.board_read = super::board::BoardRead::Idle;
         self.state.connection.status = ConnectionStatus::Connecting;
         self.state.connection.embedded = configured.is_empty();
         self.state.connection.workspace_url = configured;
@@ -106,6 +108,7 @@ impl Model {
         for o in me.offers {
             self.offer_arrived(now, focus, o, fx);
         }
+        self.want_board(fx);
     }
 
     /// The workspace's log cannot continue where this link stands: it was pruned past it, or the
@@ -158,12 +161,14 @@ impl Model {
                     me.banner = None;
                 }
             }
-            AgentEvent::TeamAgentChanged(a) => match self.state.team.iter_mut().find(|t| t.id == a.id) {
-                Some(t) => *t = a,
-                None => self.state.team.push(a),
-            },
-            // The tray shows no queues; a supervisor's waiting list is the workspace's to show.
-            AgentEvent::QueueChanged { .. } => {}
+            AgentEvent::TeamAgentChanged(a) => {
+                match self.state.team.iter_mut().find(|t| t.id == a.id) {
+                    Some(t) => *t = a,
+                    None => self.state.team.push(a),
+                }
+                self.want_board(fx);
+            }
+            AgentEvent::QueueChanged { .. } => self.want_board(fx),
         }
     }
 }

@@ -443,3 +443,49 @@ fn signing_out_forgets_the_account_and_links_again_and_a_pasted_token_is_nobody_
     let fx = acts(m.apply(NOW, Focus::Hidden, Event::SettingsSaved(plan.clone())));
     assert!(fx.iter().any(|e| matches!(e, Effect::Connect { .. })), "links again, without the token: {fx:?}");
 }
+
+fn board_line(waiting: u32) -> crate::view::QueueView {
+    let line = herald_protocol::QueueBoard {
+        queue: herald_protocol::QueueId(5),
+        name: "Support".into(),
+        waiting,
+        longest_wait_secs: 0,
+        offers_out: 0,
+        agents: Vec::new(),
+        connected: 0,
+    };
+    crate::view::QueueView { line, waiting: Vec::new() }
+}
+
+#[test]
+fn a_supervisor_s_board_is_read_live_one_read_at_a_time() {
+    let mut m = fixtures::model(NotificationMode::Always);
+    m.apply(NOW, Focus::Hidden, Event::Relink);
+    let link = m.link();
+    let base = "https://herald.example.com/".to_string();
+    m.apply(NOW, Focus::Hidden, Event::Link { link, change: LinkChange::Connecting { url: base.clone(), base } });
+    let sue = AgentSummary { role: herald_protocol::Role::Supervisor, ..agent("Sue", BasePresence::Available) };
+    let me = Me { agent: sue, sessions: Vec::new(), offers: Vec::new(), last_seq: 10 };
+    let load = Effect::Call(Call::LoadBoard, Origin::Background);
+    assert_eq!(acts(m.apply(NOW, Focus::Hidden, Event::Snapshot { link, me })), vec![load.clone()], "read when the link comes up");
+    // Changes while reading: one more read after the answer, not one per change.
+    let changed = |m: &Model, seq| entry(m, seq, AgentEvent::QueueChanged { queue: herald_protocol::QueueId(5), waiting: 1 });
+    assert_eq!(acts(m.apply(NOW, Focus::Hidden, changed(&m, 11))), vec![]);
+    assert_eq!(acts(m.apply(NOW, Focus::Hidden, changed(&m, 12))), vec![]);
+    let fx = acts(m.apply(NOW, Focus::Hidden, Event::Answered(Answer::Board(vec![board_line(1)]))));
+    assert_eq!(fx, vec![load.clone()], "stale: read again");
+    assert_eq!(m.state().board[0].line.waiting, 1);
+    assert_eq!(acts(m.apply(NOW, Focus::Hidden, Event::Answered(Answer::Board(vec![board_line(0)])))), vec![]);
+    assert_eq!(m.state().board[0].line.waiting, 0);
+    // A failed read keeps the last board and does not block the next change.
+    assert_eq!(acts(m.apply(NOW, Focus::Hidden, changed(&m, 13))), vec![load.clone()]);
+    let failed = Failure { error: CommandError::app("down"), status: None };
+    m.apply(NOW, Focus::Hidden, Event::Failed { call: Call::LoadBoard, origin: Origin::Background, failure: failed });
+    assert_eq!(m.state().board.len(), 1);
+    assert_eq!(acts(m.apply(NOW, Focus::Hidden, changed(&m, 14))), vec![load]);
+
+    // An agent has no board.
+    let mut a = linked(NotificationMode::Always);
+    assert_eq!(acts(a.apply(NOW, Focus::Hidden, changed(&a, 11))), vec![]);
+    assert!(a.state().board.is_empty());
+}

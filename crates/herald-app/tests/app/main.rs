@@ -2,6 +2,7 @@
 //! The toast daemon is replaced by herald-notify's `Recorder` here (these tests are about *when*
 //! the app toasts and what a click does); the real daemon is exercised in herald-e2e.
 
+mod board;
 mod signin;
 mod typescript;
 

@@ -72,6 +72,19 @@ pub enum WrongState {
     /// A call control that does not apply to the call as it is (R21).
     #[error("cannot {action:?} a call that is {call:?}")]
     Call { action: CallAction, call: CallState },
+    /// A supervisor directed an item that is not waiting in its queue (offered, assigned or
+    /// closed meanwhile).
+    #[error("{0} is not waiting in a queue any more")]
+    NotWaiting(WorkItemId),
+    /// The chosen agent is Offline: nobody would see the offer.
+    #[error("{0} is offline")]
+    AgentOffline(AgentId),
+    /// The chosen agent already has an offer to answer (one at a time).
+    #[error("{0} already has an offer to answer")]
+    AgentHasOffer(AgentId),
+    /// The chosen agent has the maximum number of sessions open (R27).
+    #[error("{0} has the maximum number of sessions open")]
+    AgentFull(AgentId),
 }
 
 #[cfg(test)]

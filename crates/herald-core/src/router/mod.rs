@@ -10,6 +10,7 @@
 //! dispatch in [`Router::handle`]; each chapter of rules has its own `impl Router` file:
 //! - `routing`: new requests, picking an agent, building offers (R1–R9, R14, R17–R20, R22, R27).
 //! - `offers`: accept, reject, displayed, the sessions they start (R10, R18, R19, R28).
+//! - `direct`: a supervisor sends a waiting item to a chosen agent (R30).
 //! - `sessions`: close, open, call controls, transfer and escalation, abandoned items (R6, R7, R19, R21).
 //! - `messages`: conversation transcripts (R7, R8, R10).
 //! - `presence`: presence, blocks and connections (R24, R26–R31).
@@ -22,6 +23,7 @@
 
 mod admin;
 mod bookkeeping;
+mod direct;
 mod error;
 mod invariants;
 mod messages;
@@ -32,6 +34,7 @@ mod routing;
 mod sessions;
 mod timers;
 
+pub use direct::Direction;
 pub use error::{CoreError, Owned, WrongState};
 pub use messages::MAX_MESSAGE_CHARS;
 
@@ -186,6 +189,14 @@ pub enum Input {
     ResetPresence {
         agent: AgentId,
         by: AgentId,
+    },
+    /// A supervisor sends a waiting item to a chosen agent: offered as its template says, or
+    /// assigned (the rescue of an item nobody takes).
+    Direct {
+        item: WorkItemId,
+        agent: AgentId,
+        by: AgentId,
+        how: Direction,
     },
     /// An event stream of this agent's app opened (or a poll began).
     Connected {
@@ -383,6 +394,7 @@ impl Router {
             Input::MessageDelivery(m) => self.message_delivery(m)?,
             Input::SetPresence { agent, presence } => self.set_presence(now, agent, presence)?,
             Input::ResetPresence { agent, by } => self.reset_presence(now, agent, by)?,
+            Input::Direct { item, agent, by, how } => self.direct(now, item, agent, by, how)?,
             Input::Connected { agent } => self.on_connected(now, agent)?,
             Input::Disconnected { agent } => self.on_disconnected(now, agent)?,
             Input::UpsertAgent(spec) => self.upsert_agent(spec)?,

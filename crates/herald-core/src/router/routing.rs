@@ -3,7 +3,7 @@
 //! and building the offer from the scenario's template (R9, R14, R17–R20).
 
 use super::messages::check_body;
-use super::{CoreError, Key, NewMessage, NewWorkItem, Reply, Router, Timer};
+use super::{CoreError, Direction, Key, NewMessage, NewWorkItem, Reply, Router, Timer};
 use crate::channel::Channel;
 use crate::config::{Invalid, MAX_NAME_CHARS, RoutingMode, Scenario, Template, check_context, check_text, render};
 use crate::ids::{AgentId, OfferId, QueueId, Timestamp, WorkItemId};
@@ -157,7 +157,7 @@ impl Router {
                 if let Some(i) = self.items.get_mut(&item_id) {
                     i.queued_since = None;
                 }
-                self.offer_to(now, item_id, agent);
+                self.offer_to(now, item_id, agent, Direction::Offer);
             }
             None => {
                 if let Some(i) = self.items.get_mut(&item_id) {
@@ -173,8 +173,9 @@ impl Router {
         }
     }
 
-    /// Creates the offer per the scenario's template (R9, R14, R17–R20).
-    fn offer_to(&mut self, now: Timestamp, item_id: WorkItemId, agent: AgentId) {
+    /// Creates the offer per the scenario's template (R9, R14, R17–R20); [`Direction::Assign`]
+    /// assigns the item whatever the template says (a supervisor's choice).
+    pub(super) fn offer_to(&mut self, now: Timestamp, item_id: WorkItemId, agent: AgentId, how: Direction) {
         let Some(item) = self.items.get(&item_id) else { return };
         let template = self.templates.get(&item.scenario).cloned().unwrap_or_else(|| Template::default_for(item.scenario));
         let mut values = item.context.clone();
@@ -194,7 +195,7 @@ impl Router {
             .map(|f| OfferField { label: f.label.clone(), value: render(&f.value, &values) })
             .filter(|f| !f.value.is_empty())
             .collect();
-        let assignment = item.scenario == Scenario::Case || template.auto_assign;
+        let assignment = how == Direction::Assign || item.scenario == Scenario::Case || template.auto_assign;
         let auto_accept = !assignment && template.auto_accept;
         let actions = if assignment {
             vec![OfferAction::OpenItem]

@@ -3,6 +3,7 @@
 mod accounts;
 mod admin;
 mod agent;
+mod board;
 
 pub use crate::edge::AppState;
 use axum::Router;
@@ -35,6 +36,8 @@ use utoipa::{Modify, OpenApi};
         agent::team,
         agent::reset_agent_presence,
         agent::waiting,
+        board::board,
+        board::direct,
         agent::new_conversation,
         agent::close_conversation,
         admin::list_agents,
@@ -158,6 +161,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/team", get(agent::team))
         .route("/v1/team/{agent}/reset-presence", post(agent::reset_agent_presence))
         .route("/v1/queues/{id}/waiting", get(agent::waiting))
+        .route("/v1/queues/board", get(board::board))
+        .route("/v1/work-items/{id}/direct", post(board::direct))
         .route("/v1/conversations", post(agent::new_conversation))
         .route("/v1/conversations/{id}/close", post(agent::close_conversation))
         .route("/v1/admin/agents", get(admin::list_agents).post(admin::create_agent))
