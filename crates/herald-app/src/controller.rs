@@ -337,6 +337,8 @@ impl App {
             Call::ResetAgentPresence(agent) => client.reset_presence_of(*agent).await.map(Answer::AgentReset),
             Call::LoadBoard => crate::board::load(&client).await.map(Answer::Board),
             Call::Direct { item, agent, how } => client.direct(*item, *agent, *how).await.map(Answer::Directed),
+            Call::Note { offer, kind, detail } => client.note(*offer, *kind, detail).await.map(|()| Answer::Noted),
+            Call::Timeline(offer) => client.timeline(*offer).await.map(|t| Answer::Timeline(Box::new(t))),
         };
         match answer {
             Ok(a) => Event::Answered(a),

@@ -27,8 +27,8 @@ use crate::view::{Command, CommandError, ConnectionStatus, DesktopSettings, Desk
 use herald_client::Transport;
 use herald_notify::{Toast, UserAction};
 use herald_protocol::{
-    AgentId, AgentSummary, CallAction, Directed, Direction, ErrorCode, EventEnvelope, Me, Message, Offer, OfferId, OfferState, Presence,
-    Resync, Session, SessionId, Timestamp, Transcript, WorkItemId,
+    AgentId, AgentSummary, CallAction, Directed, Direction, ErrorCode, EventEnvelope, Me, Message, NoteKind, Offer, OfferId, OfferState,
+    Presence, Resync, Session, SessionId, Timestamp, Transcript, WorkItemId,
 };
 use std::collections::HashSet;
 
@@ -143,6 +143,14 @@ pub enum Call {
     ResetAgentPresence(AgentId),
     /// Supervisors: the queue board and who waits.
     LoadBoard,
+    /// Read an offer's timeline.
+    Timeline(OfferId),
+    /// Tell the offer's timeline what the person did with its toast.
+    Note {
+        offer: OfferId,
+        kind: NoteKind,
+        detail: String,
+    },
     /// Supervisors: send a waiting item to an agent.
     Direct {
         item: WorkItemId,
@@ -182,6 +190,8 @@ pub enum Answer {
     AgentReset(AgentSummary),
     Board(Vec<crate::view::QueueView>),
     Directed(Directed),
+    Noted,
+    Timeline(Box<herald_protocol::OfferTimeline>),
 }
 
 /// A call that did not succeed, classified once at the edge.
@@ -291,6 +301,8 @@ impl Model {
             window: Focus::Hidden,
             team: Vec::new(),
             board: Vec::new(),
+            missed_offer: None,
+            timeline: None,
             settings: setup.settings,
             notices: Vec::new(),
             toasts: setup.toasts,

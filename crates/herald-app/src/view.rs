@@ -6,8 +6,8 @@
 //! offers and sessions). The TypeScript of these types is generated into `ui/src/generated/`.
 
 use herald_protocol::{
-    AgentId, AgentSummary, CallAction, Direction, ErrorCode, Message, Offer, OfferId, Presence, QueueBoard, Session, SessionId,
-    WaitingItem, WorkItemId,
+    AgentId, AgentSummary, CallAction, Direction, ErrorCode, Message, Offer, OfferId, OfferTimeline, Presence, QueueBoard, Session,
+    SessionId, WaitingItem, WorkItemId,
 };
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -42,6 +42,12 @@ pub struct DesktopState {
     /// Supervisors and admins: every queue's line on the board and who waits in it. Empty
     /// otherwise.
     pub board: Vec<QueueView>,
+    /// The agent's latest offer that timed out: the Inactive banner offers "Why was it missed?".
+    #[ts(optional)]
+    pub missed_offer: Option<OfferId>,
+    /// The offer timeline the window shows, when the person asked for one.
+    #[ts(optional)]
+    pub timeline: Option<OfferTimeline>,
     pub settings: DesktopSettings,
     /// Messages for the person, newest last, until dismissed.
     pub notices: Vec<Notice>,
@@ -285,6 +291,11 @@ pub enum Command {
     },
     /// Sign out: the token is revoked at the workspace and forgotten here.
     SignOut,
+    /// Show why an offer went as it did: its timeline (one's own offers; supervisors anyone's).
+    ShowTimeline {
+        offer: OfferId,
+    },
+    CloseTimeline,
     /// Supervisors: send a waiting customer to a chosen agent, as an offer or assigned.
     Direct {
         item: WorkItemId,

@@ -300,6 +300,16 @@ impl Client {
         self.post::<(), ()>(&format!("/v1/offers/{}/displayed", offer.0), None).await
     }
 
+    /// An offer's timeline: the agent's own, or anyone's for supervisors.
+    pub async fn timeline(&self, offer: OfferId) -> Result<OfferTimeline> {
+        self.get(&format!("/v1/offers/{}/timeline", offer.0)).await
+    }
+
+    /// Reports a step of one's own offer (toast clicked or dismissed, sound, screen lock).
+    pub async fn note(&self, offer: OfferId, kind: NoteKind, detail: &str) -> Result<()> {
+        self.post(&format!("/v1/offers/{}/notes", offer.0), Some(&OfferNote { kind, detail: detail.into() })).await
+    }
+
     pub async fn close_session(&self, session: SessionId) -> Result<()> {
         self.post::<(), ()>(&format!("/v1/sessions/{}/close", session.0), None).await
     }

@@ -59,6 +59,11 @@ pub fn export_typescript(dir: &std::path::Path) -> Result<(), ts_rs::ExportError
         DirectRequest,
         Directed,
         Direction,
+        OfferTimeline,
+        TimelineStep,
+        TimelineKind,
+        OfferNote,
+        NoteKind,
     );
     std::fs::write(dir.join("constants.ts"), constants_typescript()).map_err(ts_rs::ExportError::Io)?;
     Ok(())

@@ -21,10 +21,12 @@
 mod accounts;
 mod board;
 mod export;
+mod timeline;
 
 pub use accounts::*;
 pub use board::*;
 pub use export::{constants_typescript, export_typescript};
+pub use timeline::*;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -16,12 +16,14 @@ mod audit;
 mod cluster;
 mod commit;
 mod retention;
+mod timeline;
 
 pub use accounts::StoredAccount;
 pub use audit::AuditQuery;
 pub use cluster::{ACCESS_CHANNEL, EVENTS_CHANNEL, LeaseRow, parse_event_payload};
 
 pub use commit::ChangeRows;
+pub use timeline::StoredNote;
 
 use herald_core::{
     AgentId, Message, MessageId, Offer, OfferId, Saved, Session, SessionId, SessionState, Snapshot, WorkItem, WorkItemId, WorkItemState,

@@ -22,6 +22,7 @@ mod store;
 mod stories;
 mod stranded;
 mod strictness;
+mod timeline;
 mod tls;
 mod twilio_sms;
 mod twilio_voice;

@@ -22,6 +22,8 @@ const ENDPOINTS: &[(&str, &str, Option<&str>, Option<Role>)] = &[
     ("POST", "/v1/offers/999999/accept", None, Some(Role::Agent)),
     ("POST", "/v1/offers/999999/reject", None, Some(Role::Agent)),
     ("POST", "/v1/offers/999999/displayed", None, Some(Role::Agent)),
+    ("GET", "/v1/offers/999999/timeline", None, Some(Role::Agent)),
+    ("POST", "/v1/offers/999999/notes", Some(r#"{"kind":"toast_clicked"}"#), Some(Role::Agent)),
     ("POST", "/v1/sessions/999999/close", None, Some(Role::Agent)),
     ("POST", "/v1/sessions/999999/open", None, Some(Role::Agent)),
     ("GET", "/v1/sessions/999999/messages", None, Some(Role::Agent)),

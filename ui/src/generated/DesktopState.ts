@@ -5,6 +5,7 @@ import type { DesktopSettings } from "./DesktopSettings";
 import type { Focus } from "./Focus";
 import type { Notice } from "./Notice";
 import type { OfferId } from "./OfferId";
+import type { OfferTimeline } from "./OfferTimeline";
 import type { OfferView } from "./OfferView";
 import type { QueueView } from "./QueueView";
 import type { Session } from "./Session";
@@ -52,7 +53,15 @@ team: Array<AgentSummary>,
  * Supervisors and admins: every queue's line on the board and who waits in it. Empty
  * otherwise.
  */
-board: Array<QueueView>, settings: DesktopSettings, 
+board: Array<QueueView>, 
+/**
+ * The agent's latest offer that timed out: the Inactive banner offers "Why was it missed?".
+ */
+missed_offer?: OfferId, 
+/**
+ * The offer timeline the window shows, when the person asked for one.
+ */
+timeline?: OfferTimeline, settings: DesktopSettings, 
 /**
  * Messages for the person, newest last, until dismissed.
  */

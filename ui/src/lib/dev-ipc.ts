@@ -69,6 +69,8 @@ export function devIpc(): Ipc {
         return push({ ...s, notices: s.notices.filter((n) => n.id !== cmd.data.id) });
       case 'sign_in':
         return push({ ...s, settings: { ...s.settings, workspace_url: cmd.data.workspace_url, account: cmd.data.email } });
+      case 'close_timeline':
+        return push({ ...s, timeline: undefined });
       case 'sign_out':
         return push({ ...s, settings: { ...s.settings, account: '' } });
     }

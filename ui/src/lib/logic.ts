@@ -12,6 +12,7 @@ import type { CallState } from '../generated/CallState';
 import type { Channel } from '../generated/Channel';
 import type { CommandError } from '../generated/CommandError';
 import type { ConnectionStatus } from '../generated/ConnectionStatus';
+import type { TimelineKind } from '../generated/TimelineKind';
 import type { DesktopSettings } from '../generated/DesktopSettings';
 import type { DesktopState } from '../generated/DesktopState';
 import type { ErrorCode } from '../generated/ErrorCode';
@@ -246,6 +247,23 @@ export function humanizeKey(key: string): string {
 // ---------- roles, connection, toasts ----------
 
 /** R30, R34: the supervisor pane is for supervisors and admins. */
+/** What each step of an offer's timeline says. */
+export const TIMELINE_LABELS: Record<TimelineKind, string> = {
+  offered: 'Offered',
+  shown: 'Shown on the screen',
+  held_unseen: 'Never shown, the app was gone: held',
+  toast_clicked: 'Toast clicked',
+  toast_dismissed: 'Toast closed without an answer',
+  sound_played: 'Sound played',
+  screen_locked: 'Screen locked',
+  screen_unlocked: 'Screen unlocked',
+  accepted: 'Accepted',
+  rejected: 'Rejected',
+  timed_out: 'Nobody answered in time',
+  withdrawn: 'Withdrawn',
+  offered_next: 'Offered next',
+};
+
 /** How long a waiting customer has waited, in seconds, on the workspace clock. */
 export function waitedSecs(item: { created_at: number }, localNowMs: number, clockOffsetMs: number): number {
   return Math.max(0, Math.floor((workspaceNow(localNowMs, clockOffsetMs) - item.created_at) / 1000));

@@ -503,6 +503,38 @@ describe('queue board', () => {
   });
 });
 
+describe('why was it missed', () => {
+  test('the missed banner opens the offer\'s timeline and it reads step by step', async () => {
+    const base = state();
+    const me = { ...base.me!, presence: { base: 'inactive' as const }, banner: { reason: 'missed' as const, message: 'You missed a request.' } };
+    const h = await open(state({ me, missed_offer: 7 }));
+    const why = h.page.getByTestId('why-missed');
+    await why.click();
+    expect((await h.waitForCommand('show_timeline')).data).toEqual({ offer: 7 });
+    const at = Date.now() - 60_000;
+    const offer = { ...base.offers[0]?.offer, id: 7, title: 'Chat with Ada' };
+    const steps = [
+      { at, kind: 'offered' as const, agent: me.id, detail: 'Chat with Ada' },
+      { at: at + 400, kind: 'shown' as const, agent: me.id, detail: '' },
+      { at: at + 5_000, kind: 'toast_dismissed' as const, agent: me.id, detail: 'closed without choosing' },
+      { at: at + 30_000, kind: 'timed_out' as const, agent: me.id, detail: '' },
+      { at: at + 30_010, kind: 'offered_next' as const, agent: 99, detail: 'offer-12' },
+    ];
+    await h.push(state({ me, missed_offer: 7, timeline: { offer: offer as never, steps } }));
+    const panel = h.page.getByTestId('timeline');
+    await panel.waitFor();
+    await expect(panel.getByTestId('timeline-step').count()).resolves.toBe(5);
+    const text = await panel.textContent();
+    expect(text).toContain('Toast closed without an answer');
+    expect(text).toContain('Nobody answered in time');
+    expect(text).toContain('Offered — you');
+    await h.shot('15-why-missed');
+    await panel.getByTestId('close-timeline').click();
+    await h.waitForCommand('close_timeline');
+    await h.close();
+  });
+});
+
 describe('settings', () => {
   test('Save sends the chosen settings and the typed token (R11)', async () => {
     const h = await open(state());

@@ -7,12 +7,20 @@ use crate::focus::Focus;
 use crate::settings;
 use crate::view::{Command, CommandError, DesktopSettings, NoticeLevel, Password, SettingsInput};
 use herald_notify::UserAction;
-use herald_protocol::{OfferAction, OfferId, Timestamp};
+use herald_protocol::{NoteKind, OfferAction, OfferId, Timestamp};
 
 impl Model {
     /// A click on a toast.
     pub(super) fn on_toast(&mut self, action: UserAction, fx: &mut Vec<Effect>) {
         let offer = OfferId(action.key());
+        // The offer's timeline hears what the person did with the toast ("why was it missed?").
+        let (kind, detail) = match action {
+            UserAction::Accepted(_) => (NoteKind::ToastClicked, "Accept"),
+            UserAction::Rejected(_) => (NoteKind::ToastClicked, "Reject"),
+            UserAction::Opened(_) => (NoteKind::ToastClicked, "the toast's body"),
+            UserAction::Dismissed(_) => (NoteKind::ToastDismissed, "closed without choosing"),
+        };
+        let note = self.state.offers.iter().any(|v| v.offer.id == offer).then(|| Call::Note { offer, kind, detail: detail.into() });
         match action {
             // R12
             UserAction::Accepted(_) => fx.push(Effect::Call(Call::Accept(offer), Origin::Toast)),
@@ -37,6 +45,9 @@ impl Model {
                     v.toasted = false;
                 }
             }
+        }
+        if let Some(note) = note {
+            fx.push(Effect::Call(note, Origin::Background));
         }
     }
 
@@ -65,6 +76,11 @@ impl Model {
             Command::ResetPresence => Call::ResetPresence,
             Command::ResetAgentPresence { agent } => Call::ResetAgentPresence(agent),
             Command::Direct { item, agent, how } => Call::Direct { item, agent, how },
+            Command::ShowTimeline { offer } => Call::Timeline(offer),
+            Command::CloseTimeline => {
+                self.state.timeline = None;
+                return;
+            }
             Command::SaveSettings(input) => {
                 fx.push(match self.plan_settings(input) {
                     Ok(plan) => Effect::SaveSettings(plan),
@@ -192,7 +208,8 @@ impl Model {
             }
             Answer::Board(b) => self.on_board(Some(b), fx),
             // The queue's change comes over the stream and reads the board again.
-            Answer::Directed(_) => {}
+            Answer::Directed(_) | Answer::Noted => {}
+            Answer::Timeline(t) => self.state.timeline = Some(*t),
         }
     }
 
@@ -214,6 +231,8 @@ impl Model {
             | Call::SetPresence(_)
             | Call::ResetPresence
             | Call::ResetAgentPresence(_)
+            | Call::Note { .. }
+            | Call::Timeline(_)
             | Call::Direct { .. } => {}
             Call::LoadBoard => self.on_board(None, fx),
         }

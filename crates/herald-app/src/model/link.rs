@@ -6,7 +6,7 @@ use super::{Call, Effect, LinkChange, Model, Origin};
 use crate::focus::Focus;
 use crate::view::{ConnectionStatus, NoticeLevel, OfferView};
 use herald_client::Transport;
-use herald_protocol::{AgentEvent, EventEnvelope, Me, OfferId, Resync, SessionState, Timestamp};
+use herald_protocol::{AgentEvent, EventEnvelope, Me, OfferId, OfferState, Resync, SessionState, Timestamp};
 use std::collections::HashSet;
 
 const REFUSED: &str = "The workspace refused the token. Sign in again in Settings.";
@@ -35,6 +35,8 @@ impl Model {
         self.state.me = None;
         self.state.team.clear();
         self.state.board.clear();
+        self.state.missed_offer = None;
+        self.state.timeline = None;
         self.board_read = super::board::BoardRead::Idle;
         self.state.connection.status = ConnectionStatus::Connecting;
         self.state.connection.embedded = configured.is_empty();
@@ -137,7 +139,13 @@ impl Model {
         }
         match entry.event {
             AgentEvent::OfferCreated(o) => self.offer_arrived(now, focus, o, fx),
-            AgentEvent::OfferEnded { offer, .. } => self.end_offer(offer, fx),
+            AgentEvent::OfferEnded { offer, state, .. } => {
+                if state == OfferState::TimedOut && self.state.offers.iter().any(|v| v.offer.id == offer) {
+                    // R24: a miss; the banner can say why ("Why was it missed?").
+                    self.state.missed_offer = Some(offer);
+                }
+                self.end_offer(offer, fx);
+            }
             AgentEvent::SessionOpened(s) | AgentEvent::SessionUpdated(s) => {
                 if !self.state.sessions.iter().any(|x| x.id == s.id) {
                     fx.push(Effect::Call(Call::Transcript(s.id), Origin::Background));

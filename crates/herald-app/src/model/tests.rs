@@ -30,6 +30,11 @@ fn acts(fx: Vec<Effect>) -> Vec<Effect> {
     fx.into_iter().filter(|e| !matches!(e, Effect::Publish(_))).collect()
 }
 
+/// The effects other than the notes for the offer's timeline (checked on their own).
+fn unnoted(fx: Vec<Effect>) -> Vec<Effect> {
+    fx.into_iter().filter(|e| !matches!(e, Effect::Call(Call::Note { .. }, _))).collect()
+}
+
 fn toasts(fx: &[Effect]) -> Vec<OfferId> {
     fx.iter().filter_map(|e| if let Effect::ShowToast(t) = e { Some(OfferId(t.key)) } else { None }).collect()
 }
@@ -141,7 +146,9 @@ fn r12_accept_on_the_toast_accepts_then_brings_the_session_to_the_front() {
     let mut m = linked(NotificationMode::Background);
     arrives(&mut m, Focus::Hidden, 11, 7);
     let fx = m.apply(NOW, Focus::Hidden, Event::Toast(UserAction::Accepted(7)));
-    assert_eq!(fx, vec![Effect::Call(Call::Accept(OfferId(7)), Origin::Toast)], "nothing changes before the workspace agrees");
+    let note = Call::Note { offer: OfferId(7), kind: herald_protocol::NoteKind::ToastClicked, detail: "Accept".into() };
+    assert_eq!(fx.last(), Some(&Effect::Call(note, Origin::Background)), "the timeline hears of the click");
+    assert_eq!(unnoted(fx), vec![Effect::Call(Call::Accept(OfferId(7)), Origin::Toast)], "nothing changes before the workspace agrees");
     let s = session(20, 107);
     let fx = m.apply(NOW, Focus::Hidden, Event::Answered(Answer::Accepted { offer: OfferId(7), session: s.clone() }));
     assert!(matches!(&fx[0], Effect::Publish(st) if st.active_session == Some(s.id) && st.offers.is_empty()), "{fx:?}");
@@ -152,7 +159,7 @@ fn r12_accept_on_the_toast_accepts_then_brings_the_session_to_the_front() {
     // R28: reject from the toast only asks the workspace.
     arrives(&mut m, Focus::Hidden, 12, 8);
     assert_eq!(
-        m.apply(NOW, Focus::Hidden, Event::Toast(UserAction::Rejected(8))),
+        unnoted(m.apply(NOW, Focus::Hidden, Event::Toast(UserAction::Rejected(8)))),
         vec![Effect::Call(Call::Reject(OfferId(8)), Origin::Toast)]
     );
 }
@@ -163,17 +170,17 @@ fn r13_the_toast_body_brings_herald_to_the_front_with_the_offer_and_r19_open_ite
     arrives(&mut m, Focus::Hidden, 11, 7);
     let fx = m.apply(NOW, Focus::Hidden, Event::Toast(UserAction::Opened(7)));
     assert!(matches!(&fx[0], Effect::Publish(s) if s.focused_offer == Some(OfferId(7)) && s.offers.len() == 1), "{fx:?}");
-    assert_eq!(acts(fx), vec![Effect::BringToFront]);
+    assert_eq!(unnoted(acts(fx)), vec![Effect::BringToFront]);
     let mut case = offer(8);
     case.scenario = Scenario::Case;
     case.actions = vec![OfferAction::OpenItem];
     let e = entry(&m, 12, AgentEvent::OfferCreated(case));
     m.apply(NOW, Focus::Hidden, e);
     assert_eq!(
-        m.apply(NOW, Focus::Hidden, Event::Toast(UserAction::Opened(8))),
+        unnoted(m.apply(NOW, Focus::Hidden, Event::Toast(UserAction::Opened(8)))),
         vec![Effect::Call(Call::Accept(OfferId(8)), Origin::Toast)]
     );
-    // An offer that already ended (or an informational toast): just the window.
+    // An offer that already ended (or an informational toast): just the window, and no note.
     assert_eq!(m.apply(NOW, Focus::Hidden, Event::Toast(UserAction::Opened(99))), vec![Effect::BringToFront]);
 }
 
@@ -488,4 +495,25 @@ fn a_supervisor_s_board_is_read_live_one_read_at_a_time() {
     let mut a = linked(NotificationMode::Always);
     assert_eq!(acts(a.apply(NOW, Focus::Hidden, changed(&a, 11))), vec![]);
     assert!(a.state().board.is_empty());
+}
+
+#[test]
+fn a_missed_offer_can_be_explained_from_its_timeline() {
+    let mut m = linked(NotificationMode::Always);
+    arrives(&mut m, Focus::Hidden, 11, 7);
+    let e = entry(&m, 12, AgentEvent::OfferEnded { offer: OfferId(7), work_item: WorkItemId(107), state: OfferState::TimedOut });
+    m.apply(NOW, Focus::Hidden, e);
+    assert_eq!(m.state().missed_offer, Some(OfferId(7)), "the banner can ask why");
+    // Another agent's offer ending (a supervisor's view) or an accepted one is no miss.
+    let e = entry(&m, 13, AgentEvent::OfferEnded { offer: OfferId(8), work_item: WorkItemId(108), state: OfferState::TimedOut });
+    m.apply(NOW, Focus::Hidden, e);
+    assert_eq!(m.state().missed_offer, Some(OfferId(7)));
+
+    let fx = acts(m.apply(NOW, Focus::Hidden, Event::Command(Command::ShowTimeline { offer: OfferId(7) })));
+    assert_eq!(fx, vec![Effect::Call(Call::Timeline(OfferId(7)), Origin::Window)]);
+    let t = herald_protocol::OfferTimeline { offer: offer(7), steps: Vec::new() };
+    m.apply(NOW, Focus::Hidden, Event::Answered(Answer::Timeline(Box::new(t.clone()))));
+    assert_eq!(m.state().timeline, Some(t));
+    m.apply(NOW, Focus::Hidden, Event::Command(Command::CloseTimeline));
+    assert_eq!(m.state().timeline, None);
 }

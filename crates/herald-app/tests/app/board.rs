@@ -35,3 +35,23 @@ async fn a_supervisor_sees_who_waits_live_and_sends_them_to_an_agent() {
         })
         .await;
 }
+
+/// Why was it missed? The agent dismisses the toast, nobody answers, and the app shows the
+/// offer's timeline from the workspace: offered, shown, the toast closed, timed out.
+#[tokio::test]
+async fn a_missed_offer_s_timeline_shows_what_the_toast_went_through() {
+    let ws = TestWorkspace::start().await;
+    let team = ws.team(1).await;
+    ws.template(Scenario::Chat, |t| t.timeout_secs = TimeoutSecs::parse(1).unwrap()).await;
+    ws.settings(|s| s.missed_notifications = true).await;
+    let r = rig(&ws, &team.agents[0].token, NotificationMode::Always).await;
+    ws.request(team.queue, Scenario::Chat, "Ada").await;
+    let key = toast_count(&r.toasts, 1).await.shown[0].key;
+    r.toasts.click(UserAction::Dismissed(key));
+    let s = r.host.wait("the miss", |s| s.missed_offer == Some(OfferId(key)) && s.me.as_ref().is_some_and(|m| m.banner.is_some())).await;
+    assert_eq!(s.me.unwrap().banner.unwrap().reason, BlockReason::Missed);
+    r.app.command(Command::ShowTimeline { offer: OfferId(key) }).await.unwrap();
+    let s = r.host.wait("the timeline", |s| s.timeline.is_some()).await;
+    let kinds: Vec<TimelineKind> = s.timeline.unwrap().steps.iter().map(|s| s.kind).collect();
+    assert_eq!(kinds, vec![TimelineKind::Offered, TimelineKind::Shown, TimelineKind::ToastDismissed, TimelineKind::TimedOut]);
+}

@@ -4,6 +4,7 @@ mod accounts;
 mod admin;
 mod agent;
 mod board;
+mod timeline;
 
 pub use crate::edge::AppState;
 use axum::Router;
@@ -38,6 +39,8 @@ use utoipa::{Modify, OpenApi};
         agent::waiting,
         board::board,
         board::direct,
+        timeline::timeline,
+        timeline::add_note,
         agent::new_conversation,
         agent::close_conversation,
         admin::list_agents,
@@ -141,6 +144,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/offers/{id}/accept", post(agent::accept))
         .route("/v1/offers/{id}/reject", post(agent::reject))
         .route("/v1/offers/{id}/displayed", post(agent::displayed))
+        .route("/v1/offers/{id}/timeline", get(timeline::timeline))
+        .route("/v1/offers/{id}/notes", post(timeline::add_note))
         .route("/v1/sessions/{id}/close", post(agent::close_session))
         .route("/v1/sessions/{id}/open", post(agent::open_session))
         .route("/v1/sessions/{id}/messages", get(agent::transcript).post(agent::send_message))

@@ -50,6 +50,17 @@ impl Store {
             }
         }
         let events: Vec<&EventEnvelope> = changes.iter().flat_map(|c| c.1).collect();
+        // Each offer's work item and agent, for its timeline (the first save of an offer
+        // writes it; later ones change nothing there).
+        let mut offers: Vec<&herald_core::Offer> = Vec::new();
+        let mut offer_ids = std::collections::HashSet::new();
+        for s in changes.iter().flat_map(|c| c.0) {
+            if let Saved::Offer(o) = s
+                && offer_ids.insert(o.id)
+            {
+                offers.push(o);
+            }
+        }
 
         on!(self, p => {
             let mut tx = p.begin().await?;
@@ -105,6 +116,14 @@ impl Store {
                     b.push_bind(*kind).push_bind(key.as_str()).push_bind(*live).push_bind(json.as_str());
                 });
                 q.push(" ON CONFLICT (kind, key) DO UPDATE SET live = excluded.live, json = excluded.json");
+                q.build().persistent(chunk.len() == 1).execute(&mut *tx).await?;
+            }
+            for chunk in offers.chunks(ROWS) {
+                let mut q = QueryBuilder::new("INSERT INTO offer_index (offer_id, work_item, agent_id, created_at) ");
+                q.push_values(chunk, |mut b, o| {
+                    b.push_bind(o.id.0 as i64).push_bind(o.work_item.0 as i64).push_bind(o.agent.0 as i64).push_bind(o.created_at.0 as i64);
+                });
+                q.push(" ON CONFLICT (offer_id) DO NOTHING");
                 q.build().persistent(chunk.len() == 1).execute(&mut *tx).await?;
             }
             for chunk in events.chunks(ROWS) {
