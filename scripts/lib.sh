@@ -9,7 +9,7 @@ APT_BUILD=(build-essential pkg-config curl ca-certificates libssl-dev libwebkit2
 # A real desktop for the tests (and Python's venv for Twilio's SDK, which signs test webhooks): X server, window manager, tray host, session bus, a notification
 # daemon that draws action buttons, tools to look at and click on it, WebKitWebDriver, Chromium.
 APT_DESKTOP=(xvfb xauth dbus dbus-x11 openbox trayer xfce4-notifyd xdotool x11-utils wmctrl imagemagick
-  webkit2gtk-driver chromium python3-venv openssl)
+  webkit2gtk-driver chromium python3-venv openssl mate-screensaver)
 # The story suite's second run, on PostgreSQL: each test starts its own server from Debian's
 # package (initdb into a temp dir, pg_ctl on a free loopback port); the packaged cluster is unused.
 APT_TEST=(postgresql)

@@ -176,6 +176,7 @@ impl App {
             tokio::spawn(app.clone().follow_actions(actions));
         }
         tokio::spawn(keep_time(Arc::downgrade(&app.0), timer));
+        crate::screen::follow(app.clone());
         app.reconnect().await;
         app
     }
@@ -259,6 +260,11 @@ impl App {
                 }
             });
         }
+    }
+
+    /// The screen locked or unlocked ([`crate::screen`]).
+    pub async fn screen_locked(&self, locked: bool) {
+        self.feed(Event::ScreenLock(locked)).await;
     }
 
     /// Adds a notice for the person and publishes.

@@ -30,6 +30,7 @@
 //! - [`settings`]: `settings.json`, read leniently (a broken file gives defaults and says so).
 //! - [`secrets`]: the token in the OS keyring, with a private file as the stated fallback.
 //! - [`board`]: reading a supervisor's queue board and who waits in each queue.
+//! - [`screen`]: the screen lock heard on the session bus (the agent cannot see toasts).
 //! - [`signin`]: signing in with an email and a password (the address checked first), and out.
 //! - [`embedded`]: the in-process workspace with the demo team.
 //! - [`paths`]: the data directory.
@@ -46,6 +47,7 @@ pub mod focus;
 pub mod model;
 pub mod paths;
 pub mod policy;
+pub mod screen;
 pub mod secrets;
 pub mod settings;
 pub mod signin;

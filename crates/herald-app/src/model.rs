@@ -17,6 +17,7 @@
 mod board;
 mod commands;
 mod link;
+mod lock;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -73,6 +74,8 @@ pub enum Event {
     SettingsSaved(SettingsPlan),
     /// Something to tell the person.
     Notice { level: NoticeLevel, text: String, code: Option<ErrorCode> },
+    /// The screen locked (`true`) or unlocked: toasts cannot be seen while locked.
+    ScreenLock(bool),
     /// Quit: close the toasts that are up.
     Shutdown,
 }
@@ -278,6 +281,8 @@ pub struct Model {
     /// Best clock-offset sample of this link (see `DesktopState::clock_offset_ms`).
     offset: Option<i64>,
     board_read: board::BoardRead,
+    /// The presence to go back to when the screen unlocks (it was set Away on lock).
+    before_lock: Option<Presence>,
 }
 
 impl Model {
@@ -321,6 +326,7 @@ impl Model {
             next_notice: 1,
             offset: None,
             board_read: board::BoardRead::Idle,
+            before_lock: None,
         }
     }
 
@@ -393,6 +399,7 @@ impl Model {
             }
             Event::SettingsSaved(plan) => self.on_settings_saved(now, focus, plan, &mut fx),
             Event::Notice { level, text, code } => self.notice(level, text, code),
+            Event::ScreenLock(locked) => self.on_screen_lock(locked, &mut fx),
             Event::Shutdown => {
                 fx.extend(self.state.offers.iter().filter(|v| v.toasted).map(|v| Effect::WithdrawToast(v.offer.id)));
             }

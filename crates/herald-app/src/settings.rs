@@ -133,6 +133,7 @@ mod tests {
             demo_as: crate::view::DemoRole::Supervisor,
             autostart: true,
             account: "ada@example.com".into(),
+            screen_lock: crate::view::ScreenLockMode::NoteOnly,
         };
         save(&file_in(dir.path()), &s).unwrap();
         let l = load(&file_in(dir.path()));

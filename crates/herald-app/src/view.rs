@@ -148,6 +148,20 @@ pub struct DesktopSettings {
     /// The email the person signed in to `workspace_url` with; empty when the token was pasted
     /// (or nobody signed in).
     pub account: String,
+    /// What a locked screen does (the agent cannot see toasts then).
+    pub screen_lock: ScreenLockMode,
+}
+
+/// What Herald does when the screen locks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ScreenLockMode {
+    /// Set the agent Away while locked (no new offers), and back to what they were on unlock.
+    #[default]
+    SetAway,
+    /// Keep the presence; only note the lock in the timelines of offers pending then.
+    NoteOnly,
+    Ignore,
 }
 
 impl Default for DesktopSettings {
@@ -161,6 +175,7 @@ impl Default for DesktopSettings {
             demo_as: DemoRole::Agent,
             autostart: false,
             account: String::new(),
+            screen_lock: ScreenLockMode::SetAway,
         }
     }
 }

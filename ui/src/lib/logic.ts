@@ -354,7 +354,8 @@ export function settingsEqual(a: DesktopSettings, b: DesktopSettings): boolean {
     a.demo_traffic === b.demo_traffic &&
     a.demo_as === b.demo_as &&
     a.autostart === b.autostart &&
-    a.account === b.account
+    a.account === b.account &&
+    a.screen_lock === b.screen_lock
   );
 }
 

@@ -565,6 +565,7 @@ describe('settings', () => {
         demo_as: 'agent',
         autostart: true,
         account: '',
+        screen_lock: 'set_away',
       },
       token: 's3cret-token',
     });
@@ -588,6 +589,7 @@ describe('settings', () => {
           demo_as: 'agent',
           autostart: true,
           account: '',
+          screen_lock: 'set_away',
         },
       },
     });

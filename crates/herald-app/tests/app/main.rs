@@ -3,6 +3,7 @@
 //! the app toasts and what a click does); the real daemon is exercised in herald-e2e.
 
 mod board;
+mod screen;
 mod signin;
 mod typescript;
 
