@@ -23,6 +23,7 @@ use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Emitter, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder, WindowEvent};
+use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutState};
 
 /// The one window's label.
 pub const MAIN: &str = "main";
@@ -51,11 +52,89 @@ pub fn badged(plain: &Image<'_>, presence: BasePresence) -> Image<'static> {
     Image::new_owned(rgba, w, h)
 }
 
-/// The app, once started, plus the tray.
+/// What a global shortcut does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KeyAction {
+    Accept,
+    Reject,
+    Show,
+}
+
+/// The app, once started, plus the tray and the global shortcuts in force.
 #[derive(Default)]
 struct Shell {
     app: Mutex<Option<App>>,
     tray: Mutex<Option<Tray>>,
+    keys: Mutex<Keys>,
+}
+
+/// The shortcuts registered, and the settings they came from.
+#[derive(Default)]
+struct Keys {
+    from: Option<herald_app::view::Shortcuts>,
+    bound: Vec<(Shortcut, KeyAction)>,
+}
+
+/// Registers the shortcuts of `settings` (replacing those in force) unless they are in force
+/// already. Main thread only (see `TauriHost::publish`). One that cannot be registered (taken by another application, or not a key
+/// combination) is reported to the person and the others still work.
+fn bind_keys(handle: &AppHandle, settings: &herald_app::view::Shortcuts) {
+    let shell = handle.state::<Arc<Shell>>();
+    let Ok(mut keys) = shell.keys.lock() else { return };
+    if keys.from.as_ref() == Some(settings) {
+        return;
+    }
+    let gs = handle.global_shortcut();
+    if let Err(e) = gs.unregister_all() {
+        tracing::debug!(error = %e, "could not release the previous shortcuts");
+    }
+    let mut bound = Vec::new();
+    let mut problems = Vec::new();
+    for (text, action, what) in [
+        (&settings.accept, KeyAction::Accept, "accept"),
+        (&settings.reject, KeyAction::Reject, "reject"),
+        (&settings.show, KeyAction::Show, "show Herald"),
+    ] {
+        if text.trim().is_empty() {
+            continue;
+        }
+        match text.parse::<Shortcut>() {
+            Ok(key) => match gs.register(key) {
+                Ok(()) => bound.push((key, action)),
+                Err(e) => problems.push(format!("{text} (to {what}) could not be set — another application may use it: {e}")),
+            },
+            Err(e) => problems.push(format!("{text:?} (to {what}) is not a key combination: {e}")),
+        }
+    }
+    tracing::info!(accept = %settings.accept, reject = %settings.reject, show = %settings.show, registered = bound.len(), "global shortcuts");
+    keys.from = Some(settings.clone());
+    keys.bound = bound;
+    drop(keys);
+    if let Some(app) = shell.app() {
+        for p in problems {
+            tracing::warn!(problem = %p, "global shortcut");
+            app.notice(NoticeLevel::Warning, format!("Shortcut {p}. Change it in Settings."), None);
+        }
+    }
+}
+
+/// A global shortcut was pressed.
+fn on_key(handle: &AppHandle, key: &Shortcut) {
+    let shell = handle.state::<Arc<Shell>>();
+    let action = shell.keys.lock().ok().and_then(|k| k.bound.iter().find(|(b, _)| b == key).map(|(_, a)| *a));
+    let (Some(action), Some(app)) = (action, shell.app()) else { return };
+    tracing::info!(?action, "global shortcut pressed");
+    match action {
+        KeyAction::Show => show_main(handle),
+        KeyAction::Accept | KeyAction::Reject => {
+            let cmd = if action == KeyAction::Accept { Command::AcceptNewest } else { Command::RejectNewest };
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = app.command(cmd).await {
+                    tracing::info!(error = %e, "the shortcut's command was refused");
+                }
+            });
+        }
+    }
 }
 
 impl Shell {
@@ -77,6 +156,16 @@ impl Host for TauriHost {
             }
         }
         update_tray(&self.handle, state);
+        // Shortcuts are (re)registered on the main thread only: registering waits for it, so
+        // doing it here (any thread) while the main thread waits for the key lock would hang.
+        let wanted = &state.settings.shortcuts;
+        let changed = self.handle.state::<Arc<Shell>>().keys.lock().is_ok_and(|k| k.from.as_ref() != Some(wanted));
+        if changed {
+            let (handle, wanted) = (self.handle.clone(), wanted.clone());
+            if let Err(e) = self.handle.run_on_main_thread(move || bind_keys(&handle, &wanted)) {
+                tracing::debug!(error = %e, "shortcuts not updated");
+            }
+        }
     }
 
     fn bring_to_front(&self) {
@@ -303,6 +392,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             tracing::info!(?argv, "Herald was started again: showing the window");
             show_main(handle);
         }))
+        .plugin(
+            tauri_plugin_global_shortcut::Builder::new()
+                .with_handler(|handle, key, event| {
+                    if event.state() == ShortcutState::Pressed {
+                        on_key(handle, key);
+                    }
+                })
+                .build(),
+        )
         .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, Some(vec!["--hidden"])))
         .plugin(
             tauri_plugin_window_state::Builder::new()
@@ -350,6 +448,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             );
             *shell.app.lock().map_err(|_| anyhow::anyhow!("app lock"))? = Some(app.clone());
             update_tray(&handle, &state);
+            bind_keys(&handle, &state.settings.shortcuts);
             if args.show {
                 show_main(&handle);
             }

@@ -502,3 +502,29 @@ async fn r32_the_tray_shows_the_icon_changes_presence_and_quits() {
     assert!(status.success(), "Quit ends the app cleanly: {status}; log:\n{}", desk.app_log());
     assert!(desk.app_log().contains("Herald is running in the tray"));
 }
+
+// The never-miss issue, item 3: answer from the keyboard. Herald hidden in the tray, the key
+// press goes to the root window: Ctrl+Alt+A (the default) accepts the newest request and brings
+// Herald to the front; Ctrl+Alt+R rejects the next one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_alt_a_accepts_the_newest_request_from_anywhere_and_ctrl_alt_r_rejects() {
+    let stage = Stage::start(1).await;
+    chats_may_be_rejected(&stage).await;
+    let desk = desk("keyboard-accept-reject", &stage, 0, NotificationMode::Always, Launch::WebDriver).await;
+    desk.close_window().await;
+
+    let item = stage.request(Scenario::Chat, "Katherine Johnson", &[]).await;
+    desk.bus.wait_toast("Katherine Johnson").await;
+    desk.desktop.xdotool(&["key", "--clearmodifiers", "ctrl+alt+a"]).await.unwrap();
+    session_open(&stage, 0, &item).await;
+    desk.wait_app_in_front().await;
+    desk.shot("accepted-from-the-keyboard").await;
+
+    // The app has the next offer once its toast is up; the key answers it.
+    let next = stage.request(Scenario::Chat, "Dorothy Vaughan", &[]).await;
+    desk.bus.wait_toast("Dorothy Vaughan").await;
+    desk.desktop.xdotool(&["key", "--clearmodifiers", "ctrl+alt+r"]).await.unwrap();
+    let me = stage.wait_me(stage.agent(0), "the offer is rejected", |m| m.offers.iter().all(|o| o.work_item != next.id)).await;
+    assert!(me.sessions.iter().all(|s| s.work_item != next.id), "rejected, not accepted");
+    desk.finish().await;
+}

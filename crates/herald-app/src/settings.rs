@@ -134,6 +134,7 @@ mod tests {
             autostart: true,
             account: "ada@example.com".into(),
             screen_lock: crate::view::ScreenLockMode::NoteOnly,
+            shortcuts: crate::view::Shortcuts { accept: "Super+A".into(), reject: String::new(), show: "Ctrl+Alt+H".into() },
         };
         save(&file_in(dir.path()), &s).unwrap();
         let l = load(&file_in(dir.path()));

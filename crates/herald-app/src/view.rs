@@ -150,6 +150,26 @@ pub struct DesktopSettings {
     pub account: String,
     /// What a locked screen does (the agent cannot see toasts then).
     pub screen_lock: ScreenLockMode,
+    /// Keys that answer from anywhere on the desktop.
+    pub shortcuts: Shortcuts,
+}
+
+/// Global keyboard shortcuts, as the desktop writes them (`Ctrl+Alt+A`); empty: none.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct Shortcuts {
+    /// Accept the newest request waiting for an answer.
+    pub accept: String,
+    /// Reject it.
+    pub reject: String,
+    /// Show Herald.
+    pub show: String,
+}
+
+impl Default for Shortcuts {
+    fn default() -> Self {
+        Self { accept: "Ctrl+Alt+A".into(), reject: "Ctrl+Alt+R".into(), show: "Ctrl+Alt+H".into() }
+    }
 }
 
 /// What Herald does when the screen locks.
@@ -176,6 +196,7 @@ impl Default for DesktopSettings {
             autostart: false,
             account: String::new(),
             screen_lock: ScreenLockMode::SetAway,
+            shortcuts: Shortcuts::default(),
         }
     }
 }
@@ -306,6 +327,10 @@ pub enum Command {
     },
     /// Sign out: the token is revoked at the workspace and forgotten here.
     SignOut,
+    /// The keyboard (a global shortcut): accept the newest request waiting for an answer.
+    AcceptNewest,
+    /// The keyboard: reject the newest request waiting for an answer.
+    RejectNewest,
     /// Show why an offer went as it did: its timeline (one's own offers; supervisors anyone's).
     ShowTimeline {
         offer: OfferId,

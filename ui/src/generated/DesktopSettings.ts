@@ -2,6 +2,7 @@
 import type { DemoRole } from "./DemoRole";
 import type { NotificationMode } from "./NotificationMode";
 import type { ScreenLockMode } from "./ScreenLockMode";
+import type { Shortcuts } from "./Shortcuts";
 
 /**
  * The agent's own settings, kept in `settings.json` in the data dir.
@@ -39,4 +40,8 @@ account: string,
 /**
  * What a locked screen does (the agent cannot see toasts then).
  */
-screen_lock: ScreenLockMode, };
+screen_lock: ScreenLockMode, 
+/**
+ * Keys that answer from anywhere on the desktop.
+ */
+shortcuts: Shortcuts, };

@@ -345,6 +345,11 @@ export function settingsInput(settings: DesktopSettings, token: string): Setting
   return t ? { settings: s, token: t } : { settings: s };
 }
 
+/** A copy the form can edit without touching the original (the shortcuts are an object). */
+export function copySettings(s: DesktopSettings): DesktopSettings {
+  return { ...s, shortcuts: { ...s.shortcuts } };
+}
+
 export function settingsEqual(a: DesktopSettings, b: DesktopSettings): boolean {
   return (
     a.workspace_url === b.workspace_url &&
@@ -355,7 +360,10 @@ export function settingsEqual(a: DesktopSettings, b: DesktopSettings): boolean {
     a.demo_as === b.demo_as &&
     a.autostart === b.autostart &&
     a.account === b.account &&
-    a.screen_lock === b.screen_lock
+    a.screen_lock === b.screen_lock &&
+    a.shortcuts.accept === b.shortcuts.accept &&
+    a.shortcuts.reject === b.shortcuts.reject &&
+    a.shortcuts.show === b.shortcuts.show
   );
 }
 

@@ -552,6 +552,7 @@ describe('settings', () => {
     await pane.getByTestId('notif-background').check();
     await pane.getByTestId('settings-privacy').check();
     await pane.getByTestId('settings-autostart').check();
+    await pane.getByTestId('shortcut-accept').fill('Ctrl+Shift+A');
     await h.shot('12-settings');
     await pane.getByTestId('settings-save').click();
     const cmd = await h.waitForCommand('save_settings');
@@ -566,6 +567,7 @@ describe('settings', () => {
         autostart: true,
         account: '',
         screen_lock: 'set_away',
+        shortcuts: { accept: 'Ctrl+Shift+A', reject: 'Ctrl+Alt+R', show: 'Ctrl+Alt+H' },
       },
       token: 's3cret-token',
     });
@@ -590,6 +592,7 @@ describe('settings', () => {
           autostart: true,
           account: '',
           screen_lock: 'set_away',
+          shortcuts: { accept: 'Ctrl+Shift+A', reject: 'Ctrl+Alt+R', show: 'Ctrl+Alt+H' },
         },
       },
     });

@@ -77,6 +77,29 @@ impl Model {
             Command::ResetAgentPresence { agent } => Call::ResetAgentPresence(agent),
             Command::Direct { item, agent, how } => Call::Direct { item, agent, how },
             Command::ShowTimeline { offer } => Call::Timeline(offer),
+            c @ (Command::AcceptNewest | Command::RejectNewest) => {
+                let accept = c == Command::AcceptNewest;
+                // The newest offer that takes this answer (a case only opens: Accept does that).
+                let newest = self.state.offers.iter().rev().find(|v| {
+                    let a = &v.offer.actions;
+                    if accept {
+                        a.contains(&OfferAction::Accept) || a.contains(&OfferAction::OpenItem)
+                    } else {
+                        a.contains(&OfferAction::Reject)
+                    }
+                });
+                match newest.map(|v| v.offer.id) {
+                    // As from a toast: a refusal becomes a notice (nobody waits on a key press).
+                    Some(offer) => {
+                        fx.push(Effect::Call(if accept { Call::Accept(offer) } else { Call::Reject(offer) }, Origin::Toast));
+                    }
+                    None => {
+                        let what = if accept { "accept" } else { "reject" };
+                        self.notice(NoticeLevel::Info, format!("No request is waiting for you to {what}."), None);
+                    }
+                }
+                return;
+            }
             Command::CloseTimeline => {
                 self.state.timeline = None;
                 return;

@@ -562,3 +562,26 @@ fn a_locked_screen_sets_away_and_unlocking_restores_only_what_the_lock_changed()
     arrives(&mut m, Focus::Hidden, 11, 7);
     assert_eq!(acts(m.apply(NOW, Focus::Hidden, Event::ScreenLock(true))), vec![]);
 }
+
+#[test]
+fn the_keyboard_answers_the_newest_request() {
+    let mut m = linked(NotificationMode::Always);
+    let fx = acts(m.apply(NOW, Focus::Hidden, Event::Command(Command::AcceptNewest)));
+    assert_eq!(fx, vec![], "nothing waits: a notice says so");
+    assert!(m.state().notices.last().unwrap().text.contains("No request"));
+    arrives(&mut m, Focus::Hidden, 11, 7);
+    arrives(&mut m, Focus::Hidden, 12, 8);
+    let fx = acts(m.apply(NOW, Focus::Hidden, Event::Command(Command::AcceptNewest)));
+    assert_eq!(fx, vec![Effect::Call(Call::Accept(OfferId(8)), Origin::Toast)], "the newest; a refusal becomes a notice");
+    let fx = acts(m.apply(NOW, Focus::Hidden, Event::Command(Command::RejectNewest)));
+    assert_eq!(fx, vec![Effect::Call(Call::Reject(OfferId(8)), Origin::Toast)]);
+    // Reject only where the template allows it: a case (Open item only) is skipped.
+    let mut case = offer(9);
+    case.actions = vec![OfferAction::OpenItem];
+    let e = entry(&m, 13, AgentEvent::OfferCreated(case));
+    m.apply(NOW, Focus::Hidden, e);
+    let fx = acts(m.apply(NOW, Focus::Hidden, Event::Command(Command::RejectNewest)));
+    assert_eq!(fx, vec![Effect::Call(Call::Reject(OfferId(8)), Origin::Toast)]);
+    let fx = acts(m.apply(NOW, Focus::Hidden, Event::Command(Command::AcceptNewest)));
+    assert_eq!(fx, vec![Effect::Call(Call::Accept(OfferId(9)), Origin::Toast)], "accepting a case opens it");
+}
