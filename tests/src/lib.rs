@@ -50,6 +50,9 @@ pub struct TestWorkspace {
     /// The port, held between a kill and the restart, so no other test's workspace (bound to
     /// `127.0.0.1:0` meanwhile) can take it and answer this test's clients.
     held: Option<std::net::TcpListener>,
+    /// Runs as its own process ([`TestWorkspace::spawn_process`]): a restart starts a process
+    /// again, also after a separate [`TestWorkspace::kill`].
+    process: bool,
 }
 
 /// Whether the tests run on PostgreSQL (`HERALD_TEST_DATABASE=postgres`) rather than SQLite.
@@ -109,7 +112,7 @@ impl TestWorkspace {
         let port = running.addr.port();
         let url = format!("http://127.0.0.1:{port}");
         let admin = Client::new(&url, Some(ADMIN_TOKEN)).unwrap();
-        Self { url, port, admin, dir, database_url, host: Host::InProcess(running), channels, postgres, held: None }
+        Self { url, port, admin, dir, database_url, host: Host::InProcess(running), channels, postgres, held: None, process: false }
     }
 
     fn config(database_url: &str) -> herald_workspace::Config {
@@ -131,7 +134,18 @@ impl TestWorkspace {
         let (child, port) = spawn_child(&database_url, "127.0.0.1:0").await;
         let url = format!("http://127.0.0.1:{port}");
         let admin = Client::new(&url, Some(ADMIN_TOKEN)).unwrap();
-        Self { url, port, admin, dir, database_url, host: Host::Child(child), channels: Default::default(), postgres, held: None }
+        Self {
+            url,
+            port,
+            admin,
+            dir,
+            database_url,
+            host: Host::Child(child),
+            channels: Default::default(),
+            postgres,
+            held: None,
+            process: true,
+        }
     }
 
     /// A workspace someone else runs (e.g. several instances, [`spawn_instance`]) at `url` (one
@@ -150,6 +164,7 @@ impl TestWorkspace {
             channels: Default::default(),
             postgres,
             held: None,
+            process: false,
         }
     }
 
@@ -173,7 +188,9 @@ impl TestWorkspace {
 
     /// Starts the workspace again on the same port and database.
     pub async fn restart(&mut self) {
-        let was_child = matches!(self.host, Host::Child(_));
+        // (Not from the host alone: after a separate `kill` it is `Stopped`, and a process
+        // workspace came back in-process — another setup than the test asked for.)
+        let was_child = self.process || matches!(self.host, Host::Child(_));
         self.kill().await;
         let listen = format!("127.0.0.1:{}", self.port);
         if was_child {
