@@ -334,6 +334,31 @@ pub struct Team {
     pub workstream: WorkstreamId,
 }
 
+/// The status and error body of a refused call (fails the test for any other error).
+pub fn api_error(e: herald_client::ClientError) -> (u16, ApiError) {
+    match e {
+        herald_client::ClientError::Api { status, error } => (status, error),
+        other => panic!("not an API error: {other}"),
+    }
+}
+
+/// Waits until the workspace (asked through `ws`, which may be between leaders for a moment)
+/// counts `agent` as connected or not: a stream or poll of theirs is registered, or gone.
+pub async fn connected(ws: &TestWorkspace, agent: AgentId, want: bool) {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            if let Ok(team) = ws.admin.team().await
+                && team.iter().any(|a| a.id == agent && a.connected == want)
+            {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the agent's connection is seen");
+}
+
 /// Awaits `f`, failing the test after [`WAIT`].
 pub async fn within<T>(f: impl Future<Output = T>) -> T {
     tokio::time::timeout(WAIT, f).await.expect("timed out waiting")

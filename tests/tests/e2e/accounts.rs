@@ -19,12 +19,7 @@ async fn invited(ws: &TestWorkspace, name: &str, email: &str) -> (AgentId, Signe
     (agent.id, signed)
 }
 
-fn api(e: herald_client::ClientError) -> (u16, ApiError) {
-    match e {
-        herald_client::ClientError::Api { status, error } => (status, error),
-        other => panic!("not an API error: {other}"),
-    }
-}
+use herald_e2e::api_error as api;
 
 #[tokio::test]
 async fn an_invited_person_sets_a_password_and_signs_in_with_their_email() {

@@ -14,12 +14,7 @@ async fn queue_count(sub: &mut herald_client::Subscription, queue: QueueId) -> u
     .await
 }
 
-fn api(e: herald_client::ClientError) -> (u16, ApiError) {
-    match e {
-        herald_client::ClientError::Api { status, error } => (status, error),
-        other => panic!("not an API error: {other}"),
-    }
-}
+use herald_e2e::api_error as api;
 
 #[tokio::test]
 async fn a_supervisor_sees_who_waits_and_sends_a_stranded_customer_to_a_chosen_agent() {

@@ -43,6 +43,19 @@ async fn a_leader_that_lost_the_lead_can_no_longer_commit() {
     new.apply(agent("Cy")).await.expect("the new leader commits");
 }
 
+/// An instance as a slot a test can take it out of (to kill it).
+type Node = Option<(tokio::process::Child, u16)>;
+
+/// `n` instances on `db`, each started with `args`, and their URLs.
+async fn cluster(db: &str, n: usize, args: &[&str]) -> (Vec<Node>, Vec<String>) {
+    let mut nodes = Vec::new();
+    for _ in 0..n {
+        nodes.push(Some(spawn_instance(db, "127.0.0.1:0", args).await));
+    }
+    let urls = nodes.iter().map(|n| format!("http://127.0.0.1:{}", n.as_ref().unwrap().1)).collect();
+    (nodes, urls)
+}
+
 /// `/healthz` of the instance at `url`, if it answers.
 async fn health(url: &str) -> Option<Health> {
     herald_client::Client::new(url, None).unwrap().health().await.ok()
@@ -80,11 +93,7 @@ async fn leader(urls: &[String], after: u64) -> (usize, u64) {
 async fn killing_the_leader_under_traffic_hands_over_within_five_seconds_losing_and_doubling_nothing() {
     let pg = PgServer::shared();
     let db = pg.create_database();
-    let mut nodes = Vec::new();
-    for _ in 0..3 {
-        nodes.push(Some(spawn_instance(&db, "127.0.0.1:0", &[]).await));
-    }
-    let urls: Vec<String> = nodes.iter().map(|n| format!("http://127.0.0.1:{}", n.as_ref().unwrap().1)).collect();
+    let (mut nodes, urls) = cluster(&db, 3, &[]).await;
     let (first, epoch) = leader(&urls, 0).await;
     // Clients know every instance and start with the followers: every call is forwarded.
     let mut order: Vec<String> = urls.iter().enumerate().filter(|(i, _)| *i != first).map(|(_, u)| u.clone()).collect();
@@ -159,12 +168,8 @@ async fn three_instances_behind_the_shipped_nginx_config_serve_one_url_and_survi
     let pg = PgServer::shared();
     let db = pg.create_database();
     let args = ["--trust-forwarded-for", "--chat-start-burst", "2", "--chat-start-every", "600"];
-    let mut nodes = Vec::new();
-    for _ in 0..3 {
-        nodes.push(Some(spawn_instance(&db, "127.0.0.1:0", &args).await));
-    }
+    let (mut nodes, urls) = cluster(&db, 3, &args).await;
     let ports: Vec<u16> = nodes.iter().map(|n| n.as_ref().unwrap().1).collect();
-    let urls: Vec<String> = ports.iter().map(|p| format!("http://127.0.0.1:{p}")).collect();
     let nginx = herald_e2e::nginx::Nginx::start(&ports).await;
     let (first, epoch) = leader(&urls, 0).await;
     let ws = TestWorkspace::attach(&nginx.url(), &db, Some(pg.clone()));
@@ -250,11 +255,7 @@ async fn accept_everything(person: Person, held: std::sync::Arc<Held>) {
 async fn two_leaders_killed_during_traffic_lose_and_double_no_conversation() {
     let pg = PgServer::shared();
     let db = pg.create_database();
-    let mut nodes = Vec::new();
-    for _ in 0..3 {
-        nodes.push(Some(spawn_instance(&db, "127.0.0.1:0", &[]).await));
-    }
-    let urls: Vec<String> = nodes.iter().map(|n| format!("http://127.0.0.1:{}", n.as_ref().unwrap().1)).collect();
+    let (mut nodes, urls) = cluster(&db, 3, &[]).await;
     let (mut lead, mut epoch) = leader(&urls, 0).await;
     let ws = TestWorkspace::attach(&urls.join(","), &db, Some(pg.clone()));
     let team = ws.team(2).await;
@@ -391,21 +392,6 @@ impl RawStream {
     }
 }
 
-/// Waits until the leading instance (asked through `ws`) counts `agent` as connected or not.
-async fn connected(ws: &TestWorkspace, agent: AgentId, want: bool) {
-    within(async {
-        loop {
-            if let Ok(team) = ws.admin.team().await
-                && team.iter().any(|a| a.id == agent && a.connected == want)
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await;
-}
-
 /// Item 3 of issue 12: a follower holds an agent's event stream itself, from the events table,
 /// woken by the leader's notifications. The leader counts the agent as connected (R26), the
 /// very same HTTP response goes on delivering after the leader is killed, `Last-Event-ID`
@@ -414,11 +400,7 @@ async fn connected(ws: &TestWorkspace, agent: AgentId, want: bool) {
 async fn a_follower_holds_event_streams_itself_and_they_outlive_the_leader() {
     let pg = PgServer::shared();
     let db = pg.create_database();
-    let mut nodes = Vec::new();
-    for _ in 0..3 {
-        nodes.push(Some(spawn_instance(&db, "127.0.0.1:0", &[]).await));
-    }
-    let urls: Vec<String> = nodes.iter().map(|n| format!("http://127.0.0.1:{}", n.as_ref().unwrap().1)).collect();
+    let (mut nodes, urls) = cluster(&db, 3, &[]).await;
     let (first, epoch) = leader(&urls, 0).await;
     let f = (first + 1) % urls.len();
     let ws = TestWorkspace::attach(&urls[f], &db, Some(pg.clone()));
@@ -473,11 +455,7 @@ async fn a_follower_holds_event_streams_itself_and_they_outlive_the_leader() {
 async fn streams_on_a_follower_end_with_their_token_and_with_the_follower() {
     let pg = PgServer::shared();
     let db = pg.create_database();
-    let mut nodes = Vec::new();
-    for _ in 0..2 {
-        nodes.push(Some(spawn_instance(&db, "127.0.0.1:0", &[]).await));
-    }
-    let urls: Vec<String> = nodes.iter().map(|n| format!("http://127.0.0.1:{}", n.as_ref().unwrap().1)).collect();
+    let (mut nodes, urls) = cluster(&db, 2, &[]).await;
     let (lead, _) = leader(&urls, 0).await;
     let f = 1 - lead;
     let ws = TestWorkspace::attach(&urls[lead], &db, Some(pg.clone()));

@@ -26,18 +26,6 @@ async fn until_end(mut body: impl futures_util::Stream<Item = String> + Unpin) -
     seen
 }
 
-/// Waits until the workspace counts the agent as connected or not (a stream or poll of theirs is
-/// registered server-side, or gone).
-async fn connected(ws: &TestWorkspace, agent: AgentId, want: bool) {
-    tokio::time::timeout(WAIT, async {
-        while !ws.admin.team().await.unwrap().iter().any(|a| a.id == agent && a.connected == want) {
-            tokio::task::yield_now().await;
-        }
-    })
-    .await
-    .expect("the agent's connection is seen");
-}
-
 #[tokio::test]
 async fn a_revoked_token_ends_its_open_stream_and_gets_no_new_offer() {
     let ws = TestWorkspace::start().await;

@@ -5,12 +5,7 @@
 use herald_e2e::*;
 use herald_protocol::*;
 
-fn api(e: herald_client::ClientError) -> (u16, ApiError) {
-    match e {
-        herald_client::ClientError::Api { status, error } => (status, error),
-        other => panic!("not an API error: {other}"),
-    }
-}
+use herald_e2e::api_error as api;
 
 #[tokio::test]
 async fn a_missed_offer_s_timeline_says_what_happened_and_who_got_it_next() {
