@@ -290,6 +290,43 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Checkpoints the store's write-ahead log ([`Store::checkpoint`]) beside the committer
+    /// rather than inside one of its commits: after `changes` more committed changes, or `idle`
+    /// after the first change since the last checkpoint, until `shutdown` resolves. Rare on
+    /// purpose: the first commit after a complete checkpoint restarts the log and waits for an
+    /// fsync of its header.
+    pub async fn run_checkpoints(self: Arc<Self>, changes: u64, idle: Duration, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let mut committed = self.changes();
+        loop {
+            tokio::select! {
+                () = &mut shutdown => return,
+                changed = committed.changed() => if changed.is_err() { return },
+            }
+            let from = *committed.borrow_and_update();
+            let until = tokio::time::Instant::now() + idle;
+            loop {
+                tokio::select! {
+                    () = &mut shutdown => return,
+                    () = tokio::time::sleep_until(until) => break,
+                    changed = committed.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
+                        if committed.borrow_and_update().saturating_sub(from) >= changes {
+                            break;
+                        }
+                    }
+                }
+            }
+            if let Err(e) = self.store.checkpoint().await {
+                tracing::warn!(error = %e, "checkpointing the store failed; trying again after the next changes");
+            }
+        }
+    }
+}
+
 /// The committer: takes every change waiting (up to [`MAX_BATCH`]) and commits them together,
 /// until the engine is gone.
 async fn commit_loop(engine: Weak<Engine>, mut rx: mpsc::UnboundedReceiver<Change>) {

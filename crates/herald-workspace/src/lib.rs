@@ -191,6 +191,7 @@ async fn route(
     };
     tasks.push(tokio::spawn(engine.clone().run_timers(wait(stopped.clone()))));
     tasks.push(tokio::spawn(retention::run(engine.clone(), config.retention.clone(), wait(stopped.clone()))));
+    tasks.push(tokio::spawn(engine.clone().run_checkpoints(1_000, std::time::Duration::from_secs(10), wait(stopped.clone()))));
     let mut seeded = None;
     if let Some(demo) = config.demo.clone() {
         let team = demo::seed(&engine, &tokens, &demo).await?;

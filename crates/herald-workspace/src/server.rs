@@ -66,6 +66,11 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, mut stop:
                 continue;
             }
         };
+        // Each event and answer goes out when written: Nagle's algorithm would hold a small
+        // write (an offer on a stream) until the peer acknowledged the last one.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, %peer, "could not turn Nagle's algorithm off");
+        }
         tokio::spawn(connection(stream, peer, app.clone(), limits.clone(), stop.clone(), slot));
     }
     drop(listener);

@@ -107,6 +107,8 @@ fn memory_mib(pid: u32) -> Option<(f64, f64)> {
 struct Shared {
     sent: Mutex<HashMap<String, Instant>>,
     latencies: Mutex<Vec<Duration>>,
+    /// POST sent → its answer (the conversation committed), beside the offer's latency.
+    acked: Mutex<Vec<Duration>>,
     offers: AtomicU64,
     offered: tokio::sync::Notify,
 }
@@ -240,8 +242,8 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     println!(
-        "\n{:>10} {:>10} {:>10} {:>12} {:>12} {:>12} {:>12}",
-        "offered/s", "sent", "routed/s", "p50 ms", "p99 ms", "p50/floor", "p99/floor"
+        "\n{:>10} {:>10} {:>10} {:>12} {:>12} {:>12} {:>12} {:>14}",
+        "offered/s", "sent", "routed/s", "p50 ms", "p99 ms", "p50/floor", "p99/floor", "acked p50/p99"
     );
     let mut rows = Vec::new();
     let mut sustained = 0.0f64;
@@ -250,6 +252,7 @@ async fn main() -> anyhow::Result<()> {
     for rate in &args.rates {
         let before = shared.offers.load(Ordering::Relaxed);
         shared.latencies.lock().unwrap().clear();
+        shared.acked.lock().unwrap().clear();
         let step = Duration::from_secs(args.step_secs);
         let start = Instant::now();
         let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(*rate)));
@@ -261,11 +264,13 @@ async fn main() -> anyhow::Result<()> {
             n += 1;
             sent += 1;
             let name = format!("bench-{n}");
-            shared.sent.lock().unwrap().insert(name.clone(), Instant::now());
+            let t0 = Instant::now();
+            shared.sent.lock().unwrap().insert(name.clone(), t0);
             let admin = admin.clone();
             let queue = queue.id;
+            let shared = shared.clone();
             posts.push(tokio::spawn(async move {
-                admin
+                let answer = admin
                     .new_conversation(&NewConversation {
                         scenario: Scenario::Chat,
                         channel: None,
@@ -275,7 +280,9 @@ async fn main() -> anyhow::Result<()> {
                         context: Default::default(),
                         target_agent: None,
                     })
-                    .await
+                    .await;
+                shared.acked.lock().unwrap().push(t0.elapsed());
+                answer
             }));
         }
         let sending = start.elapsed();
@@ -298,15 +305,17 @@ async fn main() -> anyhow::Result<()> {
         let routed_per_s = routed as f64 / elapsed.as_secs_f64();
         let mut lat = shared.latencies.lock().unwrap().clone();
         let (p50, p99) = (pct(&mut lat, 0.5), pct(&mut lat, 0.99));
+        let mut acked = shared.acked.lock().unwrap().clone();
         println!(
-            "{:>10} {:>10} {:>10.0} {:>12.2} {:>12.2} {:>12.1} {:>12.1}",
+            "{:>10} {:>10} {:>10.0} {:>12.2} {:>12.2} {:>12.1} {:>12.1} {:>14}",
             rate,
             sent,
             routed_per_s,
             ms(p50),
             ms(p99),
             p50.as_secs_f64() / floor.as_secs_f64(),
-            p99.as_secs_f64() / floor.as_secs_f64()
+            p99.as_secs_f64() / floor.as_secs_f64(),
+            format!("{:.2}/{:.2}", ms(pct(&mut acked, 0.5)), ms(pct(&mut acked, 0.99)))
         );
         rows.push((*rate, p50, p99));
         if routed as f64 >= 0.95 * sent as f64 && routed_per_s >= 0.95 * f64::from(*rate) {
