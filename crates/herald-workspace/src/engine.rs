@@ -288,9 +288,7 @@ impl Engine {
             }
         }
     }
-}
 
-impl Engine {
     /// Checkpoints the store's write-ahead log ([`Store::checkpoint`]) beside the committer
     /// rather than inside one of its commits: after `changes` more committed changes, or `idle`
     /// after the first change since the last checkpoint, until `shutdown` resolves. Rare on

@@ -95,25 +95,31 @@ impl Store {
             // thread instead of one per statement (each trip is a thread wake-up on both sides,
             // most of an offer's latency at low load). PostgreSQL takes one statement with
             // parameters per query.
+            // A query is kept prepared only when all its statements have one row: the texts of
+            // multi-row statements vary with the row count and would churn the statement cache
+            // (on PostgreSQL, each eviction is one more round trip).
             let one_query = !self.is_postgres();
             let mut q = QueryBuilder::new("");
             let mut statements = 0usize;
+            let mut single = true;
             macro_rules! statement {
-                ($sql:expr) => {{
+                ($sql:expr, $rows:expr) => {{
                     if statements > 0 {
                         if one_query {
                             q.push("; ");
                         } else {
-                            q.build().execute(&mut *tx).await?;
+                            q.build().persistent(single).execute(&mut *tx).await?;
                             q.reset();
+                            single = true;
                         }
                     }
                     statements += 1;
+                    single &= $rows == 1;
                     q.push($sql);
                 }};
             }
             for chunk in messages.chunks(ROWS) {
-                statement!("INSERT INTO messages (id, work_item, at, external_id, delivery_state, json) ");
+                statement!("INSERT INTO messages (id, work_item, at, external_id, delivery_state, json) ", chunk.len());
                 q.push_values(chunk, |mut b, s| {
                     let Saved::Message(m) = s else { unreachable!("only messages here") };
                     let state = m.delivery.as_ref().map(|d| match d.state {
@@ -131,21 +137,21 @@ impl Store {
                 q.push(" ON CONFLICT (id) DO UPDATE SET delivery_state = excluded.delivery_state, json = excluded.json");
             }
             for chunk in entities.chunks(ROWS) {
-                statement!("INSERT INTO entities (kind, key, live, json) ");
+                statement!("INSERT INTO entities (kind, key, live, json) ", chunk.len());
                 q.push_values(chunk, |mut b, (kind, key, live, json)| {
                     b.push_bind(*kind).push_bind(key.as_str()).push_bind(*live).push_bind(json.as_str());
                 });
                 q.push(" ON CONFLICT (kind, key) DO UPDATE SET live = excluded.live, json = excluded.json");
             }
             for chunk in offers.chunks(ROWS) {
-                statement!("INSERT INTO offer_index (offer_id, work_item, agent_id, created_at) ");
+                statement!("INSERT INTO offer_index (offer_id, work_item, agent_id, created_at) ", chunk.len());
                 q.push_values(chunk, |mut b, o| {
                     b.push_bind(o.id.0 as i64).push_bind(o.work_item.0 as i64).push_bind(o.agent.0 as i64).push_bind(o.created_at.0 as i64);
                 });
                 q.push(" ON CONFLICT (offer_id) DO NOTHING");
             }
             for chunk in events.chunks(ROWS) {
-                statement!("INSERT INTO events (agent_id, seq, at, json) ");
+                statement!("INSERT INTO events (agent_id, seq, at, json) ", chunk.len());
                 q.push_values(chunk, |mut b, e| {
                     b.push_bind(e.agent.0 as i64)
                         .push_bind(e.seq as i64)
@@ -154,7 +160,7 @@ impl Store {
                 });
             }
             if statements > 0 {
-                q.build().execute(&mut *tx).await?;
+                q.build().persistent(single).execute(&mut *tx).await?;
             }
             if self.is_postgres() {
                 // Delivered when (and only if) this transaction commits: other instances' streams
