@@ -4,12 +4,13 @@ step() { printf '\n==> %s\n' "$*"; }
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # To build everything, the Tauri app included (WebKitGTK, GTK, appindicator for the tray).
-APT_BUILD=(build-essential pkg-config curl ca-certificates libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev
+APT_BUILD=(build-essential pkg-config curl ca-certificates libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev libasound2-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
 # A real desktop for the tests (and Python's venv for Twilio's SDK, which signs test webhooks): X server, window manager, tray host, session bus, a notification
 # daemon that draws action buttons, tools to look at and click on it, WebKitWebDriver, Chromium.
 APT_DESKTOP=(xvfb xauth dbus dbus-x11 openbox trayer xfce4-notifyd xdotool x11-utils wmctrl imagemagick
-  webkit2gtk-driver chromium python3-venv openssl mate-screensaver)
+  webkit2gtk-driver chromium python3-venv openssl mate-screensaver
+  pulseaudio pulseaudio-utils libasound2-plugins)
 # The story suite's second run, on PostgreSQL: each test starts its own server from Debian's
 # package (initdb into a temp dir, pg_ctl on a free loopback port); the packaged cluster is unused.
 APT_TEST=(postgresql)

@@ -528,3 +528,50 @@ async fn ctrl_alt_a_accepts_the_newest_request_from_anywhere_and_ctrl_alt_r_reje
     assert!(me.sessions.iter().all(|s| s.work_item != next.id), "rejected, not accepted");
     desk.finish().await;
 }
+
+/// The sound streams the app plays now on the desk's sound server.
+async fn herald_streams(desk: &AgentDesk) -> usize {
+    let streams = desk.desktop.sound_streams().await.expect("pactl lists the streams");
+    streams.iter().filter(|s| s.contains("application.process.binary = \"herald-desktop\"")).count()
+}
+
+// The never-miss issue, item 1: ring until answered. Herald hidden in the tray, a chat arrives:
+// the app itself plays the chat's ring on the desktop's sound server (PulseAudio, a null sink
+// recorded from its monitor) while the toast waits, past a whole cycle; a real click on the
+// toast's Accept stops it within a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiting_request_rings_until_accepted_on_the_toast_and_the_ring_stops_within_a_second() {
+    let stage = Stage::start(1).await;
+    let with_sound = herald_e2e::desktop::Options { sound: true, ..Default::default() };
+    // (The other desks keep sound off.)
+    let ringing = herald_app::view::DesktopSettings { sound: true, ..settings(NotificationMode::Always) };
+    let desk =
+        AgentDesk::start_on(with_sound, "ring-until-answered", Path::new(APP), &stage.ws, stage.agent(0), ringing, Launch::Tray).await;
+    assert_eq!(herald_streams(&desk).await, 0, "silence before any request");
+
+    let item = stage.request(Scenario::Chat, "Hedy Lamarr", &[]).await;
+    desk.bus.wait_toast("Hedy Lamarr").await;
+    herald_e2e::desktop::wait_until(Duration::from_secs(10), || async { herald_streams(&desk).await == 1 })
+        .await
+        .expect("Herald rings while the request waits");
+    // More than a whole cycle of a chat's ring (under 2 s) on the sink: tones and a pause; and
+    // after it the ring goes on.
+    let heard = desk.desktop.record_sound(2.5).await.unwrap();
+    let loud = heard.iter().filter(|x| x.unsigned_abs() > 3_000).count();
+    assert!(loud > 800 && loud < heard.len() / 2, "the ring and its pause: {loud} loud samples of {}", heard.len());
+    assert_eq!(herald_streams(&desk).await, 1, "still ringing after a whole cycle");
+    let (_, buttons) = desk.toast_window(1).await;
+    desk.shot("ringing-toast").await;
+
+    desk.click(buttons[0].center()).await;
+    let clicked = std::time::Instant::now();
+    session_open(&stage, 0, &item).await;
+    herald_e2e::desktop::wait_until(Duration::from_secs(10), || async { herald_streams(&desk).await == 0 })
+        .await
+        .expect("the ring stops after Accept");
+    let stopped = clicked.elapsed();
+    eprintln!("the ring stopped {stopped:?} after the click on Accept");
+    assert!(stopped < Duration::from_secs(1), "the ring stopped {stopped:?} after the click on Accept");
+    desk.shot("accepted-silent").await;
+    desk.finish().await;
+}

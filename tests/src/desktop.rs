@@ -40,6 +40,9 @@ pub const START_TIMEOUT: Duration = Duration::from_secs(20);
 /// How often [`wait_until`] and [`wait_for`] look again.
 pub const POLL: Duration = Duration::from_millis(50);
 
+/// The null sink of [`Options::sound`].
+const SINK: &str = "herald_desk";
+
 /// What to start.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -49,11 +52,15 @@ pub struct Options {
     pub window_manager: bool,
     /// Start xfce4-notifyd (without it, nothing owns `org.freedesktop.Notifications`).
     pub notification_daemon: bool,
+    /// Start a sound server: PulseAudio with a null sink as its only output, at the place a
+    /// session's programs look for it (`$XDG_RUNTIME_DIR/pulse/native`). Without it nothing
+    /// plays (as root, libpulse does not start a server of its own).
+    pub sound: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { screen: (1280, 800), window_manager: true, notification_daemon: true }
+        Self { screen: (1280, 800), window_manager: true, notification_daemon: true, sound: false }
     }
 }
 
@@ -150,6 +157,23 @@ impl DesktopSession {
             .context("openbox manages the display")??;
         }
 
+        if options.sound {
+            let mut pulse = session.command("pulseaudio");
+            pulse
+                .args(["-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no", "--log-target=stderr"])
+                .arg("--load=module-native-protocol-unix auth-anonymous=1")
+                .arg(format!("--load=module-null-sink sink_name={SINK}"));
+            session.spawn("pulseaudio", pulse)?;
+            wait_for(START_TIMEOUT, || async {
+                if let Err(e) = session.check_alive() {
+                    return Some(Err(e));
+                }
+                session.run("pactl", &["info"]).await.is_ok().then_some(Ok(()))
+            })
+            .await
+            .context("PulseAudio answers")??;
+        }
+
         if options.notification_daemon {
             session.spawn("xfce4-notifyd", session.command(XFCE4_NOTIFYD))?;
             session.wait_for_name(NOTIFICATIONS, START_TIMEOUT).await.context("xfce4-notifyd owns org.freedesktop.Notifications")?;
@@ -195,6 +219,30 @@ impl DesktopSession {
             ("NO_AT_BRIDGE".into(), "1".into()),
             ("GSETTINGS_BACKEND".into(), "memory".into()),
         ]
+    }
+
+    /// The sound streams playing now (with [`Options::sound`]), as `pactl list sink-inputs`
+    /// shows them: one text per stream.
+    pub async fn sound_streams(&self) -> Result<Vec<String>> {
+        let list = self.run("pactl", &["list", "sink-inputs"]).await?;
+        Ok(list.split("Sink Input #").skip(1).map(str::to_owned).collect())
+    }
+
+    /// `seconds` of what the null sink plays (with [`Options::sound`]), recorded from its
+    /// monitor: mono 16-bit samples at 8 kHz.
+    pub async fn record_sound(&self, seconds: f32) -> Result<Vec<i16>> {
+        use tokio::io::AsyncReadExt;
+        let mut rec = tokio::process::Command::from(self.command("parec"))
+            .args(["-d", &format!("{SINK}.monitor"), "--format=s16le", "--channels=1", "--rate=8000", "--raw"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .context("parec (pulseaudio-utils)")?;
+        let mut bytes = vec![0u8; (8_000.0 * seconds) as usize * 2];
+        rec.stdout.as_mut().context("parec's output")?.read_exact(&mut bytes).await.context("the monitor records")?;
+        rec.kill().await?;
+        Ok(bytes.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect())
     }
 
     /// A command with [`DesktopSession::env`] (and nothing of the machine's own display, Wayland

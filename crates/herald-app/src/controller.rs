@@ -11,13 +11,14 @@
 //! never across an `.await`. The link (task and embedded workspace) is behind an async mutex so
 //! that connecting happens one link at a time.
 
+use crate::calls::{command_error, not_connected};
 use crate::embedded::Embedded;
 use crate::focus::{Focus, FocusTracker};
-use crate::model::{Answer, Call, Effect, Event, Failure, LinkChange, Model, Origin, SettingsPlan, Setup};
+use crate::model::{Call, Effect, Event, Failure, LinkChange, Model, Origin, SettingsPlan, Setup};
 use crate::secrets::Secrets;
 use crate::settings;
 use crate::view::{Command, CommandError, DemoRole, DesktopSettings, DesktopState, NoticeLevel, ToastSupport};
-use herald_client::{Client, ClientError, SubscribeOptions, SubscriptionItem};
+use herald_client::{Client, SubscribeOptions, SubscriptionItem};
 use herald_notify::{Actions, Notifier, NotifyError, UserAction};
 use herald_protocol::{ErrorCode, OfferId, Role, Timestamp};
 use std::collections::VecDeque;
@@ -64,6 +65,8 @@ impl std::fmt::Debug for App {
 struct Inner {
     host: Arc<dyn Host>,
     notifier: Option<Arc<dyn Notifier>>,
+    /// Plays what should ring ([`crate::sound`]).
+    ringer: Box<dyn crate::sound::Ringer>,
     data_dir: PathBuf,
     secrets: Secrets,
     demo_rate: Option<f64>,
@@ -103,29 +106,6 @@ fn local_now() -> Timestamp {
     Timestamp(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64))
 }
 
-/// Words for a client error.
-pub fn command_error(e: &ClientError, workspace: &str) -> CommandError {
-    let message = match e {
-        ClientError::Api { error, .. } => match error.code {
-            ErrorCode::OfferNotPending => "This request is no longer available: it was taken, withdrawn or timed out.".to_string(),
-            ErrorCode::Unauthenticated => "The workspace no longer accepts your sign-in. Sign in again in Settings.".into(),
-            _ => error.message.clone(),
-        },
-        ClientError::Transport(_) => format!("Cannot reach the workspace at {workspace}. Check the connection."),
-        ClientError::Decode(d) => format!("The workspace answered in a way Herald does not understand: {d}"),
-        ClientError::Url(u) => format!("The workspace address is not valid: {u}"),
-    };
-    let field = match e {
-        ClientError::Api { error, .. } => error.field.clone(),
-        ClientError::Transport(_) | ClientError::Decode(_) | ClientError::Url(_) => None,
-    };
-    CommandError { code: e.code(), message, field }
-}
-
-fn not_connected() -> CommandError {
-    CommandError::app("Herald is not connected to a workspace yet.")
-}
-
 impl App {
     /// Starts the app: reads settings, connects (starting the embedded workspace when no URL is
     /// set), and listens to toast actions. `notify` is the platform notifier, or why there is none.
@@ -150,9 +130,21 @@ impl App {
         };
         let setup = Setup { settings: loaded.settings, data_dir: options.data_dir.display().to_string(), toasts, icon: options.icon };
         let timer = Arc::new(Notify::new());
+        // The sound thread tells the app (once) when nothing can be played.
+        let told: Arc<std::sync::OnceLock<Weak<Inner>>> = Arc::default();
+        let tell = told.clone();
+        let ringer = Box::new(crate::sound::Speaker::start(move |heard| {
+            if let Some(app) = tell.get().and_then(Weak::upgrade).map(App) {
+                match heard {
+                    crate::sound::Heard::Playing(ring) => app.apply_and_publish(Event::Rang(ring)),
+                    crate::sound::Heard::Unavailable(text) => app.notice(NoticeLevel::Info, text, None),
+                }
+            }
+        }));
         let app = App(Arc::new(Inner {
             host,
             notifier,
+            ringer,
             data_dir: options.data_dir,
             secrets,
             demo_rate: options.demo_rate,
@@ -163,6 +155,7 @@ impl App {
             focus: Mutex::new(FocusTracker::new()),
             timer: timer.clone(),
         }));
+        let _ = told.set(Arc::downgrade(&app.0));
         for p in loaded.problems {
             tracing::warn!(problem = %p, "settings");
             app.notice(NoticeLevel::Warning, p, None);
@@ -292,6 +285,7 @@ impl App {
                     }
                 }
             }
+            Effect::Ring(ring) => self.0.ringer.ring(ring),
             Effect::Call(call, origin) => return Ok(Some(self.call(call, origin).await)),
             Effect::BringToFront => self.0.host.bring_to_front(),
             Effect::Connect { link, settings } => return Ok(self.connect(link, settings).await),
@@ -329,23 +323,7 @@ impl App {
         let Some(Linked { client, url }) = linked else {
             return Event::Failed { call, origin, failure: Failure { error: not_connected(), status: None } };
         };
-        let answer = match &call {
-            Call::Accept(offer) => client.accept(*offer).await.map(|session| Answer::Accepted { offer: *offer, session }),
-            Call::Reject(offer) => client.reject(*offer).await.map(|()| Answer::Rejected(*offer)),
-            Call::Displayed(offer) => client.displayed(*offer).await.map(|()| Answer::Displayed(*offer)),
-            Call::Transcript(session) => client.transcript(*session).await.map(Answer::Transcript),
-            Call::CloseSession(session) => client.close_session(*session).await.map(|()| Answer::SessionClosed(*session)),
-            Call::OpenSession(session) => client.open_session(*session).await.map(Answer::SessionOpened),
-            Call::CallControl { session, action } => client.call_control(*session, *action).await.map(Answer::CallControlled),
-            Call::SendMessage { session, body } => client.send_message(*session, body).await.map(Answer::MessageSent),
-            Call::SetPresence(presence) => client.set_presence(presence.clone()).await.map(Answer::Me),
-            Call::ResetPresence => client.reset_my_presence().await.map(Answer::Me),
-            Call::ResetAgentPresence(agent) => client.reset_presence_of(*agent).await.map(Answer::AgentReset),
-            Call::LoadBoard => crate::board::load(&client).await.map(Answer::Board),
-            Call::Direct { item, agent, how } => client.direct(*item, *agent, *how).await.map(Answer::Directed),
-            Call::Note { offer, kind, detail } => client.note(*offer, *kind, detail).await.map(|()| Answer::Noted),
-            Call::Timeline(offer) => client.timeline(*offer).await.map(|t| Answer::Timeline(Box::new(t))),
-        };
+        let answer = crate::calls::ask(&client, &call).await;
         match answer {
             Ok(a) => Event::Answered(a),
             Err(e) => {

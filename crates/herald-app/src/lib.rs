@@ -31,6 +31,7 @@
 //! - [`secrets`]: the token in the OS keyring, with a private file as the stated fallback.
 //! - [`board`]: reading a supervisor's queue board and who waits in each queue.
 //! - [`screen`]: the screen lock heard on the session bus (the agent cannot see toasts).
+//! - [`sound`]: ringing — each kind of request's own generated sound, until answered or once.
 //! - [`signin`]: signing in with an email and a password (the address checked first), and out.
 //! - [`embedded`]: the in-process workspace with the demo team.
 //! - [`paths`]: the data directory.
@@ -39,6 +40,7 @@
 //! Rules about offers and presence (they are herald-core's), and anything that needs a window.
 
 pub mod board;
+mod calls;
 pub mod controller;
 pub mod embedded;
 #[cfg(test)]
@@ -51,6 +53,7 @@ pub mod screen;
 pub mod secrets;
 pub mod settings;
 pub mod signin;
+pub mod sound;
 pub mod tray;
 pub mod view;
 

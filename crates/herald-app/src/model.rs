@@ -76,6 +76,8 @@ pub enum Event {
     Notice { level: NoticeLevel, text: String, code: Option<ErrorCode> },
     /// The screen locked (`true`) or unlocked: toasts cannot be seen while locked.
     ScreenLock(bool),
+    /// The sound device started playing this ring ([`crate::sound::Heard::Playing`]).
+    Rang(crate::sound::Ring),
     /// Quit: close the toasts that are up.
     Shutdown,
 }
@@ -89,6 +91,8 @@ pub enum Effect {
     ShowToast(Toast),
     /// Close the toast of this offer.
     WithdrawToast(OfferId),
+    /// What should ring now (replacing what rings); `None`: silence, at once.
+    Ring(Option<crate::sound::Ring>),
     /// Ask the workspace; feed back [`Event::Answered`] or [`Event::Failed`].
     Call(Call, Origin),
     /// Show the main window, unminimised and focused (R12, R13).
@@ -283,6 +287,8 @@ pub struct Model {
     board_read: board::BoardRead,
     /// The presence to go back to when the screen unlocks (it was set Away on lock).
     before_lock: Option<Presence>,
+    /// What rings now ([`Effect::Ring`]).
+    ringing: Option<crate::sound::Ring>,
 }
 
 impl Model {
@@ -327,6 +333,7 @@ impl Model {
             offset: None,
             board_read: board::BoardRead::Idle,
             before_lock: None,
+            ringing: None,
         }
     }
 
@@ -342,7 +349,12 @@ impl Model {
 
     /// When to send [`Event::Tick`] next (local time), if a toast waits for its deadline.
     pub fn next_deadline(&self) -> Option<Timestamp> {
-        self.expiries.iter().map(|(at, _)| *at).min()
+        // The ringing offer's deadline, on the local clock: the ring stops there.
+        let ring_ends = self.ringing.as_ref().and_then(|r| r.offer).and_then(|id| {
+            let o = &self.state.offers.iter().find(|v| v.offer.id == id)?.offer;
+            o.deadline.map(|d| Timestamp((d.0 as i64 - self.state.clock_offset_ms).max(0) as u64))
+        });
+        self.expiries.iter().map(|(at, _)| *at).chain(ring_ends).min()
     }
 
     /// Applies one event at local time `now` with the window at `focus`. When the state
@@ -400,9 +412,22 @@ impl Model {
             Event::SettingsSaved(plan) => self.on_settings_saved(now, focus, plan, &mut fx),
             Event::Notice { level, text, code } => self.notice(level, text, code),
             Event::ScreenLock(locked) => self.on_screen_lock(locked, &mut fx),
+            // What rang is on the offer's timeline ("why was it missed?"); only what the
+            // device played, so a machine without sound notes nothing.
+            Event::Rang(r) => {
+                if let Some(offer) = r.offer.filter(|id| self.state.offers.iter().any(|v| v.offer.id == *id)) {
+                    let detail = format!("{:?}, {}, volume {} %", r.sound, if r.repeat { "until answered" } else { "once" }, r.volume);
+                    fx.push(Effect::Call(Call::Note { offer, kind: herald_protocol::NoteKind::SoundPlayed, detail }, Origin::Background));
+                }
+            }
             Event::Shutdown => {
                 fx.extend(self.state.offers.iter().filter(|v| v.toasted).map(|v| Effect::WithdrawToast(v.offer.id)));
             }
+        }
+        let ring = self.ring_wanted(now);
+        if ring != self.ringing {
+            self.ringing = ring.clone();
+            fx.push(Effect::Ring(ring));
         }
         if self.state != before {
             self.state.revision = before.revision + 1;
@@ -479,6 +504,28 @@ impl Model {
         if pending && (toast || focus.visible()) && self.receipted.insert(offer.id) {
             fx.push(Effect::Call(Call::Displayed(offer.id), Origin::Background));
         }
+    }
+
+    /// The newest offer waiting for the agent's answer whose sound is on rings (until answered
+    /// or once), while its deadline has not passed; nothing rings with sound off.
+    fn ring_wanted(&self, now: Timestamp) -> Option<crate::sound::Ring> {
+        let settings = &self.state.settings;
+        if !settings.sound {
+            return None;
+        }
+        let workspace_now = Timestamp((now.0 as i64 + self.state.clock_offset_ms).max(0) as u64);
+        let ring = &settings.ring;
+        self.state.offers.iter().rev().find_map(|v| {
+            let o = &v.offer;
+            let sound = crate::sound::Sound::of(o);
+            let live = o.state == OfferState::Pending && o.deadline.is_none_or(|d| d > workspace_now);
+            (live && crate::sound::wants_answer(o) && ring.plays(sound)).then(|| crate::sound::Ring {
+                offer: Some(o.id),
+                sound,
+                volume: ring.volume.min(100),
+                repeat: ring.until_answered,
+            })
+        })
     }
 
     /// The offer ended (or is gone): out of the view, its toast closed.

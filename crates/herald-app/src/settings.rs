@@ -135,6 +135,7 @@ mod tests {
             account: "ada@example.com".into(),
             screen_lock: crate::view::ScreenLockMode::NoteOnly,
             shortcuts: crate::view::Shortcuts { accept: "Super+A".into(), reject: String::new(), show: "Ctrl+Alt+H".into() },
+            ring: crate::view::RingSettings { until_answered: false, volume: 35, sms: false, ..Default::default() },
         };
         save(&file_in(dir.path()), &s).unwrap();
         let l = load(&file_in(dir.path()));

@@ -152,6 +152,45 @@ pub struct DesktopSettings {
     pub screen_lock: ScreenLockMode,
     /// Keys that answer from anywhere on the desktop.
     pub shortcuts: Shortcuts,
+    /// How requests ring (with `sound` on).
+    pub ring: RingSettings,
+}
+
+/// How requests ring ([`crate::sound`]): the sound of each kind on or off, the volume, and
+/// whether it repeats until the request is answered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct RingSettings {
+    pub until_answered: bool,
+    /// 0–100.
+    pub volume: u8,
+    pub chat: bool,
+    pub sms: bool,
+    pub voice: bool,
+    /// Cases and other work items.
+    pub case: bool,
+    /// Transfers and escalations.
+    pub transfer: bool,
+}
+
+impl Default for RingSettings {
+    fn default() -> Self {
+        Self { until_answered: true, volume: 80, chat: true, sms: true, voice: true, case: true, transfer: true }
+    }
+}
+
+impl RingSettings {
+    /// Whether `sound` is on.
+    pub fn plays(&self, sound: crate::sound::Sound) -> bool {
+        use crate::sound::Sound;
+        match sound {
+            Sound::Chat => self.chat,
+            Sound::Sms => self.sms,
+            Sound::Phone => self.voice,
+            Sound::Case => self.case,
+            Sound::Transfer => self.transfer,
+        }
+    }
 }
 
 /// Global keyboard shortcuts, as the desktop writes them (`Ctrl+Alt+A`); empty: none.
@@ -197,6 +236,7 @@ impl Default for DesktopSettings {
             account: String::new(),
             screen_lock: ScreenLockMode::SetAway,
             shortcuts: Shortcuts::default(),
+            ring: RingSettings::default(),
         }
     }
 }
@@ -331,6 +371,11 @@ pub enum Command {
     AcceptNewest,
     /// The keyboard: reject the newest request waiting for an answer.
     RejectNewest,
+    /// Settings' test button: play one cycle of a sound at this volume (0–100).
+    TestSound {
+        sound: crate::sound::Sound,
+        volume: u8,
+    },
     /// Show why an offer went as it did: its timeline (one's own offers; supervisors anyone's).
     ShowTimeline {
         offer: OfferId,

@@ -26,6 +26,8 @@ import type { Scenario } from '../generated/Scenario';
 import type { Session } from '../generated/Session';
 import type { SessionState } from '../generated/SessionState';
 import type { SettingsInput } from '../generated/SettingsInput';
+import type { RingSettings } from '../generated/RingSettings';
+import type { Sound } from '../generated/Sound';
 import type { ToastSupport } from '../generated/ToastSupport';
 // Decided in Rust (herald-protocol) and generated: labels, channels, error codes.
 import { CHANNELS, ERROR_CODES, PRESENCE_LABELS, SCENARIO_LABELS } from '../generated/constants';
@@ -345,9 +347,22 @@ export function settingsInput(settings: DesktopSettings, token: string): Setting
   return t ? { settings: s, token: t } : { settings: s };
 }
 
-/** A copy the form can edit without touching the original (the shortcuts are an object). */
+/** A copy the form can edit without touching the original (shortcuts and ring are objects). */
 export function copySettings(s: DesktopSettings): DesktopSettings {
-  return { ...s, shortcuts: { ...s.shortcuts } };
+  return { ...s, shortcuts: { ...s.shortcuts }, ring: { ...s.ring } };
+}
+
+/** The kinds of request that ring, each with its setting, its sound and its words in Settings. */
+export const RING_KINDS: { key: Exclude<keyof RingSettings, 'until_answered' | 'volume'>; sound: Sound; label: string }[] = [
+  { key: 'chat', sound: 'chat', label: 'Chat' },
+  { key: 'sms', sound: 'sms', label: 'SMS' },
+  { key: 'voice', sound: 'phone', label: 'Voice call (rings like a phone)' },
+  { key: 'case', sound: 'case', label: 'Case or work item' },
+  { key: 'transfer', sound: 'transfer', label: 'Transfer or escalation' },
+];
+
+function ringEqual(a: RingSettings, b: RingSettings): boolean {
+  return a.until_answered === b.until_answered && a.volume === b.volume && RING_KINDS.every(({ key }) => a[key] === b[key]);
 }
 
 export function settingsEqual(a: DesktopSettings, b: DesktopSettings): boolean {
@@ -363,7 +378,8 @@ export function settingsEqual(a: DesktopSettings, b: DesktopSettings): boolean {
     a.screen_lock === b.screen_lock &&
     a.shortcuts.accept === b.shortcuts.accept &&
     a.shortcuts.reject === b.shortcuts.reject &&
-    a.shortcuts.show === b.shortcuts.show
+    a.shortcuts.show === b.shortcuts.show &&
+    ringEqual(a.ring, b.ring)
   );
 }
 

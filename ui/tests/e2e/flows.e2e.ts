@@ -553,6 +553,15 @@ describe('settings', () => {
     await pane.getByTestId('settings-privacy').check();
     await pane.getByTestId('settings-autostart').check();
     await pane.getByTestId('shortcut-accept').fill('Ctrl+Shift+A');
+    // Ringing (never-miss, item 1): once, quieter, no SMS sound; the test button plays the
+    // phone ring at the volume being chosen, before it is saved.
+    await pane.getByTestId('ring-once').check();
+    await pane.getByTestId('ring-volume').fill('40');
+    await expect(pane.getByTestId('ring-volume-value').textContent()).resolves.toBe('40 %');
+    await pane.getByTestId('ring-sms').uncheck();
+    await pane.getByTestId('ring-test-voice').click();
+    const test = await h.waitForCommand('test_sound');
+    expect(test.data).toEqual({ sound: 'phone', volume: 40 });
     await h.shot('12-settings');
     await pane.getByTestId('settings-save').click();
     const cmd = await h.waitForCommand('save_settings');
@@ -568,6 +577,7 @@ describe('settings', () => {
         account: '',
         screen_lock: 'set_away',
         shortcuts: { accept: 'Ctrl+Shift+A', reject: 'Ctrl+Alt+R', show: 'Ctrl+Alt+H' },
+        ring: { until_answered: false, volume: 40, chat: true, sms: false, voice: true, case: true, transfer: true },
       },
       token: 's3cret-token',
     });
@@ -577,8 +587,8 @@ describe('settings', () => {
     // Without a typed token no token is sent: the stored one stays.
     await pane.getByTestId('notif-always').check();
     await pane.getByTestId('settings-save').click();
-    await h.page.waitForFunction(() => window.__heraldMock.commands.length === 2);
-    const second = (await h.commands())[1];
+    await h.page.waitForFunction(() => window.__heraldMock.commands.length === 3);
+    const second = (await h.commands())[2];
     expect(second).toEqual({
       type: 'save_settings',
       data: {
@@ -593,6 +603,7 @@ describe('settings', () => {
           account: '',
           screen_lock: 'set_away',
           shortcuts: { accept: 'Ctrl+Shift+A', reject: 'Ctrl+Alt+R', show: 'Ctrl+Alt+H' },
+          ring: { until_answered: false, volume: 40, chat: true, sms: false, voice: true, case: true, transfer: true },
         },
       },
     });

@@ -43,6 +43,8 @@ import {
   scenarioLabel,
   SCENARIO_LABELS,
   SELECTABLE_PRESENCES,
+  copySettings,
+  RING_KINDS,
   settingsEqual,
   settingsInput,
   showsCountdown,
@@ -281,6 +283,15 @@ describe('settings', () => {
   test('equality', () => {
     expect(settingsEqual(settings, { ...settings })).toBe(true);
     expect(settingsEqual(settings, { ...settings, privacy: !settings.privacy })).toBe(false);
+    // Ringing: each of its fields counts, and an edited copy leaves the original alone.
+    const copy = copySettings(settings);
+    copy.ring.volume = 10;
+    expect(settings.ring.volume).toBe(80);
+    expect(settingsEqual(settings, copy)).toBe(false);
+    for (const { key } of RING_KINDS) {
+      expect(settingsEqual(settings, { ...settings, ring: { ...settings.ring, [key]: !settings.ring[key] } })).toBe(false);
+    }
+    expect(settingsEqual(settings, { ...settings, ring: { ...settings.ring, until_answered: false } })).toBe(false);
   });
 });
 

@@ -77,6 +77,13 @@ impl Model {
             Command::ResetAgentPresence { agent } => Call::ResetAgentPresence(agent),
             Command::Direct { item, agent, how } => Call::Direct { item, agent, how },
             Command::ShowTimeline { offer } => Call::Timeline(offer),
+            Command::TestSound { sound, volume } => {
+                fx.push(Effect::Ring(Some(crate::sound::Ring { offer: None, sound, volume: volume.min(100), repeat: false })));
+                // Decided again after this command: while a request waits, its ring goes on
+                // (the test plays in silence only).
+                self.ringing = None;
+                return;
+            }
             c @ (Command::AcceptNewest | Command::RejectNewest) => {
                 let accept = c == Command::AcceptNewest;
                 // The newest offer that takes this answer (a case only opens: Accept does that).

@@ -6,6 +6,9 @@ use crate::fixtures::{self, agent, offer, session};
 use crate::view::{NotificationMode, SettingsInput};
 use herald_protocol::{AgentEvent, BasePresence, OfferAction, Scenario, WorkItemId};
 
+mod ringing;
+use ringing::rings;
+
 const NOW: Timestamp = Timestamp(1_000);
 const BACKGROUND: Focus = Focus::Unfocused;
 
@@ -25,9 +28,14 @@ fn entry(m: &Model, seq: u64, event: AgentEvent) -> Event {
     Event::Entry { link: m.link(), entry: EventEnvelope { seq, agent: AgentId(1), at: NOW, event } }
 }
 
-/// The effects other than publishing the state.
+/// The effects other than publishing the state and ringing (checked on their own).
 fn acts(fx: Vec<Effect>) -> Vec<Effect> {
-    fx.into_iter().filter(|e| !matches!(e, Effect::Publish(_))).collect()
+    fx.into_iter().filter(|e| !matches!(e, Effect::Publish(_) | Effect::Ring(_)) && !is_sound_note(e)).collect()
+}
+
+/// A ring's note on the offer's timeline (checked with the rings).
+fn is_sound_note(e: &Effect) -> bool {
+    matches!(e, Effect::Call(Call::Note { kind: herald_protocol::NoteKind::SoundPlayed, .. }, _))
 }
 
 /// The effects other than the notes for the offer's timeline (checked on their own).
@@ -65,7 +73,7 @@ fn r11_an_offer_while_herald_is_focused_shows_in_the_window_only() {
     let fx = arrives(&mut m, Focus::Focused, 11, 7);
     assert_eq!(fx, vec![Effect::Call(Call::Displayed(OfferId(7)), Origin::Background)], "in-app alert seen: receipt, no toast");
     assert!(!m.state().offers[0].toasted);
-    assert_eq!(m.next_deadline(), None);
+    assert_eq!(m.next_deadline(), Some(Timestamp(91_000)), "no toast to close: only the ring stops at the deadline");
 }
 
 #[test]
@@ -106,7 +114,10 @@ fn r14_the_offer_ending_withdraws_its_toast() {
 fn r14_at_the_deadline_the_app_closes_the_toast_itself() {
     let mut m = linked(NotificationMode::Always);
     arrives(&mut m, Focus::Hidden, 11, 7);
-    // The deadline is 90 s away; the app closes the toast half a second after it.
+    // The deadline is 90 s away: the ring stops there, and the app closes the toast half a
+    // second after it.
+    assert_eq!(m.next_deadline(), Some(Timestamp(NOW.0 + 90_000)));
+    assert_eq!(rings(&m.apply(Timestamp(NOW.0 + 90_000), Focus::Hidden, Event::Tick)), vec![None]);
     let at = Timestamp(NOW.0 + 90_000 + EXPIRY_GRACE_MS);
     assert_eq!(m.next_deadline(), Some(at));
     assert_eq!(m.apply(Timestamp(at.0 - 1), Focus::Hidden, Event::Tick), vec![], "not yet");
@@ -128,6 +139,8 @@ fn r14_the_deadline_counts_on_the_workspace_clock() {
     let fx = arrives(&mut m, Focus::Hidden, 12, 7);
     let Effect::ShowToast(t) = &fx[0] else { panic!("{fx:?}") };
     assert_eq!(t.expire, Some(std::time::Duration::from_secs(60)));
+    assert_eq!(m.next_deadline(), Some(Timestamp(NOW.0 + 60_000)), "the ring stops at the deadline");
+    m.apply(Timestamp(NOW.0 + 60_000), Focus::Hidden, Event::Tick);
     assert_eq!(m.next_deadline(), Some(Timestamp(NOW.0 + 60_000 + EXPIRY_GRACE_MS)));
 }
 
@@ -138,7 +151,7 @@ fn r14_a_dismissed_toast_is_not_closed_again_nor_raised_again() {
     let fx = m.apply(NOW, Focus::Hidden, Event::Toast(UserAction::Dismissed(7)));
     assert!(matches!(&fx[0], Effect::Publish(s) if !s.offers[0].toasted && s.offers.len() == 1), "the offer stays pending");
     assert!(toasts(&m.apply(NOW, Focus::Hidden, Event::FocusChanged)).is_empty(), "R33");
-    assert_eq!(m.apply(Timestamp(NOW.0 + 100_000), Focus::Hidden, Event::Tick), vec![]);
+    assert_eq!(acts(m.apply(Timestamp(NOW.0 + 100_000), Focus::Hidden, Event::Tick)), vec![]);
 }
 
 #[test]
@@ -332,7 +345,7 @@ fn r16_a_toast_the_daemon_did_not_show_leaves_the_offer_in_the_window() {
     assert!(!s.offers[0].toasted);
     assert_eq!(s.toasts.detail.as_deref(), Some("no daemon"));
     assert_eq!(s.notices.last().map(|n| n.text.as_str()), Some("no daemon. The request is shown in Herald."));
-    assert_eq!(m.next_deadline(), None);
+    assert_eq!(m.next_deadline(), Some(Timestamp(91_000)), "no toast to close: only the ring stops at the deadline");
     let mut no_toasts = linked(NotificationMode::Always);
     no_toasts.state.toasts.available = false;
     assert!(toasts(&arrives(&mut no_toasts, Focus::Hidden, 11, 7)).is_empty(), "no notifier: in-app only");

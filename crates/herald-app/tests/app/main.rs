@@ -5,6 +5,7 @@
 mod board;
 mod screen;
 mod signin;
+mod sound;
 mod typescript;
 
 use herald_app::secrets::Secrets;
