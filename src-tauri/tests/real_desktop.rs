@@ -575,3 +575,69 @@ async fn a_waiting_request_rings_until_accepted_on_the_toast_and_the_ring_stops_
     desk.shot("accepted-silent").await;
     desk.finish().await;
 }
+
+// The never-miss issue, item 2: when the agent cannot see a toast. A real screensaver
+// (mate-screensaver) locks the screen with its own command, and Xfce's do-not-disturb (the
+// notification server's own setting, in xfconf) is switched with xfconf-query: each time the
+// running app sets the agent Away at the workspace — no offer goes to a screen nobody reads —
+// and brings back Available when it can be seen again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_screen_or_the_desktops_do_not_disturb_sets_the_agent_away_until_it_can_see_again() {
+    let stage = Stage::start(1).await;
+    let desktop = herald_e2e::desktop::Options { screensaver: true, xfconf: true, ..Default::default() };
+    let desk = AgentDesk::start_on(
+        desktop,
+        "unseen-away",
+        Path::new(APP),
+        &stage.ws,
+        stage.agent(0),
+        settings(NotificationMode::Always),
+        Launch::WebDriver,
+    )
+    .await;
+    let agent = stage.agent(0);
+    let is = |base: BasePresence| move |m: &Me| m.agent.presence.base == base;
+
+    desk.desktop.run("mate-screensaver-command", &["--lock"]).await.unwrap();
+    stage.wait_me(agent, "Away while the screen is locked", is(BasePresence::Away)).await;
+    desk.shot("locked").await;
+    desk.desktop.run("mate-screensaver-command", &["--deactivate"]).await.unwrap();
+    stage.wait_me(agent, "Available again once unlocked", is(BasePresence::Available)).await;
+
+    let dnd = |on: &'static str| ["-c", "xfce4-notifyd", "-p", "/do-not-disturb", "-n", "-t", "bool", "-s", on];
+    desk.desktop.run("xfconf-query", &dnd("true")).await.unwrap();
+    stage.wait_me(agent, "Away while do-not-disturb is on", is(BasePresence::Away)).await;
+    desk.wait_state("the notice", |s| s.notices.iter().any(|n| n.text.contains("do-not-disturb is on"))).await;
+    assert_eq!(shown_presence(&desk).await.as_deref(), Some("away"));
+    desk.shot("do-not-disturb-away").await;
+    desk.desktop.run("xfconf-query", &dnd("false")).await.unwrap();
+    stage.wait_me(agent, "Available again once do-not-disturb is off", is(BasePresence::Available)).await;
+    desk.finish().await;
+}
+
+// The never-miss issue, item 4: why was this missed? An offer nobody answered makes the agent
+// Inactive; the banner's link opens the offer's timeline in the window: offered, shown, the
+// toast's sound, nobody answered in time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inactive_banner_opens_the_missed_offers_timeline() {
+    let stage = Stage::start(1).await;
+    stage.ws.settings(|s| s.missed_notifications = true).await;
+    stage
+        .ws
+        .template(Scenario::Chat, |t| {
+            t.reject_allowed = true;
+            t.timeout_secs = TimeoutSecs::parse(3).unwrap();
+        })
+        .await;
+    let desk = desk("why-missed", &stage, 0, NotificationMode::Always, Launch::WebDriver).await;
+    stage.request(Scenario::Chat, "Radia Perlman", &[]).await;
+    desk.bus.wait_toast("Radia Perlman").await;
+    desk.find("[data-testid=banner][data-reason=missed]").await;
+    desk.press("[data-testid=why-missed]").await;
+    let text = desk.wait_text("[data-testid=timeline]", |t| t.contains("Nobody answered in time")).await;
+    for step in ["Offered", "Shown on the screen"] {
+        assert!(text.contains(step), "{step:?} in the timeline: {text}");
+    }
+    desk.shot("timeline").await;
+    desk.finish().await;
+}

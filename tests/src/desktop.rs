@@ -33,6 +33,8 @@ use std::time::{Duration, Instant};
 
 /// The notification daemon under test.
 pub const XFCE4_NOTIFYD: &str = "/usr/lib/x86_64-linux-gnu/xfce4/notifyd/xfce4-notifyd";
+/// Xfce's settings service (Debian's `xfconf`, which xfce4-notifyd depends on).
+pub const XFCONFD: &str = "/usr/lib/x86_64-linux-gnu/xfce4/xfconf/xfconfd";
 /// The well-known bus name of a freedesktop notification server.
 pub const NOTIFICATIONS: &str = "org.freedesktop.Notifications";
 /// How long starting any one program may take.
@@ -56,11 +58,16 @@ pub struct Options {
     /// session's programs look for it (`$XDG_RUNTIME_DIR/pulse/native`). Without it nothing
     /// plays (as root, libpulse does not start a server of its own).
     pub sound: bool,
+    /// Start xfconfd (Xfce's settings service, where xfce4-notifyd keeps its do-not-disturb)
+    /// before the notification server.
+    pub xfconf: bool,
+    /// Start mate-screensaver, which locks and unlocks with `mate-screensaver-command`.
+    pub screensaver: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { screen: (1280, 800), window_manager: true, notification_daemon: true, sound: false }
+        Self { screen: (1280, 800), window_manager: true, notification_daemon: true, sound: false, xfconf: false, screensaver: false }
     }
 }
 
@@ -172,6 +179,18 @@ impl DesktopSession {
             })
             .await
             .context("PulseAudio answers")??;
+        }
+
+        if options.xfconf {
+            session.spawn("xfconfd", session.command(XFCONFD))?;
+            session.wait_for_name("org.xfce.Xfconf", START_TIMEOUT).await.context("xfconfd owns org.xfce.Xfconf")?;
+        }
+
+        if options.screensaver {
+            let mut saver = session.command("mate-screensaver");
+            saver.arg("--no-daemon");
+            session.spawn("mate-screensaver", saver)?;
+            session.wait_for_name("org.mate.ScreenSaver", START_TIMEOUT).await.context("mate-screensaver owns org.mate.ScreenSaver")?;
         }
 
         if options.notification_daemon {

@@ -170,6 +170,7 @@ impl App {
         }
         tokio::spawn(keep_time(Arc::downgrade(&app.0), timer));
         crate::screen::follow(app.clone());
+        crate::dnd::follow(app.clone());
         app.reconnect().await;
         app
     }
@@ -258,6 +259,11 @@ impl App {
     /// The screen locked or unlocked ([`crate::screen`]).
     pub async fn screen_locked(&self, locked: bool) {
         self.feed(Event::ScreenLock(locked)).await;
+    }
+
+    /// The desktop's do-not-disturb turned on or off ([`crate::dnd`]).
+    pub async fn do_not_disturb(&self, on: bool) {
+        self.feed(Event::DoNotDisturb(on)).await;
     }
 
     /// Adds a notice for the person and publishes.

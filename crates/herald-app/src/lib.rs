@@ -31,6 +31,7 @@
 //! - [`secrets`]: the token in the OS keyring, with a private file as the stated fallback.
 //! - [`board`]: reading a supervisor's queue board and who waits in each queue.
 //! - [`screen`]: the screen lock heard on the session bus (the agent cannot see toasts).
+//! - [`dnd`]: the desktop's do-not-disturb (Xfce, KDE) heard on the session bus, likewise.
 //! - [`sound`]: ringing — each kind of request's own generated sound, until answered or once.
 //! - [`signin`]: signing in with an email and a password (the address checked first), and out.
 //! - [`embedded`]: the in-process workspace with the demo team.
@@ -42,6 +43,7 @@
 pub mod board;
 mod calls;
 pub mod controller;
+pub mod dnd;
 pub mod embedded;
 #[cfg(test)]
 mod fixtures;

@@ -76,6 +76,8 @@ pub enum Event {
     Notice { level: NoticeLevel, text: String, code: Option<ErrorCode> },
     /// The screen locked (`true`) or unlocked: toasts cannot be seen while locked.
     ScreenLock(bool),
+    /// The desktop's do-not-disturb turned on (`true`) or off ([`crate::screen`]).
+    DoNotDisturb(bool),
     /// The sound device started playing this ring ([`crate::sound::Heard::Playing`]).
     Rang(crate::sound::Ring),
     /// Quit: close the toasts that are up.
@@ -287,6 +289,8 @@ pub struct Model {
     board_read: board::BoardRead,
     /// The presence to go back to when the screen unlocks (it was set Away on lock).
     before_lock: Option<Presence>,
+    /// Whether the screen is locked, the desktop's do-not-disturb on.
+    blinds: lock::Blinds,
     /// What rings now ([`Effect::Ring`]).
     ringing: Option<crate::sound::Ring>,
 }
@@ -333,6 +337,7 @@ impl Model {
             offset: None,
             board_read: board::BoardRead::Idle,
             before_lock: None,
+            blinds: lock::Blinds::default(),
             ringing: None,
         }
     }
@@ -411,7 +416,8 @@ impl Model {
             }
             Event::SettingsSaved(plan) => self.on_settings_saved(now, focus, plan, &mut fx),
             Event::Notice { level, text, code } => self.notice(level, text, code),
-            Event::ScreenLock(locked) => self.on_screen_lock(locked, &mut fx),
+            Event::ScreenLock(locked) => self.on_unseen(lock::Unseen::ScreenLock, locked, &mut fx),
+            Event::DoNotDisturb(on) => self.on_unseen(lock::Unseen::DoNotDisturb, on, &mut fx),
             // What rang is on the offer's timeline ("why was it missed?"); only what the
             // device played, so a machine without sound notes nothing.
             Event::Rang(r) => {

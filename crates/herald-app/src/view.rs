@@ -148,7 +148,7 @@ pub struct DesktopSettings {
     /// The email the person signed in to `workspace_url` with; empty when the token was pasted
     /// (or nobody signed in).
     pub account: String,
-    /// What a locked screen does (the agent cannot see toasts then).
+    /// What a locked screen or the desktop's do-not-disturb does (the agent cannot see toasts then).
     pub screen_lock: ScreenLockMode,
     /// Keys that answer from anywhere on the desktop.
     pub shortcuts: Shortcuts,
@@ -211,7 +211,7 @@ impl Default for Shortcuts {
     }
 }
 
-/// What Herald does when the screen locks.
+/// What Herald does when the screen locks or the desktop's do-not-disturb is on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ScreenLockMode {

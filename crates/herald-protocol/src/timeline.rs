@@ -1,6 +1,7 @@
 //! Why was this offer missed? Each offer's timeline: what the workspace did with it (offered,
 //! shown, held because nobody saw it, decided or expired, offered next to whom) and what the
-//! agent's app reported (toast clicked or dismissed, sound played, screen locked).
+//! agent's app reported (toast clicked or dismissed, sound played, screen locked, the desktop's
+//! do-not-disturb).
 
 use herald_core::{AgentId, Offer, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,9 @@ pub enum TimelineKind {
     SoundPlayed,
     ScreenLocked,
     ScreenUnlocked,
+    /// The desktop's do-not-disturb turned on: toasts are not drawn.
+    DoNotDisturbOn,
+    DoNotDisturbOff,
     Accepted,
     Rejected,
     TimedOut,
@@ -58,6 +62,8 @@ pub enum NoteKind {
     SoundPlayed,
     ScreenLocked,
     ScreenUnlocked,
+    DoNotDisturbOn,
+    DoNotDisturbOff,
 }
 
 impl NoteKind {
@@ -68,6 +74,8 @@ impl NoteKind {
             NoteKind::SoundPlayed => "sound_played",
             NoteKind::ScreenLocked => "screen_locked",
             NoteKind::ScreenUnlocked => "screen_unlocked",
+            NoteKind::DoNotDisturbOn => "do_not_disturb_on",
+            NoteKind::DoNotDisturbOff => "do_not_disturb_off",
         }
     }
 
@@ -78,13 +86,23 @@ impl NoteKind {
             NoteKind::SoundPlayed => TimelineKind::SoundPlayed,
             NoteKind::ScreenLocked => TimelineKind::ScreenLocked,
             NoteKind::ScreenUnlocked => TimelineKind::ScreenUnlocked,
+            NoteKind::DoNotDisturbOn => TimelineKind::DoNotDisturbOn,
+            NoteKind::DoNotDisturbOff => TimelineKind::DoNotDisturbOff,
         }
     }
 
     pub fn parse(s: &str) -> Option<NoteKind> {
-        [NoteKind::ToastClicked, NoteKind::ToastDismissed, NoteKind::SoundPlayed, NoteKind::ScreenLocked, NoteKind::ScreenUnlocked]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            NoteKind::ToastClicked,
+            NoteKind::ToastDismissed,
+            NoteKind::SoundPlayed,
+            NoteKind::ScreenLocked,
+            NoteKind::ScreenUnlocked,
+            NoteKind::DoNotDisturbOn,
+            NoteKind::DoNotDisturbOff,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 

@@ -39,7 +39,7 @@ autostart: boolean,
  */
 account: string, 
 /**
- * What a locked screen does (the agent cannot see toasts then).
+ * What a locked screen or the desktop's do-not-disturb does (the agent cannot see toasts then).
  */
 screen_lock: ScreenLockMode, 
 /**

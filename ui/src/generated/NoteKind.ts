@@ -3,4 +3,4 @@
 /**
  * What an agent's app may report about an offer.
  */
-export type NoteKind = "toast_clicked" | "toast_dismissed" | "sound_played" | "screen_locked" | "screen_unlocked";
+export type NoteKind = "toast_clicked" | "toast_dismissed" | "sound_played" | "screen_locked" | "screen_unlocked" | "do_not_disturb_on" | "do_not_disturb_off";

@@ -3,4 +3,4 @@
 /**
  * What happened at one step of an offer's life.
  */
-export type TimelineKind = "offered" | "shown" | "held_unseen" | "toast_clicked" | "toast_dismissed" | "sound_played" | "screen_locked" | "screen_unlocked" | "accepted" | "rejected" | "timed_out" | "withdrawn" | "offered_next";
+export type TimelineKind = "offered" | "shown" | "held_unseen" | "toast_clicked" | "toast_dismissed" | "sound_played" | "screen_locked" | "screen_unlocked" | "do_not_disturb_on" | "do_not_disturb_off" | "accepted" | "rejected" | "timed_out" | "withdrawn" | "offered_next";

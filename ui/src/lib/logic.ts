@@ -259,6 +259,8 @@ export const TIMELINE_LABELS: Record<TimelineKind, string> = {
   sound_played: 'Sound played',
   screen_locked: 'Screen locked',
   screen_unlocked: 'Screen unlocked',
+  do_not_disturb_on: "Desktop's do-not-disturb on",
+  do_not_disturb_off: "Desktop's do-not-disturb off",
   accepted: 'Accepted',
   rejected: 'Rejected',
   timed_out: 'Nobody answered in time',

@@ -7,6 +7,7 @@ use crate::view::{NotificationMode, SettingsInput};
 use herald_protocol::{AgentEvent, BasePresence, OfferAction, Scenario, WorkItemId};
 
 mod ringing;
+mod unseen;
 use ringing::rings;
 
 const NOW: Timestamp = Timestamp(1_000);
@@ -529,51 +530,6 @@ fn a_missed_offer_can_be_explained_from_its_timeline() {
     assert_eq!(m.state().timeline, Some(t));
     m.apply(NOW, Focus::Hidden, Event::Command(Command::CloseTimeline));
     assert_eq!(m.state().timeline, None);
-}
-
-#[test]
-fn a_locked_screen_sets_away_and_unlocking_restores_only_what_the_lock_changed() {
-    let away = Presence { base: BasePresence::Away, custom: None };
-    let mut m = linked(NotificationMode::Always);
-    arrives(&mut m, Focus::Hidden, 11, 7);
-    let fx = acts(m.apply(NOW, Focus::Hidden, Event::ScreenLock(true)));
-    let note = |kind, detail: &str| Effect::Call(Call::Note { offer: OfferId(7), kind, detail: detail.into() }, Origin::Background);
-    assert_eq!(
-        fx,
-        vec![
-            note(herald_protocol::NoteKind::ScreenLocked, "the screen locked"),
-            Effect::Call(Call::SetPresence(away.clone()), Origin::Background)
-        ]
-    );
-    // The workspace agrees: the agent is Away. Unlocking brings back what was before.
-    m.apply(NOW, Focus::Hidden, Event::Answered(Answer::Me(agent("Ada", BasePresence::Away))));
-    let fx = acts(m.apply(NOW, Focus::Hidden, Event::ScreenLock(false)));
-    let available = Presence { base: BasePresence::Available, custom: None };
-    assert_eq!(fx[1], Effect::Call(Call::SetPresence(available), Origin::Background));
-
-    m.apply(NOW, Focus::Hidden, Event::Answered(Answer::Me(agent("Ada", BasePresence::Available))));
-    let fx = acts(m.apply(NOW, Focus::Hidden, Event::ScreenLock(true)));
-    assert!(fx.iter().any(|e| matches!(e, Effect::Call(Call::SetPresence(_), _))), "locked again: Away again");
-    m.apply(NOW, Focus::Hidden, Event::Answered(Answer::Me(agent("Ada", BasePresence::Away))));
-    // Someone changed it meanwhile (a supervisor reset to Busy): the unlock leaves it.
-    m.apply(NOW, Focus::Hidden, Event::Answered(Answer::Me(agent("Ada", BasePresence::Busy))));
-    let fx = acts(m.apply(NOW, Focus::Hidden, Event::ScreenLock(false)));
-    assert!(!fx.iter().any(|e| matches!(e, Effect::Call(Call::SetPresence(_), _))), "{fx:?}");
-
-    // Locked while Away already (or DND, Inactive…): nothing to put aside, nothing to restore.
-    m.apply(NOW, Focus::Hidden, Event::Answered(Answer::Me(agent("Ada", BasePresence::Away))));
-    let fx = acts(m.apply(NOW, Focus::Hidden, Event::ScreenLock(true)));
-    assert!(!fx.iter().any(|e| matches!(e, Effect::Call(Call::SetPresence(_), _))), "{fx:?}");
-    let fx = acts(m.apply(NOW, Focus::Hidden, Event::ScreenLock(false)));
-    assert!(!fx.iter().any(|e| matches!(e, Effect::Call(Call::SetPresence(_), _))), "{fx:?}");
-
-    // Only noting, or ignoring, as the person chose.
-    let mut m = linked(NotificationMode::Always);
-    let mut s = m.state().settings.clone();
-    s.screen_lock = crate::view::ScreenLockMode::Ignore;
-    m.apply(NOW, Focus::Hidden, Event::SettingsSaved(SettingsPlan { settings: s, token: None, autostart: None, signed_out: false }));
-    arrives(&mut m, Focus::Hidden, 11, 7);
-    assert_eq!(acts(m.apply(NOW, Focus::Hidden, Event::ScreenLock(true))), vec![]);
 }
 
 #[test]

@@ -44,3 +44,80 @@ async fn a_locked_screen_sets_the_agent_away_and_unlocking_brings_them_back() {
     let steps: Vec<TimelineKind> = a.client.timeline(offer).await.unwrap().steps.iter().map(|s| s.kind).collect();
     assert!(steps.contains(&TimelineKind::ScreenLocked) && steps.contains(&TimelineKind::ScreenUnlocked), "{steps:?}");
 }
+
+/// Xfce's do-not-disturb (xfce4-notifyd's setting in xfconf), switched with `xfconf-query` as
+/// the notification area's switch does: Herald hears it, sets the agent Away, brings them back
+/// when it is off, and the pending offer's timeline notes both. A second watch started while it
+/// is on hears that at once.
+#[tokio::test]
+async fn xfces_do_not_disturb_sets_the_agent_away_and_turning_it_off_brings_them_back() {
+    let desktop = DesktopSession::start_with(DesktopOptions { window_manager: false, xfconf: true, ..Default::default() }).await.unwrap();
+    let mut dnd = herald_app::dnd::watch(Some(desktop.dbus_address())).await.unwrap();
+    let set = async |on: &str| {
+        desktop.run("xfconf-query", &["-c", "xfce4-notifyd", "-p", "/do-not-disturb", "-n", "-t", "bool", "-s", on]).await.unwrap();
+    };
+
+    let ws = TestWorkspace::start().await;
+    let team = ws.team(1).await;
+    let a = &team.agents[0];
+    let r = rig(&ws, &a.token, NotificationMode::Always).await;
+    ws.request(team.queue, Scenario::Chat, "Ada").await;
+    let s = r.host.wait("the offer", |s| s.offers.len() == 1).await;
+    let offer = s.offers[0].offer.id;
+
+    set("true").await;
+    assert!(next_lock(&mut dnd).await, "do-not-disturb on");
+    r.app.do_not_disturb(true).await;
+    r.host.wait("Away", |s| s.me.as_ref().is_some_and(|m| m.presence.base == BasePresence::Away)).await;
+    let seen = ws.admin.team().await.unwrap().into_iter().find(|t| t.id == a.id).unwrap();
+    assert_eq!(seen.presence.base, BasePresence::Away, "the workspace knows: no new offers");
+    let mut late = herald_app::dnd::watch(Some(desktop.dbus_address())).await.unwrap();
+    assert!(next_lock(&mut late).await, "a watch started meanwhile hears it is on");
+
+    set("false").await;
+    assert!(!next_lock(&mut dnd).await, "do-not-disturb off");
+    r.app.do_not_disturb(false).await;
+    r.host.wait("Available again", |s| s.me.as_ref().is_some_and(|m| m.presence.base == BasePresence::Available)).await;
+
+    let steps: Vec<TimelineKind> = a.client.timeline(offer).await.unwrap().steps.iter().map(|s| s.kind).collect();
+    assert!(steps.contains(&TimelineKind::DoNotDisturbOn) && steps.contains(&TimelineKind::DoNotDisturbOff), "{steps:?}");
+}
+
+/// KDE Plasma's notification server exposes do-not-disturb as the `Inhibited` property of
+/// `org.freedesktop.Notifications`. Plasma cannot run here: a stand-in serves that property on
+/// the private bus (the only part of it Herald reads) and announces changes as Plasma does.
+struct PlasmaStandIn {
+    inhibited: bool,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl PlasmaStandIn {
+    #[zbus(property)]
+    fn inhibited(&self) -> bool {
+        self.inhibited
+    }
+}
+
+#[tokio::test]
+async fn a_notification_servers_inhibited_property_is_heard_as_do_not_disturb() {
+    let desktop = DesktopSession::start_with(DesktopOptions { window_manager: false, notification_daemon: false, ..Default::default() })
+        .await
+        .unwrap();
+    let path = "/org/freedesktop/Notifications";
+    let server = zbus::connection::Builder::address(desktop.dbus_address())
+        .unwrap()
+        .name("org.freedesktop.Notifications")
+        .unwrap()
+        .serve_at(path, PlasmaStandIn { inhibited: false })
+        .unwrap()
+        .build()
+        .await
+        .unwrap();
+    let mut dnd = herald_app::dnd::watch(Some(desktop.dbus_address())).await.unwrap();
+    let iface = server.object_server().interface::<_, PlasmaStandIn>(path).await.unwrap();
+    for on in [true, false] {
+        iface.get_mut().await.inhibited = on;
+        iface.get().await.inhibited_changed(iface.signal_emitter()).await.unwrap();
+        assert_eq!(next_lock(&mut dnd).await, on);
+    }
+}
