@@ -14,7 +14,8 @@
 //!   time (single instance). Its size and position are remembered, its visibility is not.
 //! - Quit (tray) closes open toasts, stops the embedded workspace and exits.
 
-use herald_app::tray::{MenuEntry, STATUS_AT_START, STATUS_ID, TrayAction, TrayView};
+use herald_app::i18n::Language;
+use herald_app::tray::{MenuEntry, STATUS_ID, TrayAction, TrayView};
 use herald_app::view::{Command, CommandError, DesktopState, NoticeLevel, STATE_EVENT};
 use herald_app::{App, Focus, Host, Options};
 use herald_protocol::{BasePresence, Presence};
@@ -32,7 +33,10 @@ pub const MAIN: &str = "main";
 struct Tray {
     icon: TrayIcon,
     presences: Vec<(BasePresence, CheckMenuItem<tauri::Wry>)>,
+    actions: Vec<(TrayAction, MenuItem<tauri::Wry>)>,
     status: MenuItem<tauri::Wry>,
+    /// The language of the menu's words.
+    language: Language,
     /// The icon without a presence badge.
     plain: Image<'static>,
     /// The presence whose badge the icon shows (`None`: no badge, not signed in).
@@ -220,6 +224,17 @@ fn apply_tray(handle: &AppHandle, revision: u64, view: TrayView) {
         let _ = item.set_checked(Some(*p) == view.presence);
         let _ = item.set_enabled(view.presence.is_some());
     }
+    if tray.language != view.language {
+        // The person chose another language: the menu's words follow.
+        for entry in herald_app::tray::menu(view.language) {
+            match entry {
+                MenuEntry::Presence(p, label) => tray.presences.iter().filter(|(q, _)| *q == p).for_each(|(_, i)| drop(i.set_text(&label))),
+                MenuEntry::Action(a, label) => tray.actions.iter().filter(|(b, _)| *b == a).for_each(|(_, i)| drop(i.set_text(&label))),
+                MenuEntry::Status | MenuEntry::Separator => {}
+            }
+        }
+        tray.language = view.language;
+    }
     let _ = tray.status.set_text(&view.status);
     let _ = tray.icon.set_tooltip(Some(&view.tooltip));
     // A failed icon change is tried again with the next state.
@@ -295,9 +310,11 @@ fn on_tray(handle: &AppHandle, action: TrayAction) {
 
 fn build_tray(handle: &AppHandle) -> tauri::Result<Tray> {
     let menu = Menu::new(handle)?;
-    let status = MenuItem::with_id(handle, STATUS_ID, STATUS_AT_START, false, None::<&str>)?;
-    let mut presences = Vec::new();
-    for entry in herald_app::tray::menu() {
+    // The system's language until the app's first state says which one is in use.
+    let language = Language::of_system();
+    let status = MenuItem::with_id(handle, STATUS_ID, herald_app::tray::status_at_start(language), false, None::<&str>)?;
+    let (mut presences, mut actions) = (Vec::new(), Vec::new());
+    for entry in herald_app::tray::menu(language) {
         match entry {
             MenuEntry::Status => menu.append(&status)?,
             MenuEntry::Separator => menu.append(&PredefinedMenuItem::separator(handle)?)?,
@@ -306,7 +323,11 @@ fn build_tray(handle: &AppHandle) -> tauri::Result<Tray> {
                 menu.append(&item)?;
                 presences.push((p, item));
             }
-            MenuEntry::Action(action, label) => menu.append(&MenuItem::with_id(handle, action.id(), label, true, None::<&str>)?)?,
+            MenuEntry::Action(action, label) => {
+                let item = MenuItem::with_id(handle, action.id(), label, true, None::<&str>)?;
+                menu.append(&item)?;
+                actions.push((action, item));
+            }
         }
     }
     let dark_panel = std::env::var("HERALD_TRAY_THEME").map_or(true, |t| t != "light");
@@ -331,7 +352,7 @@ fn build_tray(handle: &AppHandle) -> tauri::Result<Tray> {
             }
         })
         .build(handle)?;
-    Ok(Tray { icon, presences, status, plain, badge: None, revision: 0, shown: None })
+    Ok(Tray { icon, presences, actions, status, language, plain, badge: None, revision: 0, shown: None })
 }
 
 fn focus_of(window: &tauri::Window, focused: Option<bool>) -> Focus {

@@ -641,3 +641,32 @@ async fn the_inactive_banner_opens_the_missed_offers_timeline() {
     desk.shot("timeline").await;
     desk.finish().await;
 }
+
+// The never-miss issue, item 5: Dutch. On a desktop started with LANG=nl_NL.UTF-8 and nothing
+// chosen in Herald's settings, the first toast's buttons read "Accepteren" and "Weigeren", and
+// the window speaks Dutch (the in-app alert's buttons, the presence).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_dutch_desktop_the_first_toast_says_accepteren_and_weigeren_and_the_window_is_dutch() {
+    let stage = Stage::start(1).await;
+    chats_may_be_rejected(&stage).await;
+    let dutch = herald_e2e::desktop::Options { locale: Some("nl_NL.UTF-8"), ..Default::default() };
+    let settings = settings(NotificationMode::Always);
+    assert_eq!(settings.language, None, "the language is the system's");
+    let desk = AgentDesk::start_on(dutch, "dutch", Path::new(APP), &stage.ws, stage.agent(0), settings, Launch::WebDriver).await;
+    let s = desk.wait_state("Dutch", |s| s.language == herald_app::i18n::Language::Nl).await;
+    assert_eq!(s.settings.language, None);
+
+    let item = stage.request(Scenario::Chat, "Edsger Dijkstra", &[]).await;
+    let toast = desk.bus.wait_toast("Edsger Dijkstra").await;
+    assert_eq!(toast.actions, ["default", "accept", "reject"]);
+    assert_eq!(toast.labels, ["", "Accepteren", "Weigeren"], "{toast:#?}");
+    desk.toast_window(2).await;
+    let offer = app_offer(&desk, &item).await;
+    let alert = alert_of(&offer);
+    assert_eq!(desk.text(&format!("{alert} [data-testid=accept]")).await, "Accepteren");
+    assert_eq!(desk.text(&format!("{alert} [data-testid=reject]")).await, "Weigeren");
+    let presence = desk.find("[data-testid=presence-select] option:checked").await.text().await.unwrap();
+    assert_eq!(presence, "Beschikbaar");
+    desk.shot("dutch-toast-and-window").await;
+    desk.finish().await;
+}

@@ -63,11 +63,22 @@ pub struct Options {
     pub xfconf: bool,
     /// Start mate-screensaver, which locks and unlocks with `mate-screensaver-command`.
     pub screensaver: bool,
+    /// The session's locale (`LANG` and `LC_ALL` of its programs), e.g. `nl_NL.UTF-8`; `None`
+    /// leaves the machine's.
+    pub locale: Option<&'static str>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { screen: (1280, 800), window_manager: true, notification_daemon: true, sound: false, xfconf: false, screensaver: false }
+        Self {
+            screen: (1280, 800),
+            window_manager: true,
+            notification_daemon: true,
+            sound: false,
+            xfconf: false,
+            screensaver: false,
+            locale: None,
+        }
     }
 }
 
@@ -116,6 +127,7 @@ pub struct DesktopSession {
     display: u32,
     dbus_address: String,
     screen: (u32, u32),
+    locale: Option<&'static str>,
     daemons: Mutex<Vec<Daemon>>,
 }
 
@@ -133,8 +145,15 @@ impl DesktopSession {
         }
         set_private(&path.join("runtime"))?;
         // From here on, dropping `session` cleans up whatever has started.
-        let mut session =
-            Self { dir: Some(dir), path, display: 0, dbus_address: String::new(), screen: options.screen, daemons: Mutex::new(Vec::new()) };
+        let mut session = Self {
+            dir: Some(dir),
+            path,
+            display: 0,
+            dbus_address: String::new(),
+            screen: options.screen,
+            locale: options.locale,
+            daemons: Mutex::new(Vec::new()),
+        };
 
         let (w, h) = options.screen;
         let mut xvfb = Command::new("Xvfb");
@@ -223,7 +242,7 @@ impl DesktopSession {
     /// directories of its own (so settings, keyrings and caches of the machine are not used).
     pub fn env(&self) -> Vec<(String, String)> {
         let p = |sub: &str| self.path.join(sub).display().to_string();
-        vec![
+        let mut env: Vec<(String, String)> = vec![
             ("DISPLAY".into(), self.display()),
             ("DBUS_SESSION_BUS_ADDRESS".into(), self.dbus_address.clone()),
             ("HOME".into(), p("home")),
@@ -237,7 +256,11 @@ impl DesktopSession {
             // No accessibility bus and no dconf: neither exists on this bus.
             ("NO_AT_BRIDGE".into(), "1".into()),
             ("GSETTINGS_BACKEND".into(), "memory".into()),
-        ]
+        ];
+        if let Some(locale) = self.locale {
+            env.extend([("LANG".into(), locale.into()), ("LC_ALL".into(), locale.into())]);
+        }
+        env
     }
 
     /// The sound streams playing now (with [`Options::sound`]), as `pactl list sink-inputs`

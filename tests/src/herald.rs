@@ -117,6 +117,8 @@ pub struct BusToast {
     pub body: String,
     /// The action keys (`accept`, `reject`, `open`, `default`), without their labels.
     pub actions: Vec<String>,
+    /// The buttons' labels, in the same order (the body's `default` has an empty one).
+    pub labels: Vec<String>,
     pub expire_timeout: i32,
     pub shown_at: Option<Instant>,
     /// `CloseNotification` sent for it (by the app), and when.
@@ -199,10 +201,12 @@ fn record(log: &mut BusLog, msg: &zbus::Message) {
             type Notify = (String, u32, String, String, String, Vec<String>, HashMap<String, zbus::zvariant::OwnedValue>, i32);
             if let Ok((_, _, _, summary, body, actions, _, expire_timeout)) = msg.body().deserialize::<Notify>() {
                 let keys = actions.iter().step_by(2).cloned().collect();
+                let labels = actions.iter().skip(1).step_by(2).cloned().collect();
                 log.toasts.push(BusToast {
                     summary,
                     body,
                     actions: keys,
+                    labels,
                     expire_timeout,
                     shown_at: Some(Instant::now()),
                     ..Default::default()

@@ -128,7 +128,10 @@ impl App {
             }
             Err(e) => (None, None, ToastSupport { available: false, actions: false, server: None, detail: Some(e.to_string()) }),
         };
-        let setup = Setup { settings: loaded.settings, data_dir: options.data_dir.display().to_string(), toasts, icon: options.icon };
+        let language = crate::i18n::Language::of_system();
+        tracing::info!(?language, "the operating system's language");
+        let setup =
+            Setup { settings: loaded.settings, data_dir: options.data_dir.display().to_string(), toasts, icon: options.icon, language };
         let timer = Arc::new(Notify::new());
         // The sound thread tells the app (once) when nothing can be played.
         let told: Arc<std::sync::OnceLock<Weak<Inner>>> = Arc::default();
@@ -137,7 +140,10 @@ impl App {
             if let Some(app) = tell.get().and_then(Weak::upgrade).map(App) {
                 match heard {
                     crate::sound::Heard::Playing(ring) => app.apply_and_publish(Event::Rang(ring)),
-                    crate::sound::Heard::Unavailable(text) => app.notice(NoticeLevel::Info, text, None),
+                    crate::sound::Heard::Unavailable(reason) => {
+                        let text = crate::i18n::text_with(app.state().language, "notice-no-sound", &[("reason", reason.into())]);
+                        app.notice(NoticeLevel::Info, text, None);
+                    }
                 }
             }
         }));

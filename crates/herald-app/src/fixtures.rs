@@ -75,5 +75,6 @@ pub fn model(mode: NotificationMode) -> Model {
         data_dir: "/tmp/herald".into(),
         toasts: ToastSupport { available: true, actions: true, server: None, detail: None },
         icon: None,
+        language: crate::i18n::Language::En,
     })
 }

@@ -32,6 +32,7 @@
 //! - [`board`]: reading a supervisor's queue board and who waits in each queue.
 //! - [`screen`]: the screen lock heard on the session bus (the agent cannot see toasts).
 //! - [`dnd`]: the desktop's do-not-disturb (Xfce, KDE) heard on the session bus, likewise.
+//! - [`i18n`]: Dutch and English: Fluent catalogues for toasts, tray and notices; the language.
 //! - [`sound`]: ringing — each kind of request's own generated sound, until answered or once.
 //! - [`signin`]: signing in with an email and a password (the address checked first), and out.
 //! - [`embedded`]: the in-process workspace with the demo team.
@@ -48,6 +49,7 @@ pub mod embedded;
 #[cfg(test)]
 mod fixtures;
 pub mod focus;
+pub mod i18n;
 pub mod model;
 pub mod paths;
 pub mod policy;

@@ -262,6 +262,8 @@ pub struct Setup {
     pub toasts: ToastSupport,
     /// The icon for toasts.
     pub icon: Option<String>,
+    /// The operating system's language (the settings may choose another).
+    pub language: crate::i18n::Language,
 }
 
 /// The app's state; see the module docs.
@@ -293,6 +295,8 @@ pub struct Model {
     blinds: lock::Blinds,
     /// What rings now ([`Effect::Ring`]).
     ringing: Option<crate::sound::Ring>,
+    /// The operating system's language, for when the settings choose none.
+    system_language: crate::i18n::Language,
 }
 
 impl Model {
@@ -318,6 +322,7 @@ impl Model {
             board: Vec::new(),
             missed_offer: None,
             timeline: None,
+            language: setup.settings.language.unwrap_or(setup.language),
             settings: setup.settings,
             notices: Vec::new(),
             toasts: setup.toasts,
@@ -339,6 +344,7 @@ impl Model {
             before_lock: None,
             blinds: lock::Blinds::default(),
             ringing: None,
+            system_language: setup.language,
         }
     }
 
@@ -499,7 +505,7 @@ impl Model {
                 v.toasted = true;
             }
             let workspace_now = Timestamp((now.0 as i64 + self.state.clock_offset_ms).max(0) as u64);
-            let t = toast_for(offer, &self.state.settings, self.icon.as_deref(), workspace_now);
+            let t = toast_for(offer, &self.state.settings, self.state.language, self.icon.as_deref(), workspace_now);
             // R14: a toast with buttons goes at the deadline; an informational one by itself.
             if let Some(left) = t.expire.filter(|_| !t.actions.is_empty()) {
                 let at = Timestamp(now.0.saturating_add(left.as_millis() as u64).saturating_add(EXPIRY_GRACE_MS));

@@ -2,8 +2,9 @@
 //! tested without a window or a daemon.
 
 use crate::focus::Focus;
+use crate::i18n::{Language, text};
 use crate::view::{DesktopSettings, NotificationMode};
-use herald_notify::{Toast, ToastAction, Urgency};
+use herald_notify::{ButtonLabels, Toast, ToastAction, Urgency};
 use herald_protocol::{DesktopMode, NotificationKind, Offer, OfferAction, OfferState, Scenario, Timestamp};
 use std::time::Duration;
 
@@ -51,22 +52,23 @@ pub fn sound_for(scenario: Scenario) -> &'static str {
     }
 }
 
-/// A short name of the kind of work, for private toasts and the log.
-pub fn scenario_label(scenario: Scenario) -> &'static str {
-    match scenario {
-        Scenario::Chat => "Chat request",
-        Scenario::Sms => "SMS conversation",
-        Scenario::Voice => "Incoming call",
-        Scenario::Case => "Case assigned",
-        Scenario::WorkItem => "Conversation assigned",
-        Scenario::Transfer => "Conversation transferred to you",
-        Scenario::Escalation => "Conversation escalated to you",
-        Scenario::BotEscalation => "A bot hands over a conversation",
-    }
+/// A short name of the kind of work, for private toasts, in `lang`.
+pub fn scenario_label(lang: Language, scenario: Scenario) -> String {
+    let id = match scenario {
+        Scenario::Chat => "scenario-chat",
+        Scenario::Sms => "scenario-sms",
+        Scenario::Voice => "scenario-voice",
+        Scenario::Case => "scenario-case",
+        Scenario::WorkItem => "scenario-work-item",
+        Scenario::Transfer => "scenario-transfer",
+        Scenario::Escalation => "scenario-escalation",
+        Scenario::BotEscalation => "scenario-bot-escalation",
+    };
+    text(lang, id)
 }
 
 /// The toast for an offer. `now` is on the workspace's clock (for the time left).
-pub fn toast_for(offer: &Offer, settings: &DesktopSettings, icon: Option<&str>, now: Timestamp) -> Toast {
+pub fn toast_for(offer: &Offer, settings: &DesktopSettings, lang: Language, icon: Option<&str>, now: Timestamp) -> Toast {
     let pending = offer.state == OfferState::Pending;
     let actions = if pending {
         offer
@@ -82,13 +84,13 @@ pub fn toast_for(offer: &Offer, settings: &DesktopSettings, icon: Option<&str>, 
         Vec::new()
     };
     let (title, body, fields) = if settings.privacy {
-        (scenario_label(offer.scenario).to_string(), "Open Herald to see the details.".to_string(), Vec::new())
+        (scenario_label(lang, offer.scenario), text(lang, "toast-private-body"), Vec::new())
     } else {
         let fields: Vec<(String, String)> = offer.fields.iter().take(4).map(|f| (f.label.clone(), f.value.clone())).collect();
         let body = if fields.is_empty() { offer.customer.name.clone() } else { String::new() };
         (offer.title.clone(), body, fields)
     };
-    let body = if pending || !body.is_empty() { body } else { "Accepted for you — the session is open in Herald.".to_string() };
+    let body = if pending || !body.is_empty() { body } else { text(lang, "toast-auto-accepted") };
     let expire = match (pending, offer.deadline) {
         (true, Some(d)) => Some(Duration::from_millis(d.0.saturating_sub(now.0).max(1))),
         (true, None) => None,
@@ -100,6 +102,11 @@ pub fn toast_for(offer: &Offer, settings: &DesktopSettings, icon: Option<&str>, 
         body,
         fields,
         actions,
+        labels: ButtonLabels {
+            accept: text(lang, "button-accept"),
+            reject: text(lang, "button-reject"),
+            open_item: text(lang, "button-open-item"),
+        },
         urgency: match offer.kind {
             NotificationKind::Alert => Urgency::Critical,
             NotificationKind::Popup => Urgency::Normal,
@@ -189,14 +196,14 @@ mod tests {
         assert!(!should_toast(NotificationMode::Always, Focus::Hidden, &o), "accepted later: nothing to tell");
         o.ended_at = Some(o.created_at);
         assert!(should_toast(NotificationMode::Always, Focus::Hidden, &o), "R18 auto-accept informs");
-        let t = toast_for(&o, &DesktopSettings::default(), None, Timestamp(1_000));
+        let t = toast_for(&o, &DesktopSettings::default(), Language::En, None, Timestamp(1_000));
         assert!(t.actions.is_empty(), "an informational toast has no buttons");
     }
 
     #[test]
     fn the_toast_carries_the_offer_buttons_fields_sound_and_time_left() {
         // R9, R12, R14
-        let t = toast_for(&offer(DesktopMode::Always), &DesktopSettings::default(), Some("/i.png"), Timestamp(31_000));
+        let t = toast_for(&offer(DesktopMode::Always), &DesktopSettings::default(), Language::En, Some("/i.png"), Timestamp(31_000));
         assert_eq!(t.key, 7);
         assert_eq!(t.title, "Chat with Ada");
         assert_eq!(t.actions, vec![ToastAction::Accept, ToastAction::Reject]);
@@ -212,16 +219,16 @@ mod tests {
         // R18, R19
         let mut o = offer(DesktopMode::Always);
         o.actions = vec![OfferAction::Accept];
-        assert_eq!(toast_for(&o, &DesktopSettings::default(), None, o.created_at).actions, vec![ToastAction::Accept]);
+        assert_eq!(toast_for(&o, &DesktopSettings::default(), Language::En, None, o.created_at).actions, vec![ToastAction::Accept]);
         o.actions = vec![OfferAction::OpenItem];
         o.scenario = Scenario::Case;
-        assert_eq!(toast_for(&o, &DesktopSettings::default(), None, o.created_at).actions, vec![ToastAction::OpenItem]);
+        assert_eq!(toast_for(&o, &DesktopSettings::default(), Language::En, None, o.created_at).actions, vec![ToastAction::OpenItem]);
     }
 
     #[test]
     fn privacy_mode_keeps_customer_details_out_of_the_toast() {
         let settings = DesktopSettings { privacy: true, sound: false, ..Default::default() };
-        let t = toast_for(&offer(DesktopMode::Always), &settings, None, Timestamp(1_000));
+        let t = toast_for(&offer(DesktopMode::Always), &settings, Language::En, None, Timestamp(1_000));
         let all = format!("{} {}", t.title, t.body_text());
         assert!(!all.contains("Ada") && !all.contains("order"), "{all}");
         assert_eq!(t.title, "Chat request");
@@ -233,6 +240,6 @@ mod tests {
     fn an_offer_without_deadline_keeps_its_toast_until_withdrawn() {
         let mut o = offer(DesktopMode::Always);
         o.deadline = None;
-        assert_eq!(toast_for(&o, &DesktopSettings::default(), None, Timestamp(1_000)).expire, None);
+        assert_eq!(toast_for(&o, &DesktopSettings::default(), Language::En, None, Timestamp(1_000)).expire, None);
     }
 }

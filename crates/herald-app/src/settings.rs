@@ -136,6 +136,7 @@ mod tests {
             screen_lock: crate::view::ScreenLockMode::NoteOnly,
             shortcuts: crate::view::Shortcuts { accept: "Super+A".into(), reject: String::new(), show: "Ctrl+Alt+H".into() },
             ring: crate::view::RingSettings { until_answered: false, volume: 35, sms: false, ..Default::default() },
+            language: Some(crate::i18n::Language::Nl),
         };
         save(&file_in(dir.path()), &s).unwrap();
         let l = load(&file_in(dir.path()));

@@ -104,7 +104,7 @@ pub trait Ringer: Send + Sync {
 pub enum Heard {
     /// The device plays this ring now.
     Playing(Ring),
-    /// Nothing can be played, and why (reported once).
+    /// Nothing can be played, and why, in the audio library's words (reported once).
     Unavailable(String),
 }
 
@@ -171,9 +171,7 @@ impl Speaker {
                         tracing::warn!(error = %e, "no sound device: requests will not ring");
                         if !told {
                             told = true;
-                            report(Heard::Unavailable(format!(
-                                "Herald cannot play sounds on this computer ({e}): requests will not ring."
-                            )));
+                            report(Heard::Unavailable(e.to_string()));
                         }
                     }
                 }

@@ -2,6 +2,7 @@
 //! [`DesktopState`], and the pixels of the presence badge. Pure functions, tested here;
 //! herald-desktop only puts them on Tauri's tray icon and menu (R32).
 
+use crate::i18n::{Language, text, text_with};
 use crate::view::{ConnectionStatus, DesktopState};
 use herald_protocol::BasePresence;
 
@@ -13,7 +14,9 @@ pub const PRESENCES: [BasePresence; 5] =
 pub const STATUS_ID: &str = "status";
 
 /// The status line before the app published a state.
-pub const STATUS_AT_START: &str = connection_words(ConnectionStatus::Connecting);
+pub fn status_at_start(lang: Language) -> String {
+    connection_words(lang, ConnectionStatus::Connecting)
+}
 
 /// What a tray menu item does; menu ids are parsed into this, never matched as bare strings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,34 +61,42 @@ fn presence_key(p: BasePresence) -> &'static str {
     }
 }
 
-/// A presence in words: herald-core's label, the one the UI shows too (`constants.ts`).
-pub fn presence_label(p: BasePresence) -> &'static str {
-    p.label()
+/// A presence in words, in `lang` (the window says the same: its catalogues have these words).
+pub fn presence_label(lang: Language, p: BasePresence) -> String {
+    let id = match p {
+        BasePresence::Available => "presence-available",
+        BasePresence::Busy => "presence-busy",
+        BasePresence::BusyDnd => "presence-busy-dnd",
+        BasePresence::Away => "presence-away",
+        BasePresence::Offline => "presence-offline",
+        BasePresence::Inactive => "presence-inactive",
+    };
+    text(lang, id)
 }
 
 /// One line of the tray menu.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MenuEntry {
-    /// The status line ([`STATUS_ID`], disabled): [`TrayView::status`], [`STATUS_AT_START`]
+    /// The status line ([`STATUS_ID`], disabled): [`TrayView::status`], [`status_at_start`]
     /// before the first state.
     Status,
     Separator,
     /// A presence to choose, checked when it is the agent's.
-    Presence(BasePresence, &'static str),
+    Presence(BasePresence, String),
     /// An enabled item that does `TrayAction`.
-    Action(TrayAction, &'static str),
+    Action(TrayAction, String),
 }
 
-/// The tray menu, top to bottom.
-pub fn menu() -> Vec<MenuEntry> {
+/// The tray menu, top to bottom, in `lang`.
+pub fn menu(lang: Language) -> Vec<MenuEntry> {
     let mut m = vec![MenuEntry::Status, MenuEntry::Separator];
-    m.extend(PRESENCES.iter().map(|p| MenuEntry::Presence(*p, p.label())));
+    m.extend(PRESENCES.iter().map(|p| MenuEntry::Presence(*p, presence_label(lang, *p))));
     m.extend([
         MenuEntry::Separator,
-        MenuEntry::Action(TrayAction::Open, "Open Herald"),
-        MenuEntry::Action(TrayAction::Settings, "Settings…"),
+        MenuEntry::Action(TrayAction::Open, text(lang, "tray-open")),
+        MenuEntry::Action(TrayAction::Settings, text(lang, "tray-settings")),
         MenuEntry::Separator,
-        MenuEntry::Action(TrayAction::Quit, "Quit Herald"),
+        MenuEntry::Action(TrayAction::Quit, text(lang, "tray-quit")),
     ]);
     m
 }
@@ -99,33 +110,41 @@ pub struct TrayView {
     /// The status line.
     pub status: String,
     pub tooltip: String,
+    /// The language of the words (the menu's items follow it).
+    pub language: Language,
 }
 
 impl TrayView {
     pub fn of(state: &DesktopState) -> TrayView {
+        let lang = state.language;
         let status = match &state.me {
             Some(me) => {
                 let banner = me.banner.as_ref().map(|b| format!(" — {}", b.message)).unwrap_or_default();
-                format!("{}: {}{banner}", me.name, presence_label(me.presence.base))
+                format!("{}: {}{banner}", me.name, presence_label(lang, me.presence.base))
             }
-            None => connection_words(state.connection.status).to_string(),
+            None => connection_words(lang, state.connection.status),
         };
-        let pending = state.offers.len();
-        let tooltip = if pending > 0 { format!("Herald — {status} — {pending} waiting") } else { format!("Herald — {status}") };
-        TrayView { presence: state.me.as_ref().map(|m| m.presence.base), status, tooltip }
+        let pending = state.offers.len() as i64;
+        let tooltip = if pending > 0 {
+            text_with(lang, "tray-tooltip-waiting", &[("status", status.as_str().into()), ("waiting", pending.into())])
+        } else {
+            text_with(lang, "tray-tooltip", &[("status", status.as_str().into())])
+        };
+        TrayView { presence: state.me.as_ref().map(|m| m.presence.base), status, tooltip, language: lang }
     }
 }
 
 /// The state of the link in words, for the status line before the agent is known.
-pub const fn connection_words(status: ConnectionStatus) -> &'static str {
-    match status {
-        ConnectionStatus::Connecting => "Connecting…",
-        ConnectionStatus::Live => "Connected",
-        ConnectionStatus::Polling => "Connected (polling)",
-        ConnectionStatus::Reconnecting => "Reconnecting…",
-        ConnectionStatus::Unauthorized => "Sign in again (Settings)",
-        ConnectionStatus::NeedsToken => "Sign in (Settings)",
-    }
+pub fn connection_words(lang: Language, status: ConnectionStatus) -> String {
+    let id = match status {
+        ConnectionStatus::Connecting => "tray-connecting",
+        ConnectionStatus::Live => "tray-connected",
+        ConnectionStatus::Polling => "tray-polling",
+        ConnectionStatus::Reconnecting => "tray-reconnecting",
+        ConnectionStatus::Unauthorized => "tray-sign-in-again",
+        ConnectionStatus::NeedsToken => "tray-sign-in",
+    };
+    text(lang, id)
 }
 
 /// The colour of a presence's badge (the conventions of Teams and Dynamics 365).
@@ -192,15 +211,19 @@ mod tests {
     #[test]
     fn the_menu_has_the_status_the_presences_open_settings_and_quit() {
         // R32
-        let m = menu();
+        let m = menu(Language::En);
         assert_eq!(m[0], MenuEntry::Status);
-        assert_eq!(STATUS_AT_START, "Connecting…");
+        assert_eq!(status_at_start(Language::En), "Connecting…");
         let presences: Vec<_> = m.iter().filter_map(|e| if let MenuEntry::Presence(p, _) = e { Some(*p) } else { None }).collect();
         assert_eq!(presences.len(), 5);
         assert!(!presences.contains(&BasePresence::Inactive));
         let actions: Vec<_> = m.iter().filter_map(|e| if let MenuEntry::Action(a, _) = e { Some(*a) } else { None }).collect();
         assert_eq!(actions, vec![TrayAction::Open, TrayAction::Settings, TrayAction::Quit]);
-        assert_eq!(m.last(), Some(&MenuEntry::Action(TrayAction::Quit, "Quit Herald")));
+        assert_eq!(m.last(), Some(&MenuEntry::Action(TrayAction::Quit, "Quit Herald".into())));
+        // In Dutch (never-miss, item 5).
+        let nl = menu(Language::Nl);
+        assert_eq!(nl.last(), Some(&MenuEntry::Action(TrayAction::Quit, "Herald afsluiten".into())));
+        assert!(nl.contains(&MenuEntry::Presence(BasePresence::Away, "Afwezig".into())));
     }
 
     #[test]
@@ -227,6 +250,8 @@ mod tests {
         let offer = fixtures::offer(1);
         s.offers = vec![OfferView { offer: offer.clone(), toasted: false }, OfferView { offer, toasted: true }];
         assert_eq!(TrayView::of(&s).tooltip, "Herald — Connected — 2 waiting");
+        s.language = Language::Nl;
+        assert_eq!(TrayView::of(&s).tooltip, "Herald — Verbonden — 2 wachtend");
     }
 
     #[test]

@@ -49,6 +49,8 @@ pub struct DesktopState {
     #[ts(optional)]
     pub timeline: Option<OfferTimeline>,
     pub settings: DesktopSettings,
+    /// The language in use: the one chosen in Settings, else the operating system's.
+    pub language: crate::i18n::Language,
     /// Messages for the person, newest last, until dismissed.
     pub notices: Vec<Notice>,
     pub toasts: ToastSupport,
@@ -154,6 +156,9 @@ pub struct DesktopSettings {
     pub shortcuts: Shortcuts,
     /// How requests ring (with `sound` on).
     pub ring: RingSettings,
+    /// The language of the window, toasts and tray; `None`: the operating system's.
+    #[ts(optional)]
+    pub language: Option<crate::i18n::Language>,
 }
 
 /// How requests ring ([`crate::sound`]): the sound of each kind on or off, the volume, and
@@ -237,6 +242,7 @@ impl Default for DesktopSettings {
             screen_lock: ScreenLockMode::SetAway,
             shortcuts: Shortcuts::default(),
             ring: RingSettings::default(),
+            language: None,
         }
     }
 }

@@ -79,13 +79,29 @@ impl ToastAction {
             ToastAction::OpenItem => "open",
         }
     }
+}
 
-    /// The button's label.
-    pub fn label(&self) -> &'static str {
-        match self {
-            ToastAction::Accept => "Accept",
-            ToastAction::Reject => "Reject",
-            ToastAction::OpenItem => "Open item",
+/// The words on a toast's buttons, in the person's language (English by default).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ButtonLabels {
+    pub accept: String,
+    pub reject: String,
+    pub open_item: String,
+}
+
+impl Default for ButtonLabels {
+    fn default() -> Self {
+        Self { accept: "Accept".into(), reject: "Reject".into(), open_item: "Open item".into() }
+    }
+}
+
+impl ButtonLabels {
+    /// The label of `action`'s button.
+    pub fn of(&self, action: ToastAction) -> &str {
+        match action {
+            ToastAction::Accept => &self.accept,
+            ToastAction::Reject => &self.reject,
+            ToastAction::OpenItem => &self.open_item,
         }
     }
 }
@@ -111,6 +127,8 @@ pub struct Toast {
     pub fields: Vec<(String, String)>,
     /// The buttons, in order. Empty: an informational toast (clicking it still opens the app).
     pub actions: Vec<ToastAction>,
+    /// What the buttons say.
+    pub labels: ButtonLabels,
     pub urgency: Urgency,
     /// A freedesktop sound-naming-spec name (e.g. `message-new-instant`, `phone-incoming-call`);
     /// `None` for silence.

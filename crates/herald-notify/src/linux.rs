@@ -211,7 +211,7 @@ impl LinuxNotifier {
         if self.capabilities.actions {
             actions.extend(["default", ""]);
             for a in &toast.actions {
-                actions.extend([a.id(), a.label()]);
+                actions.extend([a.id(), toast.labels.of(*a)]);
             }
         }
         let mut hints: HashMap<&str, Value<'_>> = HashMap::new();

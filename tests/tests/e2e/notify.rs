@@ -32,6 +32,7 @@ fn offer(key: u64, actions: &[ToastAction]) -> Toast {
         body: "Hello, I need help with my bill <urgent> & more".into(),
         fields: vec![("Queue".into(), "Billing".into()), ("Channel".into(), "Web chat".into())],
         actions: actions.to_vec(),
+        labels: Default::default(),
         urgency: Urgency::Critical,
         sound: Some("message-new-instant".into()),
         icon: None,

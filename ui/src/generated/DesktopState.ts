@@ -3,6 +3,7 @@ import type { AgentSummary } from "./AgentSummary";
 import type { Connection } from "./Connection";
 import type { DesktopSettings } from "./DesktopSettings";
 import type { Focus } from "./Focus";
+import type { Language } from "./Language";
 import type { Notice } from "./Notice";
 import type { OfferId } from "./OfferId";
 import type { OfferTimeline } from "./OfferTimeline";
@@ -62,6 +63,10 @@ missed_offer?: OfferId,
  * The offer timeline the window shows, when the person asked for one.
  */
 timeline?: OfferTimeline, settings: DesktopSettings, 
+/**
+ * The language in use: the one chosen in Settings, else the operating system's.
+ */
+language: Language, 
 /**
  * Messages for the person, newest last, until dismissed.
  */

@@ -30,9 +30,10 @@ import type { RingSettings } from '../generated/RingSettings';
 import type { Sound } from '../generated/Sound';
 import type { ToastSupport } from '../generated/ToastSupport';
 // Decided in Rust (herald-protocol) and generated: labels, channels, error codes.
-import { CHANNELS, ERROR_CODES, PRESENCE_LABELS, SCENARIO_LABELS } from '../generated/constants';
+import { CHANNELS, ERROR_CODES, SCENARIO_LABELS } from '../generated/constants';
+import { t } from './i18n.svelte';
 
-export { CHANNELS, PRESENCE_LABELS, SCENARIO_LABELS };
+export { CHANNELS };
 
 // ---------- presence (R31) ----------
 
@@ -49,10 +50,15 @@ export function isSelectablePresence(base: BasePresence): boolean {
   return SELECTABLE_PRESENCES.includes(base);
 }
 
+/** A base presence in words, in the window's language. */
+export function basePresenceLabel(base: BasePresence): string {
+  return t(`presence-${base}`);
+}
+
 /** "Available", or a custom presence with its base: "Lunch (Away)". */
 export function presenceLabel(p: Presence): string {
-  const base = PRESENCE_LABELS[p.base];
-  return p.custom ? `${p.custom} (${base})` : base;
+  const base = basePresenceLabel(p.base);
+  return p.custom ? t('presence-custom', { custom: p.custom, base }) : base;
 }
 
 /** The colour family of a presence dot. */
@@ -71,24 +77,19 @@ export function presenceTone(base: BasePresence): 'ok' | 'busy' | 'away' | 'off'
   }
 }
 
-export const BANNER_REASON_LABELS: Record<BlockReason, string> = {
-  missed: 'Missed request',
-  rejected: 'Rejected request',
-  max_sessions: 'Maximum sessions reached',
-  disconnected: 'Disconnected',
-};
+export function bannerReasonLabel(reason: BlockReason): string {
+  return t(`banner-${reason}`);
+}
 
 // ---------- scenarios, sessions, offers ----------
 
 export function scenarioLabel(s: Scenario): string {
-  return SCENARIO_LABELS[s] ?? s;
+  return s in SCENARIO_LABELS ? t(`scenario-${s}`) : s;
 }
 
-export const SESSION_STATE_LABELS: Record<SessionState, string> = {
-  assigned: 'Assigned',
-  open: 'Open',
-  closed: 'Closed',
-};
+export function sessionStateLabel(state: SessionState): string {
+  return t(`session-${state}`);
+}
 
 /** Chat and SMS conversations get a transcript and composer (R10), whatever the scenario: a
  * transferred or escalated chat keeps its channel. */
@@ -114,11 +115,11 @@ export function deliveryNote(d: Delivery | undefined): string | undefined {
   if (!d) return undefined;
   switch (d.state) {
     case 'pending':
-      return d.attempts > 0 ? `Sending… (attempt ${d.attempts + 1})` : 'Sending…';
+      return d.attempts > 0 ? t('delivery-retrying', { attempt: d.attempts + 1 }) : t('delivery-sending');
     case 'sent':
       return undefined;
     case 'failed':
-      return `Not delivered${d.error ? `: ${d.error}` : ''}`;
+      return d.error ? t('delivery-failed-why', { error: d.error }) : t('delivery-failed');
   }
 }
 
@@ -127,11 +128,9 @@ export function hasCallControls(c: Channel): boolean {
   return CHANNELS[c]?.callControls ?? false;
 }
 
-export const OFFER_ACTION_LABELS: Record<OfferAction, string> = {
-  accept: 'Accept',
-  reject: 'Reject',
-  open_item: 'Open item',
-};
+export function offerActionLabel(action: OfferAction): string {
+  return t(`action-${action}`);
+}
 
 /** Buttons in a fixed order whatever order the offer lists them in: Accept/Open item, Reject. */
 export function offerButtons(actions: readonly OfferAction[]): OfferAction[] {
@@ -144,11 +143,9 @@ export function commandForAction(action: OfferAction): 'accept_offer' | 'reject_
   return action === 'reject' ? 'reject_offer' : 'accept_offer';
 }
 
-export const CALL_STATE_LABELS: Record<CallState, string> = {
-  connected: 'Connected',
-  on_hold: 'On hold',
-  ended: 'Call ended',
-};
+export function callStateLabel(call: CallState): string {
+  return t(`call-${call}`);
+}
 
 /** R21: which call controls can be used in a call state (none while it is unknown). */
 export function callControls(call: CallState | undefined): Record<CallAction, boolean> {
@@ -250,23 +247,9 @@ export function humanizeKey(key: string): string {
 
 /** R30, R34: the supervisor pane is for supervisors and admins. */
 /** What each step of an offer's timeline says. */
-export const TIMELINE_LABELS: Record<TimelineKind, string> = {
-  offered: 'Offered',
-  shown: 'Shown on the screen',
-  held_unseen: 'Never shown, the app was gone: held',
-  toast_clicked: 'Toast clicked',
-  toast_dismissed: 'Toast closed without an answer',
-  sound_played: 'Sound played',
-  screen_locked: 'Screen locked',
-  screen_unlocked: 'Screen unlocked',
-  do_not_disturb_on: "Desktop's do-not-disturb on",
-  do_not_disturb_off: "Desktop's do-not-disturb off",
-  accepted: 'Accepted',
-  rejected: 'Rejected',
-  timed_out: 'Nobody answered in time',
-  withdrawn: 'Withdrawn',
-  offered_next: 'Offered next',
-};
+export function timelineLabel(kind: TimelineKind): string {
+  return t(`timeline-${kind}`);
+}
 
 /** How long a waiting customer has waited, in seconds, on the workspace clock. */
 export function waitedSecs(item: { created_at: number }, localNowMs: number, clockOffsetMs: number): number {
@@ -275,24 +258,19 @@ export function waitedSecs(item: { created_at: number }, localNowMs: number, clo
 
 /** A wait in words: "45 s", "3 min 05 s", "1 h 02 min". */
 export function formatWait(secs: number): string {
-  if (secs < 60) return `${secs} s`;
+  if (secs < 60) return t('wait-seconds', { s: secs });
   const m = Math.floor(secs / 60);
-  if (m < 60) return `${m} min ${String(secs % 60).padStart(2, '0')} s`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+  if (m < 60) return t('wait-minutes', { m, s: String(secs % 60).padStart(2, '0') });
+  return t('wait-hours', { h: Math.floor(m / 60), m: String(m % 60).padStart(2, '0') });
 }
 
 export function canSupervise(me: AgentSummary | undefined): boolean {
   return me?.role === 'supervisor' || me?.role === 'admin';
 }
 
-export const CONNECTION_LABELS: Record<ConnectionStatus, string> = {
-  live: 'Live',
-  polling: 'Connected (polling)',
-  reconnecting: 'Reconnecting…',
-  connecting: 'Connecting…',
-  unauthorized: 'Sign-in refused',
-  needs_token: 'Sign-in needed',
-};
+export function connectionLabel(status: ConnectionStatus): string {
+  return t(`connection-${status}`);
+}
 
 export function connectionTone(status: ConnectionStatus): 'ok' | 'warn' | 'bad' {
   switch (status) {
@@ -314,18 +292,15 @@ export function needsSignIn(status: ConnectionStatus): boolean {
 }
 
 /** R16: what to tell the person about desktop notifications, or nothing. */
-export function toastSupportNotice(t: ToastSupport): { kind: 'unavailable' | 'no-actions'; text: string } | null {
-  if (!t.available) {
-    const detail = t.detail?.trim() || 'the system did not allow them';
-    return {
-      kind: 'unavailable',
-      text: `Desktop notifications are unavailable: ${detail}. Alerts inside Herald keep working.`,
-    };
+export function toastSupportNotice(ts: ToastSupport): { kind: 'unavailable' | 'no-actions'; text: string } | null {
+  if (!ts.available) {
+    const detail = ts.detail?.trim() || t('toasts-unavailable-why');
+    return { kind: 'unavailable', text: t('toasts-unavailable', { detail }) };
   }
-  if (!t.actions) {
+  if (!ts.actions) {
     return {
       kind: 'no-actions',
-      text: 'Desktop notifications here cannot carry buttons: they only inform. Accept or reject inside Herald.',
+      text: t('toasts-no-actions'),
     };
   }
   return null;
@@ -333,12 +308,9 @@ export function toastSupportNotice(t: ToastSupport): { kind: 'unavailable' | 'no
 
 // ---------- settings (R11) ----------
 
-export const NOTIFICATION_MODE_LABELS: Record<NotificationMode, string> = {
-  workspace: "Use the workspace's setting",
-  always: 'Always',
-  background: 'Only when Herald is in the background',
-  off: 'Off',
-};
+export function notificationModeLabel(mode: NotificationMode): string {
+  return t(`mode-${mode}`);
+}
 
 export const NOTIFICATION_MODES: readonly NotificationMode[] = ['workspace', 'always', 'background', 'off'];
 
@@ -355,13 +327,18 @@ export function copySettings(s: DesktopSettings): DesktopSettings {
 }
 
 /** The kinds of request that ring, each with its setting, its sound and its words in Settings. */
-export const RING_KINDS: { key: Exclude<keyof RingSettings, 'until_answered' | 'volume'>; sound: Sound; label: string }[] = [
-  { key: 'chat', sound: 'chat', label: 'Chat' },
-  { key: 'sms', sound: 'sms', label: 'SMS' },
-  { key: 'voice', sound: 'phone', label: 'Voice call (rings like a phone)' },
-  { key: 'case', sound: 'case', label: 'Case or work item' },
-  { key: 'transfer', sound: 'transfer', label: 'Transfer or escalation' },
+export const RING_KINDS: { key: Exclude<keyof RingSettings, 'until_answered' | 'volume'>; sound: Sound }[] = [
+  { key: 'chat', sound: 'chat' },
+  { key: 'sms', sound: 'sms' },
+  { key: 'voice', sound: 'phone' },
+  { key: 'case', sound: 'case' },
+  { key: 'transfer', sound: 'transfer' },
 ];
+
+/** The words for a kind of ring in Settings. */
+export function ringKindLabel(key: (typeof RING_KINDS)[number]['key']): string {
+  return t(`ring-${key}`);
+}
 
 function ringEqual(a: RingSettings, b: RingSettings): boolean {
   return a.until_answered === b.until_answered && a.volume === b.volume && RING_KINDS.every(({ key }) => a[key] === b[key]);
@@ -381,28 +358,30 @@ export function settingsEqual(a: DesktopSettings, b: DesktopSettings): boolean {
     a.shortcuts.accept === b.shortcuts.accept &&
     a.shortcuts.reject === b.shortcuts.reject &&
     a.shortcuts.show === b.shortcuts.show &&
+    a.language === b.language &&
     ringEqual(a.ring, b.ring)
   );
 }
 
 // ---------- errors ----------
 
-/** Words for a known error code; `undefined` means "show the app's own message". */
-export const FRIENDLY_ERRORS: Partial<Record<ErrorCode, string>> = {
-  offer_not_pending: 'This request is no longer available — it was taken, withdrawn or timed out.',
-  reject_not_allowed: 'This request cannot be declined: your organisation has it assigned to you.',
-  wrong_state: 'That cannot be done right now: the item has changed in the meantime.',
-  forbidden: 'You are not allowed to do that.',
-  not_found: 'That item no longer exists.',
-  unauthenticated: 'The workspace did not accept your sign-in. Check the token in Settings.',
-  unavailable: 'The workspace is switching to another server; try again in a moment.',
-};
+/** The codes that get friendly words of their own (`error-<code>` in the catalogues); the
+ * others show the app's own message. */
+const FRIENDLY_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'offer_not_pending',
+  'reject_not_allowed',
+  'wrong_state',
+  'forbidden',
+  'not_found',
+  'unauthenticated',
+  'unavailable',
+]);
 
 /** Whatever a rejected `invoke` gave us, as a CommandError. */
 export function toCommandError(e: unknown): CommandError {
   if (e && typeof e === 'object') {
     const o = e as { code?: unknown; message?: unknown; field?: unknown };
-    const message = typeof o.message === 'string' && o.message ? o.message : 'The command failed.';
+    const message = typeof o.message === 'string' && o.message ? o.message : t('error-failed');
     const code =
       typeof o.code === 'string' && (ERROR_CODES as readonly string[]).includes(o.code)
         ? (o.code as ErrorCode)
@@ -413,10 +392,10 @@ export function toCommandError(e: unknown): CommandError {
     return out;
   }
   if (typeof e === 'string' && e) return { message: e };
-  return { message: 'The command failed.' };
+  return { message: t('error-failed') };
 }
 
 /** The sentence to show for a refused command: friendly words for known codes, else the message. */
 export function errorText(err: CommandError): string {
-  return (err.code && FRIENDLY_ERRORS[err.code]) || err.message;
+  return err.code && FRIENDLY_ERRORS.has(err.code) ? t(`error-${err.code}`) : err.message;
 }

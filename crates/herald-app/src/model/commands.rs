@@ -101,8 +101,8 @@ impl Model {
                         fx.push(Effect::Call(if accept { Call::Accept(offer) } else { Call::Reject(offer) }, Origin::Toast));
                     }
                     None => {
-                        let what = if accept { "accept" } else { "reject" };
-                        self.notice(NoticeLevel::Info, format!("No request is waiting for you to {what}."), None);
+                        let id = if accept { "notice-nothing-to-accept" } else { "notice-nothing-to-reject" };
+                        self.notice(NoticeLevel::Info, crate::i18n::text(self.state.language, id), None);
                     }
                 }
                 return;
@@ -196,6 +196,7 @@ impl Model {
             || (new.workspace_url.is_empty() && new.demo_as != old.demo_as);
         let traffic = (new.demo_traffic != old.demo_traffic).then_some(new.demo_traffic);
         self.state.settings = plan.settings;
+        self.state.language = self.state.settings.language.unwrap_or(self.system_language);
         self.state.window = focus;
         if relink {
             self.relink(fx);

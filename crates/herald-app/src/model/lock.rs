@@ -65,11 +65,11 @@ impl Model {
             if matches!(me.presence.base, BasePresence::Available | BasePresence::Busy) && self.before_lock.is_none() {
                 self.before_lock = Some(me.presence.clone());
                 fx.push(Effect::Call(Call::SetPresence(Presence { base: BasePresence::Away, custom: None }), Origin::Background));
-                let text = match why {
-                    Unseen::ScreenLock => "The screen locked: you are Away until it unlocks.",
-                    Unseen::DoNotDisturb => "Your desktop's do-not-disturb is on: you are Away until it is off.",
+                let id = match why {
+                    Unseen::ScreenLock => "notice-locked-away",
+                    Unseen::DoNotDisturb => "notice-dnd-away",
                 };
-                self.notice(NoticeLevel::Info, text.into(), None);
+                self.notice(NoticeLevel::Info, crate::i18n::text(self.state.language, id), None);
             }
         } else if !now
             && was
