@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
 // Tauri serves `dist/` from its own protocol: relative asset paths, nothing from the network.
+// Two pages: the app's window (index.html) and the admin console (admin.html), which the
+// workspace serves at /admin from the same dist/.
 export default defineConfig({
   plugins: [svelte()],
   base: './',
@@ -14,6 +16,7 @@ export default defineConfig({
     target: ['chrome105', 'safari15'],
     sourcemap: false,
     reportCompressedSize: false,
+    rollupOptions: { input: { app: 'index.html', admin: 'admin.html' } },
   },
   // Svelte's client runtime in unit tests, so runes behave as in the window.
   resolve: process.env.VITEST ? { conditions: ['browser'] } : undefined,

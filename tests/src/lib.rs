@@ -473,3 +473,22 @@ fn init_tracing() {
         .with_test_writer()
         .try_init();
 }
+
+/// The node tooling of the browser tests (`tests/webchat`: playwright-core driving the system's
+/// /usr/bin/chromium; no browser is downloaded), installed with `npm ci` on first use under
+/// `flock`, so parallel tests install it once. Its folder.
+pub fn browser_tools() -> std::path::PathBuf {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("webchat");
+    if dir.join("node_modules/playwright-core/package.json").exists() {
+        return dir;
+    }
+    let status = std::process::Command::new("flock")
+        .arg(dir.join(".npm-install.lock"))
+        .args(["sh", "-c", "[ -e node_modules/playwright-core/package.json ] || npm ci --no-audit --no-fund --prefer-offline"])
+        .current_dir(&dir)
+        .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+        .status()
+        .expect("flock, sh and npm are installed");
+    assert!(status.success(), "npm ci in {} failed", dir.display());
+    dir
+}

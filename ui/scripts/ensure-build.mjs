@@ -19,7 +19,7 @@ function newest(path) {
   return readdirSync(path).reduce((/** @type {number} */ m, name) => Math.max(m, newest(join(path, name))), st.mtimeMs);
 }
 
-const sources = ['src', 'index.html', 'vite.config.ts', 'svelte.config.js', 'package.json', 'package-lock.json', 'tsconfig.json'];
+const sources = ['src', 'index.html', 'admin.html', 'vite.config.ts', 'svelte.config.js', 'package.json', 'package-lock.json', 'tsconfig.json'];
 const stale = !existsSync(built) || sources.some((s) => newest(join(ui, s)) > statSync(built).mtimeMs);
 
 if (stale) {

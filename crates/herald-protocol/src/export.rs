@@ -25,6 +25,7 @@ pub fn export_typescript(dir: &std::path::Path) -> Result<(), ts_rs::ExportError
         IntegrationInput,
         Integration,
         IssuedIntegration,
+        TwilioStatus,
         BotEscalation,
         TransferRequest,
         WorkItemCreated,

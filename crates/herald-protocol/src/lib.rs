@@ -434,6 +434,24 @@ pub struct IssuedIntegration {
     pub token: String,
 }
 
+/// `GET /v1/admin/twilio`: the Twilio channel as configured at start (read-only: it is set by
+/// the workspace's environment, never through the API), with nothing secret in it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct TwilioStatus {
+    /// Whether the webhooks are on (an auth token is configured).
+    pub enabled: bool,
+    /// The account SID with all but its last four characters hidden (`AC…1234`); empty when unset.
+    pub account_sid: String,
+    /// `HERALD_PUBLIC_URL`: what webhook signatures are computed over.
+    pub public_url: Option<String>,
+    pub sms_queue: Option<QueueId>,
+    pub voice_queue: Option<QueueId>,
+    /// Whether outbound SMS can be sent (an account SID is set too).
+    pub can_send_sms: bool,
+    /// The webhook URLs to paste into Twilio's console (from `public_url`; empty without it).
+    pub webhooks: Vec<String>,
+}
+
 /// One line of what a bot and the customer said before the hand-over.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(deny_unknown_fields)]

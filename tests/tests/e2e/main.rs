@@ -7,6 +7,7 @@ mod accounts;
 mod board;
 mod bot_escalation;
 mod cluster;
+mod console_browser;
 mod demo;
 mod durability;
 mod limits;

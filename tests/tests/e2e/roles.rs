@@ -14,6 +14,7 @@ const ENDPOINTS: &[(&str, &str, Option<&str>, Option<Role>)] = &[
     ("GET", "/v1/admin/integrations", None, Some(Role::Admin)),
     ("POST", "/v1/admin/integrations", Some(r#"{"name":"Bot"}"#), Some(Role::Admin)),
     ("DELETE", "/v1/admin/integrations/999999", None, Some(Role::Admin)),
+    ("GET", "/v1/admin/twilio", None, Some(Role::Admin)),
     ("PUT", "/v1/admin/widgets/default", Some(r#"{"id":"default","title":"Chat","questions":[]}"#), Some(Role::Admin)),
     ("GET", "/openapi.json", None, None),
     ("GET", "/v1/me", None, Some(Role::Agent)),

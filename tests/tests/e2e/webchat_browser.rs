@@ -3,32 +3,12 @@
 //! questions, waits, and exchanges messages with an agent driven through herald-client.
 //! Screenshots go to target/test-artifacts/webchat/.
 //!
-//! The node tooling lives in tests/webchat (package.json + lock); this test runs `npm ci` there
-//! on first use, under `flock`, so parallel runs install it once.
+//! The node tooling lives in tests/webchat ([`herald_e2e::browser_tools`]).
 
 use herald_e2e::*;
 use herald_protocol::*;
 use std::path::PathBuf;
 use std::process::Stdio;
-
-fn webchat_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("webchat")
-}
-
-fn ensure_node_modules() {
-    let dir = webchat_dir();
-    if dir.join("node_modules/playwright-core/package.json").exists() {
-        return;
-    }
-    let status = std::process::Command::new("flock")
-        .arg(dir.join(".npm-install.lock"))
-        .args(["sh", "-c", "[ -e node_modules/playwright-core/package.json ] || npm ci --no-audit --no-fund --prefer-offline"])
-        .current_dir(&dir)
-        .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-        .status()
-        .expect("flock, sh and npm are installed");
-    assert!(status.success(), "npm ci in {} failed", dir.display());
-}
 
 async fn next_customer_message(sub: &mut herald_client::Subscription) -> Message {
     next_where(sub, |e| match e {
@@ -40,7 +20,7 @@ async fn next_customer_message(sub: &mut herald_client::Subscription) -> Message
 
 #[tokio::test]
 async fn r01_r10_a_customer_in_a_real_browser_chats_with_an_agent() {
-    ensure_node_modules();
+    let tools = browser_tools();
     let ws = TestWorkspace::start().await;
     let team = ws.team(1).await;
     let a = &team.agents[0];
@@ -50,7 +30,7 @@ async fn r01_r10_a_customer_in_a_real_browser_chats_with_an_agent() {
     let artifacts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/test-artifacts/webchat");
     let mut customer = tokio::process::Command::new("node")
         .arg("customer.mjs")
-        .current_dir(webchat_dir())
+        .current_dir(&tools)
         .env("HERALD_URL", &ws.url)
         .env("ARTIFACTS", &artifacts)
         .stdout(Stdio::piped())

@@ -57,7 +57,7 @@ use tokio::sync::{Mutex, Notify};
 /// Every channel's routes (customer-facing, plus the admin routes of channel settings), for the
 /// HTTP layer to merge.
 pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new().merge(sms::routes()).merge(voice::routes()).merge(webchat::routes()).merge(bot::routes())
+    axum::Router::new().merge(sms::routes()).merge(voice::routes()).merge(webchat::routes()).merge(bot::routes()).merge(twilio::routes())
 }
 
 /// Every channel's part of the OpenAPI document.
@@ -67,6 +67,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(voice::Api::openapi());
     doc.merge(webchat::Api::openapi());
     doc.merge(bot::Api::openapi());
+    doc.merge(twilio::Api::openapi());
     doc
 }
 

@@ -184,6 +184,54 @@ pub fn twiml(body: String) -> Response {
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
 }
 
+/// `GET /v1/admin/twilio`: the Twilio configuration as a read-only status for the console.
+pub fn routes() -> axum::Router<crate::edge::AppState> {
+    axum::Router::new().route("/v1/admin/twilio", axum::routing::get(status))
+}
+
+/// The Twilio status's part of the OpenAPI document.
+#[derive(Debug, utoipa::OpenApi)]
+#[openapi(paths(status))]
+pub struct Api;
+
+#[utoipa::path(get, path = "/v1/admin/twilio", tag = "admin", security(("bearer" = [])),
+    description = "The Twilio channel as the workspace was started with it (environment), nothing secret: read-only.",
+    responses((status = 200, body = herald_protocol::TwilioStatus)))]
+pub async fn status(
+    axum::extract::State(s): axum::extract::State<crate::edge::AppState>,
+    caller: crate::edge::extract::Caller,
+) -> Result<axum::Json<herald_protocol::TwilioStatus>, AppError> {
+    caller.require(herald_protocol::Role::Admin)?;
+    Ok(axum::Json(status_of(&s.channels.config)))
+}
+
+/// What [`status`] answers for a configuration.
+pub fn status_of(config: &super::ChannelsConfig) -> herald_protocol::TwilioStatus {
+    let twilio = config.twilio.as_ref();
+    let sid = twilio.map_or("", |t| t.account_sid.as_str());
+    let account_sid = match sid.char_indices().rev().nth(3) {
+        Some((i, _)) if sid.len() > 6 => format!("{}…{}", &sid[..2], &sid[i..]),
+        _ if sid.is_empty() => String::new(),
+        _ => "…".into(),
+    };
+    let base = config.public_url.as_deref().map(|u| u.trim_end_matches('/').to_owned());
+    let webhooks = match (&base, twilio) {
+        (Some(b), Some(_)) => {
+            ["/channels/twilio/sms", "/channels/twilio/voice", "/channels/twilio/voice/status"].iter().map(|p| format!("{b}{p}")).collect()
+        }
+        _ => Vec::new(),
+    };
+    herald_protocol::TwilioStatus {
+        enabled: twilio.is_some(),
+        account_sid,
+        public_url: config.public_url.clone(),
+        sms_queue: config.sms_queue,
+        voice_queue: config.voice_queue,
+        can_send_sms: twilio.is_some_and(|t| !t.account_sid.is_empty()),
+        webhooks,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,5 +286,29 @@ mod tests {
         let s = signature("secret", URL, &params(), Algorithm::HmacSha256);
         assert!(valid("secret", URL, &params(), &s, Algorithm::HmacSha256));
         assert!(!valid("secret", URL, &params(), &s, Algorithm::HmacSha1));
+    }
+
+    #[test]
+    fn the_console_sees_the_twilio_setup_without_its_secrets() {
+        use super::super::{ChannelsConfig, TwilioConfig};
+        let off = status_of(&ChannelsConfig::default());
+        assert!(!off.enabled && !off.can_send_sms && off.webhooks.is_empty() && off.account_sid.is_empty());
+        let config = ChannelsConfig {
+            public_url: Some("https://herald.example.com/".into()),
+            twilio: Some(TwilioConfig {
+                account_sid: "AC0123456789abcdef0123456789ab1234".into(),
+                auth_token: "secret-token".into(),
+                shared_keys: [("HK1".to_string(), "shared-secret".to_string())].into_iter().collect(),
+                api_base: "https://api.twilio.com".into(),
+            }),
+            ..Default::default()
+        };
+        let on = status_of(&config);
+        assert!(on.enabled && on.can_send_sms);
+        assert_eq!(on.account_sid, "AC…1234");
+        assert_eq!(on.webhooks[0], "https://herald.example.com/channels/twilio/sms");
+        assert_eq!(on.webhooks.len(), 3);
+        let json = serde_json::to_string(&on).unwrap();
+        assert!(!json.contains("secret") && !json.contains("0123456789"), "{json}");
     }
 }

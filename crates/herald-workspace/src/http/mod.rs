@@ -4,6 +4,7 @@ mod accounts;
 mod admin;
 mod agent;
 mod board;
+mod console;
 mod timeline;
 
 pub use crate::edge::AppState;
@@ -184,6 +185,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/contacts", get(admin::list_contacts).post(admin::create_contact))
         .route("/v1/admin/contacts/{id}", put(admin::update_contact))
         .merge(crate::channels::routes())
+        .merge(console::routes())
         .fallback(agent::not_found)
         .method_not_allowed_fallback(agent::method_not_allowed)
         .with_state(state)
