@@ -1,6 +1,7 @@
 // An admin in headless Chromium drives the admin console (/admin/) of a real workspace, for
 // tests/tests/e2e/console_browser.rs: signs in (a wrong password first), adds a person and
 // invites them, the person sets their password through the one-time link, the admin edits the
+// (the live queue board first: a customer who starts waiting appears, and is assigned)
 // chat template and watches the toast preview change, looks at every page, and finds the
 // audit log's lines; a person who is not an admin is turned away. Screenshots of each page.
 // Env: HERALD_URL, ADMIN_EMAIL, ADMIN_PASSWORD, PERSON_PASSWORD, ARTIFACTS, CHROMIUM.
@@ -35,9 +36,22 @@ try {
   await page.getByTestId("console-password").fill("not-the-password");
   await page.getByTestId("console-sign-in-submit").click();
   await page.getByTestId("console-sign-in-error").waitFor();
-  await shot("01-sign-in-refused");
+  await shot("00-sign-in-refused");
   await page.getByTestId("console-password").fill(process.env.ADMIN_PASSWORD);
   await page.getByTestId("console-sign-in-submit").click();
+  // The first page is the live queue board: the test adds a waiting customer only now, and the
+  // board shows her without a reload; the admin assigns her to Agent 0.
+  await page.getByTestId("page-board").waitFor();
+  await page.locator('[data-testid="board-live"][data-state="live"]').waitFor();
+  step("board open");
+  const waiting = page.locator('[data-testid="waiting-item"]', { hasText: "Ada Lovelace" });
+  await waiting.waitFor();
+  await shot("01-board-waiting");
+  await waiting.getByTestId("direct-agent").selectOption({ label: await waiting.getByTestId("direct-agent").locator("option", { hasText: "Agent 0" }).first().textContent() });
+  await waiting.getByTestId("direct-assign").click();
+  await waiting.waitFor({ state: "detached" });
+  step("assigned");
+  await page.getByTestId("nav-people").click();
   await page.getByTestId("page-people").waitFor();
   step("signed in");
 

@@ -168,7 +168,11 @@ pub fn sse<G: Send + 'static>(
         };
         Some((Ok(ev.unwrap_or_default()), (rx, guard)))
     });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15)))
+    // A comment first: the response's headers go out with it at once. Without a first chunk the
+    // headers waited for the first entry or keep-alive, so a client with nothing new to hear
+    // could not tell for 15 s that its stream was open.
+    let hello = futures_util::stream::once(std::future::ready(Ok(Event::default().comment("open"))));
+    Sse::new(futures_util::StreamExt::chain(hello, stream)).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15)))
 }
 
 /// Where a stream or poll resumes: `?after=`, else the `Last-Event-ID` header, else the start.

@@ -1,7 +1,8 @@
 //! The admin console (the organisation issue, item 3) in a real browser: headless Chromium drives
 //! `/admin/` of a real workspace (tests/webchat/console.mjs); the API then shows that what the
 //! admin did happened — the invited person signs in with the password they set through the link,
-//! the template is saved, the audit log has it all. Screenshots of each page go to
+//! the template is saved, the audit log has it all, and the customer assigned on the live queue
+//! board is the agent's session. Screenshots of each page go to
 //! target/test-artifacts/console/.
 
 use herald_e2e::*;
@@ -16,7 +17,9 @@ const GRACE_PASSWORD: &str = "grace-password-1";
 async fn an_admin_invites_a_person_who_sets_a_password_and_edits_a_template_in_the_console() {
     let tools = browser_tools();
     let ws = TestWorkspace::start().await;
-    ws.team(1).await;
+    let team = ws.team(1).await;
+    // Agent 0 is Away: a customer waits until someone assigns her.
+    team.agents[0].client.set_presence(Presence { base: BasePresence::Away, custom: None }).await.unwrap();
     // The seeded admin gets a password the way anyone does: an invite's code.
     let admin = ws.admin.me().await.unwrap().agent.id;
     let invite = ws.admin.invite(admin, "admin@example.com").await.unwrap();
@@ -40,9 +43,14 @@ async fn an_admin_invites_a_person_who_sets_a_password_and_edits_a_template_in_t
     let mut said = Vec::new();
     // The whole flow: many pages, each step waiting for what the admin would see (a step that
     // never comes fails in the browser after 15 s; this bounds the whole).
+    let mut item = None;
     let flow = async {
         while let Some(line) = lines.next_line().await.unwrap() {
             println!("{line}");
+            // The board is open and live: only now does the customer start waiting.
+            if line == "console: board open" {
+                item = Some(ws.request(team.queue, Scenario::Chat, "Ada Lovelace").await);
+            }
             said.push(line);
         }
         browser.wait().await.unwrap()
@@ -51,6 +59,10 @@ async fn an_admin_invites_a_person_who_sets_a_password_and_edits_a_template_in_t
     assert!(status.success(), "the console flow failed; it said {said:#?}");
     assert_eq!(said.last().map(String::as_str), Some("console: done"));
 
+    // The customer the admin assigned on the board is Agent 0's session now (what the app shows).
+    let item = item.expect("the board opened");
+    let me = team.agents[0].client.me().await.unwrap();
+    assert!(me.sessions.iter().any(|s| s.work_item == item.id), "{:#?}", me.sessions);
     // Grace signs in with the password she set through the link, as an agent.
     let grace = ws.anonymous().sign_in("grace@example.com", GRACE_PASSWORD).await.unwrap();
     assert_eq!((grace.name.as_str(), grace.role), ("Grace Hopper", Role::Agent));

@@ -136,3 +136,21 @@ async fn falls_back_to_polling_when_the_stream_cannot_be_held() {
     assert_eq!(o.work_item, item.id);
     assert_eq!(sub.transport(), Transport::Polling);
 }
+
+/// A stream with nothing new to send is open at once: its headers (and a comment) come before
+/// any entry or keep-alive (15 s), so a client — the console's board, the app — knows it is live.
+#[tokio::test]
+async fn a_stream_with_nothing_new_answers_at_once() {
+    let ws = TestWorkspace::start().await;
+    let team = ws.team(1).await;
+    let a = &team.agents[0];
+    let last = a.client.me().await.unwrap().last_seq;
+    let http = reqwest::Client::new();
+    let open = http.get(format!("{}/v1/events?after={last}", ws.url)).bearer_auth(&a.token).send();
+    let mut res = tokio::time::timeout(std::time::Duration::from_secs(5), open).await.expect("headers before the keep-alive").unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/event-stream");
+    let first =
+        tokio::time::timeout(std::time::Duration::from_secs(5), res.chunk()).await.expect("a first chunk at once").unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).starts_with(':'), "a comment, not an entry: {first:?}");
+}
