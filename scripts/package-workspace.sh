@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 profile=release
 if [ "${1:-}" = --profile ]; then profile=$2; fi
 dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
+# The admin console's pages are built into the binary from ui/dist.
+[ -f ui/dist/admin.html ] || echo "note: ui/dist is not built, so this package has no admin console (scripts/package.sh builds both)" >&2
 cargo build -p herald-workspace --bin herald-workspace --profile "$profile" --quiet
 read -r version target < <(cargo metadata --no-deps --format-version 1 | python3 -c 'import json,sys; m=json.load(sys.stdin); \
   print(next(p["version"] for p in m["packages"] if p["name"]=="herald-workspace"), m["target_directory"])')

@@ -39,3 +39,7 @@ cargo nextest run --workspace --all-targets --no-fail-fast --profile ci
 step "the story suite again, on PostgreSQL (each test starts its own server)"
 # (--workspace with a filter, not -p: the same feature set as above, so nothing is rebuilt.)
 HERALD_TEST_DATABASE=postgres cargo nextest run --workspace --all-targets --no-fail-fast --profile ci -E 'package(herald-e2e)'
+
+# Last: bundling patches the tested binary (the bundle type), which nothing after this runs.
+step "the tray app as a package: .deb and .rpm built, the .deb installed and run, autostart, removed"
+scripts/test-app-package.sh

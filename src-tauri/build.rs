@@ -1,4 +1,3 @@
 fn main() {
-    tauri_build::try_build(tauri_build::Attributes::new().config_path("../tauri.conf.json"))
-        .expect("tauri-build: reading ../tauri.conf.json");
+    tauri_build::try_build(tauri_build::Attributes::new().config_path("tauri.conf.json")).expect("tauri-build: reading tauri.conf.json");
 }

@@ -407,7 +407,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     tracing::info!(data_dir = %data_dir.display(), "Herald starting (hidden in the tray; closing the window keeps it running)");
     let shell = Arc::new(Shell::default());
-    let context = tauri::generate_context!("../tauri.conf.json");
+    let context = tauri::generate_context!("tauri.conf.json");
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|handle, argv, _cwd| {
             tracing::info!(?argv, "Herald was started again: showing the window");

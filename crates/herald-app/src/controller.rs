@@ -171,6 +171,12 @@ impl App {
             app.notice(NoticeLevel::Info, note, None);
         }
         tracing::info!(data_dir = %app.0.data_dir.display(), tokens = %app.0.secrets.describe(), "Herald data");
+        // The login autostart entry follows the setting from the start too: settings kept across
+        // a reinstall, an entry removed by hand.
+        let autostart = app.state().settings.autostart;
+        if let Err(e) = app.0.host.set_autostart(autostart) {
+            tracing::info!(error = %e, autostart, "the login autostart entry could not follow the setting");
+        }
         if let Some(actions) = actions {
             tokio::spawn(app.clone().follow_actions(actions));
         }

@@ -391,7 +391,8 @@ async fn settings_a_bad_file_gives_defaults_and_notices_and_saving_applies_and_p
     app.command(Command::SaveSettings(SettingsInput { settings: new.clone(), token: Some(team.agents[0].token.clone()) })).await.unwrap();
     host.wait("signed in", |s| s.connection.status == ConnectionStatus::Live && s.me.is_some()).await;
     assert_eq!(secrets.get(&url).unwrap().as_deref(), Some(team.agents[0].token.as_str()));
-    assert_eq!(*host.autostart.lock().unwrap(), vec![true]);
+    // Off at start (the entry follows the setting from the start), on once saved.
+    assert_eq!(*host.autostart.lock().unwrap(), vec![false, true]);
     let reread = herald_app::settings::load(&herald_app::settings::file_in(dir.path()));
     assert_eq!(reread.settings, new);
     assert!(reread.problems.is_empty());
