@@ -111,7 +111,11 @@ pub fn toast_for(offer: &Offer, settings: &DesktopSettings, lang: Language, icon
             NotificationKind::Alert => Urgency::Critical,
             NotificationKind::Popup => Urgency::Normal,
         },
-        sound: settings.sound.then(|| sound_for(offer.scenario).to_string()),
+        // The app rings an offer waiting for an answer itself (`crate::sound`): the daemon's
+        // sound would play beside it (GNOME plays `sound-name`), so the toast asks for silence
+        // then. An informational toast gets the daemon's sound, if its kind's sound is on.
+        sound: (settings.sound && settings.ring.plays(crate::sound::Sound::of(offer)) && !(pending && crate::sound::wants_answer(offer)))
+            .then(|| sound_for(offer.scenario).to_string()),
         icon: icon.map(str::to_string),
         expire,
     }
@@ -198,6 +202,10 @@ mod tests {
         assert!(should_toast(NotificationMode::Always, Focus::Hidden, &o), "R18 auto-accept informs");
         let t = toast_for(&o, &DesktopSettings::default(), Language::En, None, Timestamp(1_000));
         assert!(t.actions.is_empty(), "an informational toast has no buttons");
+        assert_eq!(t.sound.as_deref(), Some("message-new-instant"), "the app does not ring it: the daemon's sound");
+        let mut quiet = DesktopSettings::default();
+        quiet.ring.chat = false;
+        assert_eq!(toast_for(&o, &quiet, Language::En, None, Timestamp(1_000)).sound, None, "chat sounds off");
     }
 
     #[test]
@@ -209,7 +217,7 @@ mod tests {
         assert_eq!(t.actions, vec![ToastAction::Accept, ToastAction::Reject]);
         assert_eq!(t.body_text(), "Customer: Ada Lovelace\nQuestion: Where is my order?");
         assert_eq!(t.urgency, Urgency::Critical);
-        assert_eq!(t.sound.as_deref(), Some("message-new-instant"));
+        assert_eq!(t.sound, None, "the app rings it itself: the daemon stays silent");
         assert_eq!(t.expire, Some(Duration::from_secs(60)));
         assert_eq!(t.icon.as_deref(), Some("/i.png"));
     }
