@@ -18,7 +18,7 @@ build_ui
 PROFILE=${PROFILE:-debug}
 step "building herald-desktop ($PROFILE)"
 if [ "$PROFILE" = release ]; then cargo build -q --release -p herald-desktop; else cargo build -q -p herald-desktop; fi
-BIN=target/$PROFILE/herald-desktop
+BIN=${CARGO_TARGET_DIR:-target}/$PROFILE/herald-desktop
 
 trap 'kill "$APP" 2>/dev/null || true; stop_desktop' EXIT
 start_desktop

@@ -1,33 +1,37 @@
 //! # herald-desktop — the Tauri shell of the Herald tray app
 //!
-//! A thin shell around [`herald_app::App`]: it owns the tray icon and menu, creates and releases
-//! the window, reports focus, and maps the webview's two commands (`get_state`, `command`) onto
-//! the app. Everything else — the link to the workspace, when to toast, what a click does, what
+//! A thin shell around [`herald_app::App`]: it owns the tray icon and menu, opens the window (in
+//! a process of its own, [`window`]), reports its focus, and maps the webview's two commands
+//! (`get_state`, `command`) onto the app. Everything else — the link to the workspace, when to toast, what a click does, what
 //! the tray menu, status line, tooltip and badge say (`herald_app::tray`) — is in herald-app and
 //! tested there without a window.
 //!
 //! # Lifecycle
 //! - Starts hidden in the tray (R32). `--show` opens the window at start.
-//! - Closing the window destroys it (the webview and its memory are released) and Herald keeps
-//!   running in the tray: `RunEvent::ExitRequested` without an exit code is prevented. The window
-//!   is created again by the tray's "Open Herald", by a toast, or by starting Herald a second
-//!   time (single instance). Its size and position are remembered, its visibility is not.
-//! - Quit (tray) closes open toasts, stops the embedded workspace and exits.
+//! - Two processes. The tray process (this one) holds the app: tray, toasts, sound, shortcuts, the
+//!   link to the workspace. It never makes a webview. The window is `herald-desktop --window`,
+//!   started by the tray process ([`link`]) when the window is wanted and ended when it is
+//!   closed, so what WebKit holds (its network process, GL and font libraries, its heap) goes
+//!   with it and the tray process stays as small as it started.
+//! - The window is opened again by the tray's "Open Herald", by a toast, by a shortcut, or by
+//!   starting Herald a second time (single instance). Its size and position are remembered, its
+//!   visibility is not.
+//! - Quit (tray) closes the window, open toasts, stops the embedded workspace and exits.
+
+pub mod link;
+pub mod window;
 
 use herald_app::i18n::Language;
 use herald_app::tray::{MenuEntry, STATUS_ID, TrayAction, TrayView};
-use herald_app::view::{Command, CommandError, DesktopState, NoticeLevel, STATE_EVENT};
-use herald_app::{App, Focus, Host, Options};
+use herald_app::view::{Command, DesktopState, NoticeLevel};
+use herald_app::{App, Host, Options};
 use herald_protocol::{BasePresence, Presence};
 use std::sync::{Arc, Mutex};
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
-use tauri::{AppHandle, Emitter, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder, WindowEvent};
+use tauri::{AppHandle, Manager, RunEvent};
 use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutState};
-
-/// The one window's label.
-pub const MAIN: &str = "main";
 
 /// The tray's items that follow the state.
 struct Tray {
@@ -70,6 +74,8 @@ struct Shell {
     app: Mutex<Option<App>>,
     tray: Mutex<Option<Tray>>,
     keys: Mutex<Keys>,
+    /// The window process, while the window is open.
+    window: Arc<link::Link>,
 }
 
 /// The shortcuts registered, and the settings they came from.
@@ -154,11 +160,7 @@ struct TauriHost {
 
 impl Host for TauriHost {
     fn publish(&self, state: &DesktopState) {
-        if self.handle.get_webview_window(MAIN).is_some() {
-            if let Err(e) = self.handle.emit_to(MAIN, STATE_EVENT, state) {
-                tracing::debug!(error = %e, "state not delivered to the window");
-            }
-        }
+        self.handle.state::<Arc<Shell>>().window.publish(state);
         update_tray(&self.handle, state);
         // Shortcuts are (re)registered on the main thread only: registering waits for it, so
         // doing it here (any thread) while the main thread waits for the key lock would hang.
@@ -243,43 +245,18 @@ fn apply_tray(handle: &AppHandle, revision: u64, view: TrayView) {
     }
 }
 
-/// Shows the main window, creating it when it was released; unminimises and focuses it.
+/// Brings the window to the front, opening it when it is closed.
 pub fn show_main(handle: &AppHandle) {
     show_main_at(handle, None);
 }
 
 /// As [`show_main`], with a pane of the window open (`settings`, `team`).
 pub fn show_main_at(handle: &AppHandle, pane: Option<&str>) {
-    let window = match handle.get_webview_window(MAIN) {
-        Some(w) => {
-            if let Some(p) = pane {
-                let _ = handle.emit_to(MAIN, "herald://navigate", p);
-            }
-            w
-        }
-        None => {
-            // A new window reads the pane from its URL: an event could arrive before it listens.
-            let url = match pane {
-                Some(p) => format!("index.html#{p}"),
-                None => "index.html".to_string(),
-            };
-            match WebviewWindowBuilder::new(handle, MAIN, WebviewUrl::App(url.into()))
-                .title("Herald")
-                .inner_size(1000.0, 700.0)
-                .min_inner_size(720.0, 520.0)
-                .build()
-            {
-                Ok(w) => w,
-                Err(e) => {
-                    tracing::error!(error = %e, "could not open the Herald window");
-                    return;
-                }
-            }
-        }
-    };
-    let _ = window.unminimize();
-    let _ = window.show();
-    let _ = window.set_focus();
+    let shell = handle.state::<Arc<Shell>>();
+    match shell.app() {
+        Some(app) => shell.window.show(&app, pane),
+        None => tracing::info!("Herald is still starting: the window opens when it has started"),
+    }
 }
 
 fn on_tray(handle: &AppHandle, action: TrayAction) {
@@ -299,6 +276,7 @@ fn on_tray(handle: &AppHandle, action: TrayAction) {
         TrayAction::Quit => {
             let handle = handle.clone();
             tauri::async_runtime::spawn(async move {
+                shell.window.close();
                 if let Some(app) = shell.app() {
                     app.shutdown().await;
                 }
@@ -355,31 +333,15 @@ fn build_tray(handle: &AppHandle) -> tauri::Result<Tray> {
     Ok(Tray { icon, presences, actions, status, language, plain, badge: None, revision: 0, shown: None })
 }
 
-fn focus_of(window: &tauri::Window, focused: Option<bool>) -> Focus {
-    Focus::of_window(
-        window.is_visible().unwrap_or(true),
-        || window.is_minimized().unwrap_or(false),
-        || focused.unwrap_or_else(|| window.is_focused().unwrap_or(false)),
-    )
-}
-
-#[tauri::command]
-async fn get_state(shell: tauri::State<'_, Arc<Shell>>) -> Result<DesktopState, CommandError> {
-    let app = shell.app().ok_or_else(|| CommandError::app("Herald is still starting."))?;
-    Ok(app.state())
-}
-
-#[tauri::command]
-async fn command(cmd: Command, shell: tauri::State<'_, Arc<Shell>>) -> Result<(), CommandError> {
-    let app = shell.app().ok_or_else(|| CommandError::app("Herald is still starting."))?;
-    app.command(cmd).await
-}
-
 /// Command-line switches.
 #[derive(Clone, Debug, Default)]
 pub struct Args {
     /// Open the window at start (Herald otherwise starts hidden in the tray).
     pub show: bool,
+    /// Be the window process (started by the tray process, not by people).
+    pub window: bool,
+    /// The window process's pane at start (`settings`, `team`).
+    pub pane: Option<String>,
 }
 
 impl Args {
@@ -389,6 +351,8 @@ impl Args {
             match arg.as_str() {
                 "--show" => a.show = true,
                 "--hidden" => a.show = false,
+                "--window" => a.window = true,
+                other if other.starts_with("--pane=") => a.pane = Some(other["--pane=".len()..].to_string()),
                 other => tracing::warn!(argument = other, "ignored an unknown argument"),
             }
         }
@@ -396,8 +360,16 @@ impl Args {
     }
 }
 
-/// Runs the tray app until Quit.
+/// The app's configuration and embedded assets (the window's pages), made once for either process.
+fn context() -> tauri::Context {
+    tauri::generate_context!("tauri.conf.json")
+}
+
+/// Runs the tray app until Quit, or (`--window`) the window until it is closed.
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.window {
+        return window::run(args.pane, context());
+    }
     let data_dir = herald_app::paths::data_dir()?;
     std::fs::create_dir_all(&data_dir)?;
     // The toast icon: a file the notification daemon can read.
@@ -407,7 +379,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     tracing::info!(data_dir = %data_dir.display(), "Herald starting (hidden in the tray; closing the window keeps it running)");
     let shell = Arc::new(Shell::default());
-    let context = tauri::generate_context!("tauri.conf.json");
+    let context = context();
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|handle, argv, _cwd| {
             tracing::info!(?argv, "Herald was started again: showing the window");
@@ -423,29 +395,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 .build(),
         )
         .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, Some(vec!["--hidden"])))
-        .plugin(
-            tauri_plugin_window_state::Builder::new()
-                .with_state_flags(tauri_plugin_window_state::StateFlags::all() - tauri_plugin_window_state::StateFlags::VISIBLE)
-                .build(),
-        )
         .manage(shell.clone())
-        .invoke_handler(tauri::generate_handler![get_state, command])
-        .on_window_event(|window, event| {
-            if window.label() != MAIN {
-                return;
-            }
-            let shell = window.state::<Arc<Shell>>();
-            let Some(app) = shell.app() else { return };
-            match event {
-                WindowEvent::Focused(f) => app.set_focus(focus_of(window, Some(*f))),
-                WindowEvent::Resized(_) => app.set_focus(focus_of(window, None)),
-                WindowEvent::Destroyed => {
-                    tracing::info!("window closed: Herald keeps running in the tray");
-                    app.set_focus(Focus::Hidden);
-                }
-                _ => {}
-            }
-        })
         .setup(move |tauri_app| {
             let handle = tauri_app.handle().clone();
             let tray = build_tray(&handle)?;
@@ -478,7 +428,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .build(context)?;
     app.run(|_handle, event| {
         if let RunEvent::ExitRequested { api, code, .. } = event {
-            // The last window closed: stay in the tray. Quit passes an exit code.
+            // Only Quit ends the tray process (it passes an exit code).
             if code.is_none() {
                 api.prevent_exit();
             }
@@ -512,5 +462,7 @@ mod tests {
         assert!(Args::parse(["--show".to_string()]).show);
         assert!(!Args::parse(["--hidden".to_string()]).show);
         assert!(!Args::parse(Vec::<String>::new()).show);
+        let w = Args::parse(["--window".to_string(), "--pane=settings".to_string()]);
+        assert!(w.window && w.pane.as_deref() == Some("settings"));
     }
 }

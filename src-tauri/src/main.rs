@@ -27,12 +27,15 @@ fn main() {
         Ok((file, path)) => (Some(tracing_subscriber::fmt::layer().with_ansi(false).with_writer(Mutex::new(file))), Ok(path)),
         Err(e) => (None, Err(e)),
     };
-    tracing_subscriber::registry().with(filter).with(tracing_subscriber::fmt::layer()).with(file_layer).init();
+    let args = herald_desktop::Args::parse(std::env::args().skip(1));
+    // The window process's stdout carries its messages to the tray process: it logs to stderr.
+    let terminal = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    tracing_subscriber::registry().with(filter).with(terminal).with(file_layer).init();
     match log_note {
-        Ok(path) => tracing::info!(log = %path.display(), "Herald writes its log here too"),
+        Ok(path) if !args.window => tracing::info!(log = %path.display(), "Herald writes its log here too"),
+        Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "no log file; logging to the terminal only"),
     }
-    let args = herald_desktop::Args::parse(std::env::args().skip(1));
     if let Err(e) = herald_desktop::run(args) {
         tracing::error!(error = %format!("{e:#}"), "Herald could not start");
         std::process::exit(1);

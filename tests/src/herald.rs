@@ -6,11 +6,12 @@
 //! workspace as that person, in a data directory of its own. It is launched one of two ways
 //! ([`Launch`]):
 //!
-//! - **through WebDriver**: `tauri-driver` (which runs Debian's `WebKitWebDriver`) starts the app
-//!   with `--show` — WebKit's automation needs a page at the start — and the test reads and
-//!   clicks the window through a [`fantoccini`] session. After the window is closed (the app
-//!   stays in the tray) and opened again, the new window is a new WebDriver window handle
-//!   ([`AgentDesk::attach`]).
+//! - **through WebDriver**: the app is started with `--show` and WebKit's automation switched on
+//!   (`TAURI_WEBVIEW_AUTOMATION`, and `WEBKIT_INSPECTOR_SERVER` on a free loopback port, which
+//!   its window process inherits); Debian's `WebKitWebDriver --target` connects to that window,
+//!   and the test reads and clicks it through a [`fantoccini`] session. The window is a process
+//!   of its own that ends when the window is closed (the app stays in the tray); when it is
+//!   opened again, [`AgentDesk::attach`] starts a new session with the new window process.
 //! - **as from the tray**: the binary itself, hidden, so its exit status can be read (Quit).
 //!
 //! Everything is observed from outside the app, the way a person would: X windows through
@@ -18,8 +19,8 @@
 //! screenshots of the whole screen saved as artefacts. [`Stage`] is the workspace side: a
 //! `herald-workspace serve` child process with an admin, a supervisor and agents.
 //!
-//! Dropping a desk ends every program it started (their process groups: tauri-driver,
-//! WebKitWebDriver and the app go together); a failing test keeps the desk's directory (logs of
+//! Dropping a desk ends every program it started (their process groups: WebKitWebDriver, and
+//! the app with its window process); a failing test keeps the desk's directory (logs of
 //! every program, the app's data dir) and prints its path.
 
 use crate::desktop::{Capture, DesktopSession, Geometry, Options, POLL, artifacts_dir, wait_for, wait_until};
@@ -40,7 +41,7 @@ pub const APP_WAIT: Duration = Duration::from_secs(30);
 /// How the app is started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Launch {
-    /// Through tauri-driver and WebKitWebDriver, window shown at start.
+    /// Through WebKitWebDriver, window shown at start.
     WebDriver,
     /// The binary itself, hidden in the tray.
     Tray,
@@ -255,7 +256,8 @@ pub struct AgentDesk {
     pub bus: BusWatch,
     pub data_dir: PathBuf,
     pub launch: Launch,
-    driver: Option<WebDriver>,
+    /// WebKitWebDriver's address and the session with the current window process.
+    driver: Option<(String, Mutex<Option<WebDriver>>)>,
     app: PathBuf,
     app_env: Vec<(&'static str, String)>,
     artifacts: PathBuf,
@@ -270,7 +272,7 @@ impl std::fmt::Debug for AgentDesk {
 
 /// The app program's name in the desk's logs (`<dir>/<name>.log`).
 const APP: &str = "herald";
-const DRIVER: &str = "tauri-driver";
+const DRIVER: &str = "webkitwebdriver";
 
 impl AgentDesk {
     /// A desk for `person` (artefacts under `target/test-artifacts/desktop-app/<name>/`), the app
@@ -318,7 +320,16 @@ impl AgentDesk {
         let artifacts = artifacts_dir("desktop-app").join(name);
         let _ = std::fs::remove_dir_all(&artifacts);
         std::fs::create_dir_all(&artifacts)?;
-        match Self::launch(&desktop, app, ws, person, settings, launch).await {
+        let launched = async {
+            let (bus, data_dir, driver_url, app_env) = Self::launch(&desktop, app, ws, person, settings, launch).await?;
+            let driver = match driver_url {
+                Some(url) => Some((url.clone(), Mutex::new(Some(session(&desktop, &url).await?)))),
+                None => None,
+            };
+            anyhow::Ok((bus, data_dir, driver, app_env))
+        }
+        .await;
+        match launched {
             Ok((bus, data_dir, driver, app_env)) => {
                 let desk = AgentDesk {
                     desktop,
@@ -355,7 +366,7 @@ impl AgentDesk {
         person: &Person,
         settings: &mut DesktopSettings,
         launch: Launch,
-    ) -> Result<(BusWatch, PathBuf, Option<WebDriver>, Vec<(&'static str, String)>)> {
+    ) -> Result<(BusWatch, PathBuf, Option<String>, Vec<(&'static str, String)>)> {
         let mut trayer = desktop.command("trayer");
         trayer.args([
             "--edge",
@@ -406,28 +417,30 @@ impl AgentDesk {
                 None
             }
             Launch::WebDriver => {
-                let (port, native) = (free_port()?, free_port()?);
-                let mut cmd = desktop.command("tauri-driver");
-                cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()]).envs(env.clone());
+                // Every window process the app starts inherits these and listens there.
+                let inspector = format!("127.0.0.1:{}", free_port()?);
+                let mut cmd = desktop.command(app);
+                cmd.arg("--show").envs(env.clone()).env("TAURI_WEBVIEW_AUTOMATION", "true").env("WEBKIT_INSPECTOR_SERVER", &inspector);
+                desktop.spawn(APP, cmd)?;
+                let port = free_port()?;
+                let mut cmd = desktop.command("WebKitWebDriver");
+                cmd.arg(format!("--port={port}")).arg(format!("--target={inspector}")).arg("--replace-on-new-session");
                 desktop.spawn(DRIVER, cmd)?;
                 let url = format!("http://127.0.0.1:{port}");
                 let http = reqwest::Client::new();
                 wait_until(APP_WAIT, || async { http.get(format!("{url}/status")).send().await.is_ok() })
                     .await
-                    .with_context(|| format!("tauri-driver answers; its log:\n{}", desktop.log(DRIVER)))?;
-                let mut caps = serde_json::Map::new();
-                caps.insert("tauri:options".into(), serde_json::json!({ "application": app, "args": ["--show"] }));
-                let client = tokio::time::timeout(APP_WAIT, ClientBuilder::native().capabilities(caps).connect(&url))
+                    .with_context(|| format!("WebKitWebDriver answers; its log:\n{}", desktop.log(DRIVER)))?;
+                wait_until(APP_WAIT, || async { tokio::net::TcpStream::connect(&inspector).await.is_ok() })
                     .await
-                    .map_err(|_| anyhow!("no WebDriver session within {APP_WAIT:?}"))?
-                    .context("WebDriver session")?;
-                Some(client)
+                    .with_context(|| format!("the window process listens for automation; the app's log:\n{}", desktop.log(APP)))?;
+                Some(url)
             }
         };
         Ok((bus, data_dir, driver, env.to_vec()))
     }
 
-    /// The app's log so far (its log file: under WebDriver its output goes nowhere).
+    /// The app's log so far (its log file).
     pub fn app_log(&self) -> String {
         std::fs::read_to_string(self.data_dir.join("logs").join("herald.log")).unwrap_or_default()
     }
@@ -450,8 +463,9 @@ impl AgentDesk {
     }
 
     /// Ends the WebDriver session; the desk's programs end when it is dropped.
-    pub async fn finish(mut self) {
-        if let Some(d) = self.driver.take() {
+    pub async fn finish(self) {
+        let session = self.driver.as_ref().and_then(|(_, d)| d.lock().unwrap_or_else(|p| p.into_inner()).take());
+        if let Some(d) = session {
             let _ = d.close().await;
         }
     }
@@ -483,8 +497,10 @@ impl AgentDesk {
     pub async fn close_window(&self) {
         self.desktop.run("wmctrl", &["-c", "Herald"]).await.expect("wmctrl -c Herald");
         wait_until(APP_WAIT, || async { self.app_window().await.is_none() }).await.expect("Herald's window is gone");
-        if let Some(d) = &self.driver {
-            wait_until(APP_WAIT, || async { d.windows().await.is_ok_and(|w| w.is_empty()) }).await.expect("WebDriver sees no window");
+        if self.driver.is_some() {
+            // The window process ended with its window, and the session with it.
+            let d = self.driver();
+            wait_until(APP_WAIT, || async { d.windows().await.map_or(true, |w| w.is_empty()) }).await.expect("WebDriver sees no window");
         }
         self.desktop.check_alive().expect("the app keeps running in the tray");
     }
@@ -596,8 +612,9 @@ impl AgentDesk {
 
     // ----- the window, through WebDriver -----
 
-    fn driver(&self) -> &WebDriver {
-        self.driver.as_ref().expect("this desk was launched without WebDriver")
+    fn driver(&self) -> WebDriver {
+        let (_, session) = self.driver.as_ref().expect("this desk was launched without WebDriver");
+        session.lock().unwrap_or_else(|p| p.into_inner()).clone().expect("a WebDriver session")
     }
 
     /// The app's whole state, as its window gets it (`get_state`).
@@ -624,9 +641,11 @@ impl AgentDesk {
         r.unwrap_or_else(|e| panic!("the app: {what}: {e}; last state {:#?}", last.lock().unwrap_or_else(|p| p.into_inner())))
     }
 
-    /// After the window was created again, WebDriver's window handle for it.
+    /// After the window was opened again (a new window process), a WebDriver session with it.
     pub async fn attach(&self) {
-        let d = self.driver();
+        let (url, session) = self.driver.as_ref().expect("this desk was launched without WebDriver");
+        let d = session_with_retry(&self.desktop, url).await.expect("a WebDriver session with the new window");
+        *session.lock().unwrap_or_else(|p| p.into_inner()) = Some(d.clone());
         let handle = wait_for(APP_WAIT, || async { d.windows().await.ok()?.pop() }).await.expect("a window for WebDriver");
         d.switch_to_window(handle).await.expect("switch to the new window");
     }
@@ -691,6 +710,19 @@ impl Drop for AgentDesk {
 }
 
 /// A port that was free a moment ago on 127.0.0.1.
+/// A WebDriver session with the window process WebKitWebDriver targets.
+async fn session(desktop: &DesktopSession, url: &str) -> Result<WebDriver> {
+    tokio::time::timeout(APP_WAIT, ClientBuilder::native().capabilities(serde_json::Map::new()).connect(url))
+        .await
+        .map_err(|_| anyhow!("no WebDriver session within {APP_WAIT:?}"))?
+        .with_context(|| format!("WebDriver session; WebKitWebDriver's log:\n{}", desktop.log(DRIVER)))
+}
+
+/// A session once the new window process is there (it is still starting when its window maps).
+async fn session_with_retry(desktop: &DesktopSession, url: &str) -> Result<WebDriver> {
+    wait_for(APP_WAIT, || async { session(desktop, url).await.ok() }).await
+}
+
 fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
