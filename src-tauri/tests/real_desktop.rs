@@ -1,6 +1,6 @@
 //! The promises agents care about, proven on a real desktop: the real `herald-desktop` binary on
 //! Xvfb with openbox, trayer and xfce4-notifyd on a private session bus, signed in to a real
-//! `herald-workspace serve`, driven through tauri-driver + WebKitWebDriver and real pointer clicks
+//! `herald-workspace serve`, driven through WebKitWebDriver and real pointer clicks
 //! on the toasts the daemon draws. See `herald_e2e::herald` for the harness.
 //!
 //! Each test is one scenario of issue 4, named with its requirement. Screenshots of every

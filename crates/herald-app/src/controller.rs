@@ -18,6 +18,7 @@ use crate::model::{Call, Effect, Event, Failure, LinkChange, Model, Origin, Sett
 use crate::secrets::Secrets;
 use crate::settings;
 use crate::view::{Command, CommandError, DemoRole, DesktopSettings, DesktopState, NoticeLevel, ToastSupport};
+use futures_util::future::OptionFuture;
 use herald_client::{Client, SubscribeOptions, SubscriptionItem};
 use herald_notify::{Actions, Notifier, NotifyError, UserAction};
 use herald_protocol::{ErrorCode, OfferId, Role, Timestamp};
@@ -320,6 +321,10 @@ impl App {
             Effect::Refuse(e) => return Err(e),
             Effect::SignIn(plan) => {
                 let token = crate::signin::sign_in(&plan).await?;
+                // Where the system asks the person before toasts show (macOS), it asks now.
+                if let Some(Err(e)) = OptionFuture::from(self.0.notifier.as_ref().map(|n| n.request_permission())).await {
+                    self.notice(NoticeLevel::Warning, e.to_string(), None);
+                }
                 let plan = SettingsPlan { settings: plan.settings, token: Some(token), autostart: None, signed_out: false };
                 self.save_settings(&plan).await?;
                 return Ok(Some(Event::SettingsSaved(plan)));

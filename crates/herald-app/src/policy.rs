@@ -118,6 +118,7 @@ pub fn toast_for(offer: &Offer, settings: &DesktopSettings, lang: Language, icon
             .then(|| sound_for(offer.scenario).to_string()),
         icon: icon.map(str::to_string),
         expire,
+        call: offer.scenario == Scenario::Voice,
     }
 }
 

@@ -1,195 +1,131 @@
 //! herald-notify's Linux backend against a real notification server: xfce4-notifyd on Xvfb, on a
-//! private session bus, clicked with the real pointer (xdotool). Each test starts its own
-//! [`DesktopSession`]. Screenshots go to `target/test-artifacts/notify/`.
-//!
-//! Waiting is for conditions (a window appears or goes, an action arrives), bounded by [`WAIT`].
-//! A "no other action was reported" check uses a sentinel: a second toast is clicked and its
-//! action must be the next one on the channel — signals are handled in order, so anything wrongly
-//! reported about the first toast would have come before it.
+//! private session bus, clicked with the real pointer (xdotool). The checks are herald-notify's
+//! [`conformance`] module, the same ones the Windows and macOS backends run on their platforms;
+//! this file supplies the Linux [`Desk`]. Each test starts its own [`DesktopSession`].
+//! Screenshots go to `target/test-artifacts/notify/`.
 
+use futures_util::future::BoxFuture;
 use herald_e2e::WAIT;
-use herald_e2e::desktop::{DesktopSession, Geometry, Options, artifacts_dir, wait_for, wait_until};
-use herald_notify::{Actions, LinuxNotifier, Notifier, NotifyError, Toast, ToastAction, Urgency, UserAction};
+use herald_e2e::desktop::{DesktopSession, Options, artifacts_dir, wait_for, wait_until};
+use herald_notify::conformance::{Desk, Press, Rig};
+use herald_notify::{Actions, LinuxNotifier, NotifyError};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
 
-struct Rig {
+/// xfce4-notifyd's toasts: which X window shows which key, found by their buttons.
+struct LinuxDesk {
+    desk: DesktopSession,
+    windows: Mutex<HashMap<u64, u64>>,
+}
+
+impl LinuxDesk {
+    fn window_of(&self, key: u64) -> u64 {
+        *self.windows.lock().unwrap().get(&key).unwrap_or_else(|| panic!("no toast window known for {key}"))
+    }
+
+    /// A toast window with `n` buttons that shows `key`: the one it had, or one no other key has.
+    async fn find(&self, key: u64, n: usize) -> Option<u64> {
+        let mut free = Vec::new();
+        for w in self.desk.notification_windows().await.ok()? {
+            if !self.desk.toast_buttons(w).await.is_ok_and(|b| b.len() == n) {
+                continue;
+            }
+            let owner = self.windows.lock().unwrap().iter().find(|(_, win)| **win == w).map(|(k, _)| *k);
+            match owner {
+                Some(k) if k == key => return Some(w),
+                Some(_) => {}
+                None => free.push(w),
+            }
+        }
+        free.first().copied()
+    }
+}
+
+impl Desk for LinuxDesk {
+    fn wait(&self) -> Duration {
+        WAIT
+    }
+
+    fn wait_shown<'a>(&'a self, key: u64, buttons: &'a [String]) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let w = wait_for(WAIT, || self.find(key, buttons.len()))
+                .await
+                .unwrap_or_else(|e| panic!("no toast for {key} with {} buttons: {e}", buttons.len()));
+            assert!(self.desk.wm_class(w).await.unwrap().contains("xfce4-notifyd"), "drawn by the notification server");
+            let geometry = self.desk.toast_buttons(w).await.unwrap();
+            assert!(geometry.windows(2).all(|p| p[0].x < p[1].x), "buttons left to right, in order: {geometry:?}");
+            self.windows.lock().unwrap().insert(key, w);
+            let path = artifacts_dir("notify").join(format!("toast-{key}-{}-buttons.png", buttons.len()));
+            self.desk.screenshot(&path).await.expect("screenshot");
+        })
+    }
+
+    fn wait_count(&self, n: usize) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            wait_until(WAIT, || async { self.desk.notification_windows().await.is_ok_and(|w| w.len() == n) })
+                .await
+                .unwrap_or_else(|e| panic!("not {n} toast windows: {e}"));
+        })
+    }
+
+    fn press(&self, key: u64, press: Press) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let w = self.window_of(key);
+            let (x, y) = match press {
+                Press::Body => self.desk.toast_body_point(w).await.expect("body point"),
+                Press::Button(i) => self.desk.toast_buttons(w).await.expect("buttons")[i].center(),
+            };
+            self.desk.click(x, y).await.expect("click");
+            self.windows.lock().unwrap().remove(&key);
+        })
+    }
+}
+
+struct Setup {
     notifier: LinuxNotifier,
     actions: Actions,
     /// Last: ended after the notifier's connection.
-    desk: DesktopSession,
+    desk: LinuxDesk,
 }
 
-async fn rig() -> Rig {
+async fn setup() -> Setup {
     let desk = DesktopSession::start().await.expect("desktop session starts");
     let bus = desk.bus().await.expect("private session bus");
     let (notifier, actions) = LinuxNotifier::connect_to(bus, "Herald").await.expect("notifier connects");
-    Rig { notifier, actions, desk }
+    Setup { notifier, actions, desk: LinuxDesk { desk, windows: Mutex::default() } }
 }
 
-fn offer(key: u64, actions: &[ToastAction]) -> Toast {
-    Toast {
-        key,
-        title: format!("New chat from Alice #{key}"),
-        body: "Hello, I need help with my bill <urgent> & more".into(),
-        fields: vec![("Queue".into(), "Billing".into()), ("Channel".into(), "Web chat".into())],
-        actions: actions.to_vec(),
-        labels: Default::default(),
-        urgency: Urgency::Critical,
-        sound: Some("message-new-instant".into()),
-        icon: None,
-        expire: None,
-    }
+/// Runs one conformance check on a fresh desktop.
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let mut s = setup().await;
+            Rig { notifier: &s.notifier, actions: &mut s.actions, desk: &s.desk }.$name().await;
+        }
+    )*};
 }
 
-const ACCEPT_REJECT: &[ToastAction] = &[ToastAction::Accept, ToastAction::Reject];
-
-impl Rig {
-    async fn show(&self, toast: Toast) {
-        self.notifier.show(toast).await.expect("toast shown");
-    }
-
-    /// The one toast window with `buttons` buttons, once it is drawn.
-    async fn toast_with(&self, buttons: usize) -> (u64, Vec<Geometry>) {
-        wait_for(WAIT, || async {
-            for w in self.desk.notification_windows().await.ok()? {
-                match self.desk.toast_buttons(w).await {
-                    Ok(b) if b.len() == buttons => return Some((w, b)),
-                    _ => {}
-                }
-            }
-            None
-        })
-        .await
-        .unwrap_or_else(|e| panic!("no toast with {buttons} buttons: {e}"))
-    }
-
-    async fn wait_windows(&self, n: usize) {
-        wait_until(WAIT, || async { self.desk.notification_windows().await.is_ok_and(|w| w.len() == n) })
-            .await
-            .unwrap_or_else(|e| panic!("not {n} toast windows: {e}"));
-    }
-
-    async fn click(&self, (x, y): (i32, i32)) {
-        self.desk.click(x, y).await.expect("click");
-    }
-
-    async fn next_action(&mut self) -> UserAction {
-        tokio::time::timeout(WAIT, self.actions.recv()).await.expect("an action within WAIT").expect("actions channel open")
-    }
-
-    /// Shows a sentinel toast, clicks its body, and checks that its Opened is the next action.
-    async fn nothing_else_reported(&mut self, sentinel: u64) {
-        self.show(offer(sentinel, ACCEPT_REJECT)).await;
-        let (w, _) = self.toast_with(2).await;
-        let body = self.desk.toast_body_point(w).await.expect("body point");
-        self.click(body).await;
-        assert_eq!(self.next_action().await, UserAction::Opened(sentinel), "nothing reported before the sentinel's click");
-    }
-
-    async fn screenshot(&self, name: &str) {
-        let path = artifacts_dir("notify").join(format!("{name}.png"));
-        self.desk.screenshot(&path).await.expect("screenshot");
-    }
-}
+// R12 Accept and Reject buttons, R13 body click, R19 "Open item", withdrawal and replacement.
+conformance!(
+    accept_reports_accepted,
+    reject_reports_rejected,
+    body_reports_opened,
+    open_item_has_one_button_that_opens,
+    withdraw_removes_without_a_report,
+    showing_a_key_again_replaces_its_toast,
+);
 
 // R12, R15: what the app relies on is read once at start — the server draws buttons.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn capabilities_are_read_at_start() {
-    let rig = rig().await;
-    let caps = rig.notifier.capabilities();
-    assert!(caps.actions, "{caps:?}");
+    let mut s = setup().await;
+    Rig { notifier: &s.notifier, actions: &mut s.actions, desk: &s.desk }.says_it_draws_buttons();
+    let caps = herald_notify::Notifier::capabilities(&s.notifier);
     assert!(caps.body_markup, "{caps:?}");
     let server = caps.server.expect("server information");
     assert!(server.starts_with("Xfce Notify Daemon Xfce "), "{server}");
-}
-
-// R12 Accept button, R15 native look: the toast is the daemon's own window with two buttons, and
-// a real pointer click on the first one comes back as Accepted — once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn clicking_accept_reports_accepted() {
-    let mut rig = rig().await;
-    rig.show(offer(41, ACCEPT_REJECT)).await;
-    let (window, buttons) = rig.toast_with(2).await;
-    assert!(rig.desk.wm_class(window).await.unwrap().contains("xfce4-notifyd"), "drawn by the notification server");
-    assert!(buttons[0].x < buttons[1].x, "Accept left of Reject: {buttons:?}");
-    rig.screenshot("accept-reject-toast").await;
-
-    rig.click(buttons[0].center()).await;
-    assert_eq!(rig.next_action().await, UserAction::Accepted(41));
-    rig.wait_windows(0).await;
-    // The daemon closes the toast after the button (reason 2): not reported as anything.
-    rig.nothing_else_reported(42).await;
-}
-
-// R12 Reject button.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn clicking_reject_reports_rejected() {
-    let mut rig = rig().await;
-    rig.show(offer(51, ACCEPT_REJECT)).await;
-    let (_, buttons) = rig.toast_with(2).await;
-    rig.click(buttons[1].center()).await;
-    assert_eq!(rig.next_action().await, UserAction::Rejected(51));
-    rig.wait_windows(0).await;
-    rig.nothing_else_reported(52).await;
-}
-
-// R13: a click on the body of the toast (not a button) opens the item.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn clicking_the_body_reports_opened() {
-    let mut rig = rig().await;
-    rig.show(offer(61, ACCEPT_REJECT)).await;
-    let (window, _) = rig.toast_with(2).await;
-    let body = rig.desk.toast_body_point(window).await.unwrap();
-    rig.click(body).await;
-    assert_eq!(rig.next_action().await, UserAction::Opened(61));
-    rig.wait_windows(0).await;
-}
-
-// R19: an item that is already assigned gets a single "Open item" button, which opens it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn open_item_toast_has_one_button_that_opens() {
-    let mut rig = rig().await;
-    rig.show(offer(71, &[ToastAction::OpenItem])).await;
-    let (_, buttons) = rig.toast_with(1).await;
-    rig.screenshot("open-item-toast").await;
-    rig.click(buttons[0].center()).await;
-    assert_eq!(rig.next_action().await, UserAction::Opened(71));
-    rig.wait_windows(0).await;
-    rig.nothing_else_reported(72).await;
-}
-
-// R12: when the offer ends the toast goes away, and that is not reported as the person's doing.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn withdraw_closes_the_toast_without_reporting() {
-    let mut rig = rig().await;
-    rig.show(offer(81, ACCEPT_REJECT)).await;
-    rig.toast_with(2).await;
-    rig.notifier.withdraw(81).await.expect("withdrawn");
-    rig.wait_windows(0).await;
-    // Again, and a key never shown: not errors.
-    rig.notifier.withdraw(81).await.expect("withdrawing twice is fine");
-    rig.notifier.withdraw(9999).await.expect("withdrawing an unknown key is fine");
-    rig.nothing_else_reported(82).await;
-}
-
-// R12: showing the same offer again replaces its toast instead of adding one; another offer gets
-// its own toast.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn showing_a_key_again_replaces_its_toast() {
-    let mut rig = rig().await;
-    rig.show(offer(91, ACCEPT_REJECT)).await;
-    rig.toast_with(2).await;
-    // Same key, now with one button: that window is redrawn in place.
-    rig.show(offer(91, &[ToastAction::OpenItem])).await;
-    let (replaced, buttons) = rig.toast_with(1).await;
-    assert_eq!(rig.desk.notification_windows().await.unwrap(), vec![replaced], "one toast for one key");
-    // Another key: a second toast.
-    rig.show(offer(92, ACCEPT_REJECT)).await;
-    rig.wait_windows(2).await;
-    rig.screenshot("two-toasts").await;
-    // The replaced toast still answers for its key.
-    rig.click(buttons[0].center()).await;
-    assert_eq!(rig.next_action().await, UserAction::Opened(91));
-    rig.wait_windows(1).await;
 }
 
 // R16: nobody owns org.freedesktop.Notifications → Unavailable, so the app can say so.
