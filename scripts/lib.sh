@@ -13,7 +13,8 @@ APT_DESKTOP=(xvfb xauth dbus dbus-x11 openbox trayer xfce4-notifyd xdotool x11-u
   pulseaudio pulseaudio-utils libasound2-plugins xfconf)
 # The story suite's second run, on PostgreSQL: each test starts its own server from Debian's
 # package (initdb into a temp dir, pg_ctl on a free loopback port); the packaged cluster is unused.
-APT_TEST=(postgresql)
+# The workspace's container image is built and run with podman (runc: the runtime the test uses).
+APT_TEST=(postgresql podman runc)
 
 ensure_packages() {
   local missing=()
@@ -67,11 +68,6 @@ ensure_rust_tools() {
   if ! cargo nextest --version >/dev/null 2>&1; then
     step "installing cargo-nextest"
     cargo install cargo-nextest --locked
-  fi
-  # The real-desktop suite drives the app through tauri-driver (→ Debian's WebKitWebDriver).
-  if ! command -v tauri-driver >/dev/null 2>&1; then
-    step "installing tauri-driver"
-    cargo install tauri-driver --version '^2' --locked
   fi
 }
 

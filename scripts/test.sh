@@ -32,6 +32,9 @@ scripts/lint.sh
 step "the workspace as a service: its .deb installs, its unit verifies, it serves as the unit would"
 scripts/test-workspace-deb.sh
 
+step "the workspace as a container image: built FROM scratch with podman, run, /healthz"
+scripts/test-workspace-container.sh
+
 step "running every Rust test (cargo nextest)"
 # (No doc tests exist; nextest's summary is the last line CI reads.)
 cargo nextest run --workspace --all-targets --no-fail-fast --profile ci
