@@ -8,7 +8,8 @@
 
 use herald_app::focus::Focus;
 use herald_app::view::NotificationMode;
-use herald_e2e::herald::{AgentDesk, Launch, Stage, settings};
+use herald_e2e::desktop::{wait_for, wait_until};
+use herald_e2e::herald::{APP_WAIT, AgentDesk, Launch, Stage, settings};
 use herald_protocol::*;
 use std::path::Path;
 use std::time::Duration;
@@ -669,4 +670,78 @@ async fn on_a_dutch_desktop_the_first_toast_says_accepteren_and_weigeren_and_the
     assert_eq!(presence, "Beschikbaar");
     desk.shot("dutch-toast-and-window").await;
     desk.finish().await;
+}
+
+/// The processes below `pid` (children, their children, …), with their command lines.
+fn descendants(pid: u32) -> Vec<(u32, String)> {
+    let mut all = Vec::new();
+    let mut todo = vec![pid];
+    while let Some(p) = todo.pop() {
+        let tasks = std::fs::read_dir(format!("/proc/{p}/task")).map(|d| d.flatten().collect::<Vec<_>>()).unwrap_or_default();
+        for t in tasks {
+            let children = std::fs::read_to_string(t.path().join("children")).unwrap_or_default();
+            for c in children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()) {
+                let cmdline = std::fs::read(format!("/proc/{c}/cmdline")).unwrap_or_default();
+                all.push((c, String::from_utf8_lossy(&cmdline).replace('\0', " ")));
+                todo.push(c);
+            }
+        }
+    }
+    all
+}
+
+/// Whether process `pid` runs (not gone, not a zombie waiting for its parent).
+fn alive(pid: u32) -> bool {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with('Z') && !rest.starts_with('X'))
+}
+
+/// Herald's window processes below `pid`, and the WebKit processes below it.
+fn window_and_webkit(pid: u32) -> (Vec<u32>, Vec<u32>) {
+    let below = descendants(pid);
+    let windows = below.iter().filter(|(_, c)| c.contains("herald-desktop") && c.contains("--window")).map(|(p, _)| *p).collect();
+    let webkit = below.iter().filter(|(_, c)| c.contains("WebKit")).map(|(p, _)| *p).collect();
+    (windows, webkit)
+}
+
+// The never-miss issue, item 6: the window is a process of its own. Hidden in the tray there is
+// no webview at all; opening Herald starts the window process (and WebKit's below it, none below
+// the tray process itself); closing the window ends them all while Herald stays in the tray; and
+// a window whose tray process died goes with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_is_a_process_of_its_own_that_ends_with_the_window_or_with_herald() {
+    let stage = Stage::start(1).await;
+    let desk = desk("window-process", &stage, 0, NotificationMode::Background, Launch::Tray).await;
+    let tray = desk.desktop.pid("herald").expect("the tray process");
+    stage.wait_connected(stage.agent(0)).await;
+    assert_eq!(window_and_webkit(tray), (vec![], vec![]), "hidden in the tray: no window process, no WebKit");
+
+    assert!(desk.start_again(&["--show"]).await.success(), "the second start hands over");
+    desk.wait_app_in_front().await;
+    let (windows, webkit) = wait_for(APP_WAIT, || async {
+        let (w, k) = window_and_webkit(tray);
+        (w.len() == 1 && !k.is_empty()).then_some((w, k))
+    })
+    .await
+    .expect("one window process, with WebKit below it");
+    let window = windows[0];
+    let below_window: Vec<u32> = descendants(window).into_iter().map(|(p, _)| p).collect();
+    assert!(webkit.iter().all(|p| below_window.contains(p)), "WebKit runs below the window process only: {webkit:?}");
+    desk.shot("window-open").await;
+
+    desk.close_window().await;
+    wait_until(APP_WAIT, || async { window_and_webkit(tray) == (vec![], vec![]) })
+        .await
+        .expect("the window process and WebKit's end with the window");
+    assert!(!alive(window), "the window process is gone");
+
+    // Open again; then Herald itself dies: its window does not stay behind.
+    assert!(desk.start_again(&["--show"]).await.success());
+    desk.wait_app_in_front().await;
+    let window = wait_for(APP_WAIT, || async { window_and_webkit(tray).0.first().copied() }).await.expect("a new window process");
+    assert!(alive(window));
+    desk.desktop.run("kill", &["-KILL", &tray.to_string()]).await.expect("kill the tray process");
+    wait_until(APP_WAIT, || async { !alive(window) && desk.app_window().await.is_none() })
+        .await
+        .expect("the window process ends when the tray process dies");
 }

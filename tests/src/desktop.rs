@@ -306,6 +306,11 @@ impl DesktopSession {
         Ok(())
     }
 
+    /// The process id of the program started as `name`.
+    pub fn pid(&self, name: &str) -> Option<u32> {
+        self.daemons().iter().find(|d| d.name == name).map(|d| d.child.id())
+    }
+
     /// Whether all programs are still running; the first that ended, with its log, if not.
     pub fn check_alive(&self) -> Result<()> {
         for d in self.daemons().iter_mut() {

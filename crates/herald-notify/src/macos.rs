@@ -1,7 +1,8 @@
 #![allow(unsafe_code)]
 //! macOS: `UNUserNotificationCenter` through objc2; Objective-C glue, the one module allowed unsafe
-//! code (every unsafe block says why it is sound). **Not compiled or run on the development
-//! machines** (Linux only): written against the sources of objc2 0.6, objc2-foundation 0.3,
+//! code (every unsafe block says why it is sound). **Only type-checked on the development
+//! machines** (Linux only; `scripts/check-platforms.sh` runs clippy for `aarch64-apple-darwin`),
+//! never linked or run there: written against the sources of objc2 0.6, objc2-foundation 0.3,
 //! objc2-user-notifications 0.3 and block2 0.6, and proven only by GitHub's `macos-latest` runner.
 //! The plain-Rust half (identifiers, categories, answers, registry) is `usernotifications`.
 //!

@@ -77,6 +77,7 @@ pub(crate) fn categories() -> &'static [(&'static str, &'static [ToastAction])] 
 }
 
 /// The buttons of a registered category, left to right.
+#[cfg(test)]
 pub(crate) fn buttons_of(category_id: &str) -> Option<&'static [ToastAction]> {
     CATEGORIES.iter().find(|(id, _)| *id == category_id).map(|(_, actions)| *actions)
 }
@@ -234,6 +235,7 @@ impl Registry {
     }
 
     /// The keys shown and not yet answered or withdrawn, smallest first.
+    #[cfg(test)]
     pub(crate) fn shown_keys(&self) -> Vec<u64> {
         let mut keys: Vec<u64> = self.shown.iter().copied().collect();
         keys.sort_unstable();

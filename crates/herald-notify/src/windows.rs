@@ -1,6 +1,7 @@
 //! WinRT toast notifications (`Windows.UI.Notifications`) under Herald's own AppUserModelID.
 //!
-//! **Not compiled or run on the development machines** (Linux only): written against the
+//! **Only type-checked on the development machines** (Linux only; `scripts/check-platforms.sh`
+//! runs clippy for `x86_64-pc-windows-msvc`), never linked or run there: written against the
 //! `windows` 0.62 sources and proven only by the GitHub workflow (`.github/workflows/ci.yml`),
 //! whose Windows runner builds it and runs its tests. The XML, the activation arguments and the
 //! bookkeeping are in `winrt` (plain Rust, tested everywhere).
