@@ -291,6 +291,8 @@ pub struct Model {
     board_read: board::BoardRead,
     /// The presence to go back to when the screen unlocks (it was set Away on lock).
     before_lock: Option<Presence>,
+    /// The notice saying so ("you are Away while the screen is locked"), removed on unlock.
+    lock_notice: Option<u64>,
     /// Whether the screen is locked, the desktop's do-not-disturb on.
     blinds: lock::Blinds,
     /// What rings now ([`Effect::Ring`]).
@@ -342,6 +344,7 @@ impl Model {
             offset: None,
             board_read: board::BoardRead::Idle,
             before_lock: None,
+            lock_notice: None,
             blinds: lock::Blinds::default(),
             ringing: None,
             system_language: setup.language,

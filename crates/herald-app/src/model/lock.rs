@@ -70,13 +70,18 @@ impl Model {
                     Unseen::DoNotDisturb => "notice-dnd-away",
                 };
                 self.notice(NoticeLevel::Info, crate::i18n::text(self.state.language, id), None);
+                self.lock_notice = self.state.notices.last().map(|n| n.id);
             }
-        } else if !now
-            && was
-            && let Some(before) = self.before_lock.take()
-        {
+        } else if !now && was {
+            // The person can see again: the notice that said why they were Away goes.
+            if let Some(id) = self.lock_notice.take() {
+                self.state.notices.retain(|n| n.id != id);
+            }
             // Back only from the Away it set (a supervisor or the person may have changed it).
-            if me.presence.base == BasePresence::Away && me.presence.custom.is_none() {
+            if let Some(before) = self.before_lock.take()
+                && me.presence.base == BasePresence::Away
+                && me.presence.custom.is_none()
+            {
                 fx.push(Effect::Call(Call::SetPresence(before), Origin::Background));
             }
         }

@@ -28,18 +28,26 @@ async fn a_locked_screen_sets_the_agent_away_and_unlocking_brings_them_back() {
     ws.request(team.queue, Scenario::Chat, "Ada").await;
     let s = r.host.wait("the offer", |s| s.offers.len() == 1).await;
     let offer = s.offers[0].offer.id;
+    let why = herald_app::i18n::text(herald_app::i18n::Language::En, "notice-locked-away");
+    let says_why = |s: &herald_app::view::DesktopState| s.notices.iter().filter(|n| n.text == why).count();
+    assert_eq!(says_why(&s), 0);
 
     desktop.run("mate-screensaver-command", &["--lock"]).await.unwrap();
     assert!(next_lock(&mut locks).await, "locked");
     r.app.screen_locked(true).await;
-    r.host.wait("Away", |s| s.me.as_ref().is_some_and(|m| m.presence.base == BasePresence::Away)).await;
+    let s = r.host.wait("Away", |s| s.me.as_ref().is_some_and(|m| m.presence.base == BasePresence::Away)).await;
+    assert_eq!(says_why(&s), 1, "a notice says why: {:?}", s.notices);
     let seen = ws.admin.team().await.unwrap().into_iter().find(|t| t.id == a.id).unwrap();
     assert_eq!(seen.presence.base, BasePresence::Away, "the workspace knows: no new offers");
 
     desktop.run("mate-screensaver-command", &["--deactivate"]).await.unwrap();
     assert!(!next_lock(&mut locks).await, "unlocked");
     r.app.screen_locked(false).await;
-    r.host.wait("Available again", |s| s.me.as_ref().is_some_and(|m| m.presence.base == BasePresence::Available)).await;
+    r.host
+        .wait("Available again, and the notice gone", |s| {
+            s.me.as_ref().is_some_and(|m| m.presence.base == BasePresence::Available) && says_why(s) == 0
+        })
+        .await;
 
     let steps: Vec<TimelineKind> = a.client.timeline(offer).await.unwrap().steps.iter().map(|s| s.kind).collect();
     assert!(steps.contains(&TimelineKind::ScreenLocked) && steps.contains(&TimelineKind::ScreenUnlocked), "{steps:?}");
