@@ -12,6 +12,24 @@ use crate::{Actions, ButtonLabels, Notifier, Toast, ToastAction, Urgency, UserAc
 use futures_util::future::BoxFuture;
 use std::time::Duration;
 
+/// Calls the caller's macro `$m!` with the name of every asynchronous check of a [`Rig`], so each
+/// platform's tests run all of them from this one list, and a check added here reaches every
+/// platform: `herald_notify::each_check!(conformance);` with a local `conformance!` that makes
+/// one test of each name on that platform's desk.
+#[macro_export]
+macro_rules! each_check {
+    ($m:ident) => {
+        $m!(
+            accept_reports_accepted,
+            reject_reports_rejected,
+            body_reports_opened,
+            open_item_has_one_button_that_opens,
+            withdraw_removes_without_a_report,
+            showing_a_key_again_replaces_its_toast,
+        );
+    };
+}
+
 /// What a person does to a toast.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Press {

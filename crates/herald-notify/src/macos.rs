@@ -386,14 +386,7 @@ mod tests {
         )*};
     }
 
-    check!(
-        accept_reports_accepted,
-        reject_reports_rejected,
-        body_reports_opened,
-        open_item_has_one_button_that_opens,
-        withdraw_removes_without_a_report,
-        showing_a_key_again_replaces_its_toast,
-    );
+    crate::each_check!(check);
 
     #[tokio::test]
     async fn says_it_draws_buttons() {

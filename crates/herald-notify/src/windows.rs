@@ -380,14 +380,7 @@ mod tests {
         )*};
     }
 
-    conformance!(
-        accept_reports_accepted,
-        reject_reports_rejected,
-        body_reports_opened,
-        open_item_has_one_button_that_opens,
-        withdraw_removes_without_a_report,
-        showing_a_key_again_replaces_its_toast,
-    );
+    crate::each_check!(conformance);
 
     #[tokio::test]
     async fn says_it_draws_buttons() {

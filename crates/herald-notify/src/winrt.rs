@@ -191,25 +191,12 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ButtonLabels;
+    use crate::conformance::ACCEPT_REJECT;
 
+    /// The toast every backend's conformance checks show (key 41).
     fn toast(actions: &[ToastAction]) -> Toast {
-        Toast {
-            key: 41,
-            title: "New chat from Alice".into(),
-            body: "Hello <urgent> & more".into(),
-            fields: vec![("Queue".into(), "Billing".into())],
-            actions: actions.to_vec(),
-            labels: ButtonLabels::default(),
-            urgency: Urgency::Critical,
-            sound: Some("message-new-instant".into()),
-            icon: None,
-            expire: None,
-            call: false,
-        }
+        crate::conformance::offer(41, actions)
     }
-
-    const ACCEPT_REJECT: &[ToastAction] = &[ToastAction::Accept, ToastAction::Reject];
 
     #[test]
     fn accept_reject_toast() {
@@ -218,8 +205,9 @@ mod tests {
             xml,
             concat!(
                 r#"<toast launch="open:41" activationType="foreground" scenario="reminder">"#,
-                r#"<visual><binding template="ToastGeneric"><text>New chat from Alice</text>"#,
-                "<text>Hello &lt;urgent&gt; &amp; more\nQueue: Billing</text></binding></visual>",
+                r#"<visual><binding template="ToastGeneric"><text>New chat from Alice #41</text>"#,
+                "<text>Hello, I need help with my bill &lt;urgent&gt; &amp; more\nQueue: Billing\nChannel: Web chat</text>",
+                "</binding></visual>",
                 r#"<actions><action content="Accept" arguments="accept:41" activationType="foreground"/>"#,
                 r#"<action content="Reject" arguments="reject:41" activationType="foreground"/></actions>"#,
                 r#"<audio src="ms-winsoundevent:Notification.Default"/></toast>"#,

@@ -108,14 +108,7 @@ macro_rules! conformance {
 }
 
 // R12 Accept and Reject buttons, R13 body click, R19 "Open item", withdrawal and replacement.
-conformance!(
-    accept_reports_accepted,
-    reject_reports_rejected,
-    body_reports_opened,
-    open_item_has_one_button_that_opens,
-    withdraw_removes_without_a_report,
-    showing_a_key_again_replaces_its_toast,
-);
+herald_notify::each_check!(conformance);
 
 // R12, R15: what the app relies on is read once at start — the server draws buttons.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
