@@ -255,7 +255,7 @@ pub fn show_main_at(handle: &AppHandle, pane: Option<&str>) {
     let shell = handle.state::<Arc<Shell>>();
     match shell.app() {
         Some(app) => shell.window.show(&app, pane),
-        None => tracing::info!("Herald is still starting: the window opens when it has started"),
+        None => tracing::info!("Herald is still starting: the window was not opened; open it again in a moment"),
     }
 }
 

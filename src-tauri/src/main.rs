@@ -27,10 +27,11 @@ fn main() {
         Ok((file, path)) => (Some(tracing_subscriber::fmt::layer().with_ansi(false).with_writer(Mutex::new(file))), Ok(path)),
         Err(e) => (None, Err(e)),
     };
-    let args = herald_desktop::Args::parse(std::env::args().skip(1));
-    // The window process's stdout carries its messages to the tray process: it logs to stderr.
+    // The window process's stdout carries its messages to the tray process: both log to stderr.
     let terminal = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     tracing_subscriber::registry().with(filter).with(terminal).with(file_layer).init();
+    // After the subscriber: parsing says which arguments it ignored.
+    let args = herald_desktop::Args::parse(std::env::args().skip(1));
     match log_note {
         Ok(path) if !args.window => tracing::info!(log = %path.display(), "Herald writes its log here too"),
         Ok(_) => {}
