@@ -22,6 +22,8 @@ for forbidden in herald-client herald-desktop; do deny herald-workspace "$forbid
 for forbidden in herald-workspace axum sqlx; do deny herald-client "$forbidden"; done
 for forbidden in tauri herald-workspace herald-client; do deny herald-notify "$forbidden"; done
 for forbidden in tauri wry; do deny herald-app "$forbidden"; done
+# The tray process links no web engine (the never-miss issue, item 6: its memory all day).
+for forbidden in tauri wry webkit2gtk javascriptcore-rs herald-desktop; do deny herald-tray "$forbidden"; done
 # Inside the server: the channels never reach into the staff API's module, and no channel
 # imports another channel's helpers (shared ones live in channels/mod.rs and channels/twilio.rs).
 if grep -rnE '^[^/]*(crate::http\b|super::super::http)' crates/herald-workspace/src/channels crates/herald-workspace/src/edge; then

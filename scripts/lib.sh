@@ -10,7 +10,7 @@ APT_BUILD=(build-essential pkg-config curl ca-certificates libssl-dev libwebkit2
 # daemon that draws action buttons, tools to look at and click on it, WebKitWebDriver, Chromium.
 APT_DESKTOP=(xvfb xauth dbus dbus-x11 openbox trayer xfce4-notifyd xdotool x11-utils wmctrl imagemagick
   webkit2gtk-driver chromium python3-venv openssl mate-screensaver
-  pulseaudio pulseaudio-utils libasound2-plugins xfconf)
+  pulseaudio pulseaudio-utils libasound2-plugins xfconf dconf-service libglib2.0-bin gsettings-desktop-schemas)
 # The story suite's second run, on PostgreSQL: each test starts its own server from Debian's
 # package (initdb into a temp dir, pg_ctl on a free loopback port); the packaged cluster is unused.
 # The workspace's container image is built and run with podman (runc: the runtime the test uses).

@@ -2,11 +2,11 @@
 # The tray app as people install it (the installable issue, item 1), on this machine:
 #  - bundles the debug binary the tests ran into a .deb and an .rpm with the Tauri bundler
 #    (@tauri-apps/cli 2.x from ui/'s npm packages: `tauri bundle`), and checks what they hold:
-#    the binary, the desktop entry, the icons, the AppStream metadata;
+#    the two programs (the tray process and the window), the desktop entry, the icons, the AppStream metadata;
 #  - installs the .deb with dpkg, starts the installed /usr/bin/herald-desktop on a private
 #    desktop (Xvfb, session bus, xfce4-notifyd) with a fresh home — the embedded demo workspace
 #    and its traffic, as a new user gets it — and sees its first toast carry Accept and Reject on
-#    the bus;
+#    the bus; a second start opens the window (the installed herald-window);
 #  - sees the login autostart entry written when the setting is on and removed when it is off;
 #  - removes the package again.
 # Release packages for people: scripts/package.sh.
@@ -25,7 +25,7 @@ rpm=$(ls "$target"/debug/bundle/rpm/Herald-*.x86_64.rpm)
 echo "built: $deb"
 echo "built: $rpm"
 held=$(dpkg -c "$deb" | awk '{print $6}')
-for f in usr/bin/herald-desktop usr/share/applications/Herald.desktop \
+for f in usr/bin/herald-desktop usr/bin/herald-window usr/share/applications/Herald.desktop \
   usr/share/icons/hicolor/128x128/apps/herald-desktop.png usr/share/metainfo/org.herald.desktop.metainfo.xml; do
   grep -qx "$f" <<<"$held" || { echo "the .deb lacks $f" >&2; exit 1; }
 done
@@ -61,6 +61,11 @@ wait_until() { # seconds, what, command…
 toast_with_buttons() { grep -q '"accept"' "$DESKTOP_DIR/bus.log" && grep -q '"Accept"' "$DESKTOP_DIR/bus.log" && grep -q '"Reject"' "$DESKTOP_DIR/bus.log"; }
 run_app
 wait_until 60 "the first demo request's toast with Accept and Reject" toast_with_buttons
+# Starting it again hands over to the one running, which opens its window: the installed
+# herald-window beside the installed tray program.
+/usr/bin/herald-desktop --show >>"$DESKTOP_DIR/app.log" 2>&1 || { echo "a second start did not hand over to the running Herald" >&2; exit 1; }
+wait_until 60 "the installed window opens" bash -c "xdotool search --onlyvisible --name '^Herald\$' >/dev/null"
+pgrep -x herald-window >/dev/null || { echo "the window is not the installed herald-window process" >&2; exit 1; }
 [ -f "$data/settings.json" ] || [ -d "$data" ] || { echo "the app made no data folder in the fresh home" >&2; exit 1; }
 stop_app
 

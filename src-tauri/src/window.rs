@@ -6,17 +6,17 @@
 //! touched, its heap — for the life of the process that made it (Tauri keeps the web context
 //! on Linux for that reason, tauri-apps/tauri#14626). In the tray process that doubled Herald's
 //! memory for the rest of the day after the window was opened once. Here it all ends with the
-//! window: the tray process never makes a webview.
+//! window; the tray process links no web engine at all (herald-tray).
 //!
 //! # What it does
 //! It draws the window and relays: the webview's two commands (`get_state`, `command`) go to the
 //! tray process over this process's stdout, and the states the tray process publishes come in on
-//! stdin (see [`crate::link`] for the messages). It reports the window's focus, and exits when the
+//! stdin (see `herald_tray::link` for the messages). It reports the window's focus, and exits when the
 //! window is closed or when stdin ends (the tray process quit or died).
 
-use crate::link::{FromWindow, ToWindow};
 use herald_app::Focus;
 use herald_app::view::{Command, CommandError, DesktopState, STATE_EVENT};
+use herald_tray::link::{FromWindow, ToWindow};
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -64,8 +64,17 @@ async fn command(cmd: Command, relay: tauri::State<'_, Arc<Relay>>) -> Result<()
     rx.await.map_err(|_| CommandError::app("Herald is closing."))?
 }
 
+/// The app's configuration and embedded assets (the window's pages).
+fn context() -> tauri::Context {
+    tauri::generate_context!("tauri.conf.json")
+}
+
 /// Opens the window, on `pane` when given, and runs until it is closed.
-pub fn run(pane: Option<String>, context: tauri::Context) -> anyhow::Result<()> {
+pub fn run(pane: Option<String>) -> anyhow::Result<()> {
+    // GTK names the window's class after the program: keep the launcher's name, so desktops
+    // group the window with Herald's entry and icon.
+    #[cfg(target_os = "linux")]
+    glib::set_prgname(Some("herald-desktop"));
     let (state, _) = watch::channel(None);
     let relay = Arc::new(Relay { state, waiting: Mutex::default(), next: AtomicU64::new(1), out: Mutex::new(std::io::stdout()) });
     let app = tauri::Builder::default()
@@ -100,7 +109,7 @@ pub fn run(pane: Option<String>, context: tauri::Context) -> anyhow::Result<()> 
             std::thread::Builder::new().name("tray-link".into()).spawn(move || listen(&handle))?;
             Ok(())
         })
-        .build(context)?;
+        .build(context())?;
     // Closing the window ends this process (its last window), and the tray process sees its
     // stdout end.
     app.run(|_, _| {});

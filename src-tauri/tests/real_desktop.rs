@@ -696,16 +696,25 @@ fn alive(pid: u32) -> bool {
     stat.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with('Z') && !rest.starts_with('X'))
 }
 
+/// The shared libraries process `pid` has mapped whose file name contains `part`.
+fn mapped(pid: u32, part: &str) -> Vec<String> {
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+    let mut libs: Vec<String> =
+        maps.lines().filter_map(|l| l.split_whitespace().nth(5)).filter(|f| f.contains(part)).map(str::to_string).collect();
+    libs.dedup();
+    libs
+}
+
 /// Herald's window processes below `pid`, and the WebKit processes below it.
 fn window_and_webkit(pid: u32) -> (Vec<u32>, Vec<u32>) {
     let below = descendants(pid);
-    let windows = below.iter().filter(|(_, c)| c.contains("herald-desktop") && c.contains("--window")).map(|(p, _)| *p).collect();
+    let windows = below.iter().filter(|(_, c)| c.contains("herald-window")).map(|(p, _)| *p).collect();
     let webkit = below.iter().filter(|(_, c)| c.contains("WebKit")).map(|(p, _)| *p).collect();
     (windows, webkit)
 }
 
 // The never-miss issue, item 6: the window is a process of its own. Hidden in the tray there is
-// no webview at all; opening Herald starts the window process (and WebKit's below it, none below
+// no webview at all, and the tray process has no web engine loaded (it is not a Tauri app); opening Herald starts the window process (and WebKit's below it, none below
 // the tray process itself); closing the window ends them all while Herald stays in the tray; and
 // a window whose tray process died goes with it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -715,6 +724,9 @@ async fn the_window_is_a_process_of_its_own_that_ends_with_the_window_or_with_he
     let tray = desk.desktop.pid("herald").expect("the tray process");
     stage.wait_connected(stage.agent(0)).await;
     assert_eq!(window_and_webkit(tray), (vec![], vec![]), "hidden in the tray: no window process, no WebKit");
+    assert!(!mapped(tray, "libgtk-3").is_empty(), "the reading of the tray process's libraries works");
+    assert_eq!(mapped(tray, "webkit2gtk"), Vec::<String>::new(), "the tray process loads no web engine");
+    assert_eq!(mapped(tray, "javascriptcore"), Vec::<String>::new());
 
     assert!(desk.start_again(&["--show"]).await.success(), "the second start hands over");
     desk.wait_app_in_front().await;
@@ -727,6 +739,8 @@ async fn the_window_is_a_process_of_its_own_that_ends_with_the_window_or_with_he
     let window = windows[0];
     let below_window: Vec<u32> = descendants(window).into_iter().map(|(p, _)| p).collect();
     assert!(webkit.iter().all(|p| below_window.contains(p)), "WebKit runs below the window process only: {webkit:?}");
+    assert!(!mapped(window, "webkit2gtk").is_empty(), "the window process is the one with the web engine");
+    assert_eq!(mapped(tray, "webkit2gtk"), Vec::<String>::new(), "and the tray process still has none");
     desk.shot("window-open").await;
 
     desk.close_window().await;

@@ -35,6 +35,8 @@ use std::time::{Duration, Instant};
 pub const XFCE4_NOTIFYD: &str = "/usr/lib/x86_64-linux-gnu/xfce4/notifyd/xfce4-notifyd";
 /// Xfce's settings service (Debian's `xfconf`, which xfce4-notifyd depends on).
 pub const XFCONFD: &str = "/usr/lib/x86_64-linux-gnu/xfce4/xfconf/xfconfd";
+/// dconf's writer (Debian's `dconf-service`): GNOME's settings store.
+pub const DCONF_SERVICE: &str = "/usr/libexec/dconf-service";
 /// The well-known bus name of a freedesktop notification server.
 pub const NOTIFICATIONS: &str = "org.freedesktop.Notifications";
 /// How long starting any one program may take.
@@ -63,6 +65,9 @@ pub struct Options {
     pub xfconf: bool,
     /// Start mate-screensaver, which locks and unlocks with `mate-screensaver-command`.
     pub screensaver: bool,
+    /// Start dconf's writer (`dconf-service`, where GNOME keeps its settings): programs run with
+    /// [`DesktopSession::dconf_env`] read and write GSettings through it.
+    pub dconf: bool,
     /// The session's locale (`LANG` and `LC_ALL` of its programs), e.g. `nl_NL.UTF-8`; `None`
     /// leaves the machine's.
     pub locale: Option<&'static str>,
@@ -77,6 +82,7 @@ impl Default for Options {
             sound: false,
             xfconf: false,
             screensaver: false,
+            dconf: false,
             locale: None,
         }
     }
@@ -205,6 +211,11 @@ impl DesktopSession {
             session.wait_for_name("org.xfce.Xfconf", START_TIMEOUT).await.context("xfconfd owns org.xfce.Xfconf")?;
         }
 
+        if options.dconf {
+            session.spawn("dconf-service", session.command(DCONF_SERVICE))?;
+            session.wait_for_name("ca.desrt.dconf", START_TIMEOUT).await.context("dconf-service owns ca.desrt.dconf")?;
+        }
+
         if options.screensaver {
             let mut saver = session.command("mate-screensaver");
             saver.arg("--no-daemon");
@@ -268,6 +279,14 @@ impl DesktopSession {
     pub async fn sound_streams(&self) -> Result<Vec<String>> {
         let list = self.run("pactl", &["list", "sink-inputs"]).await?;
         Ok(list.split("Sink Input #").skip(1).map(str::to_owned).collect())
+    }
+
+    /// [`Self::env`] with GSettings kept in dconf (with [`Options::dconf`]) instead of memory.
+    pub fn dconf_env(&self) -> Vec<(String, String)> {
+        let mut env = self.env();
+        env.retain(|(k, _)| k != "GSETTINGS_BACKEND");
+        env.push(("GSETTINGS_BACKEND".into(), "dconf".into()));
+        env
     }
 
     /// `seconds` of what the null sink plays (with [`Options::sound`]), recorded from its

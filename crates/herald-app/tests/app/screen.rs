@@ -129,3 +129,48 @@ async fn a_notification_servers_inhibited_property_is_heard_as_do_not_disturb() 
         assert_eq!(next_lock(&mut dnd).await, on);
     }
 }
+
+/// GNOME's do-not-disturb: `show-banners` off in `org.gnome.desktop.notifications`, kept in dconf
+/// and switched with `gsettings` as GNOME's notification list does. Herald hears dconf's change
+/// notice, reads the value, sets the agent Away and brings them back when it is on again; a
+/// watch started while it is off hears that at once.
+#[tokio::test]
+async fn gnomes_do_not_disturb_sets_the_agent_away_and_turning_it_off_brings_them_back() {
+    let desktop =
+        DesktopSession::start_with(DesktopOptions { window_manager: false, notification_daemon: false, dconf: true, ..Default::default() })
+            .await
+            .unwrap();
+    let gsettings = async |show_banners: &str| {
+        let out = desktop
+            .command("gsettings")
+            .envs(desktop.dconf_env())
+            .args(["set", "org.gnome.desktop.notifications", "show-banners", show_banners])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "gsettings set: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let mut dnd = herald_app::dnd::watch_with(Some(desktop.dbus_address()), desktop.dconf_env()).await.unwrap();
+
+    let ws = TestWorkspace::start().await;
+    let team = ws.team(1).await;
+    let a = &team.agents[0];
+    let r = rig(&ws, &a.token, NotificationMode::Always).await;
+    ws.request(team.queue, Scenario::Chat, "Grace").await;
+    let s = r.host.wait("the offer", |s| s.offers.len() == 1).await;
+    let offer = s.offers[0].offer.id;
+
+    gsettings("false").await;
+    assert!(next_lock(&mut dnd).await, "do-not-disturb on: banners off");
+    r.app.do_not_disturb(true).await;
+    r.host.wait("Away", |s| s.me.as_ref().is_some_and(|m| m.presence.base == BasePresence::Away)).await;
+    let mut late = herald_app::dnd::watch_with(Some(desktop.dbus_address()), desktop.dconf_env()).await.unwrap();
+    assert!(next_lock(&mut late).await, "a watch started meanwhile hears it is on");
+
+    gsettings("true").await;
+    assert!(!next_lock(&mut dnd).await, "do-not-disturb off: banners on");
+    r.app.do_not_disturb(false).await;
+    r.host.wait("Available again", |s| s.me.as_ref().is_some_and(|m| m.presence.base == BasePresence::Available)).await;
+
+    let steps: Vec<TimelineKind> = a.client.timeline(offer).await.unwrap().steps.iter().map(|s| s.kind).collect();
+    assert!(steps.contains(&TimelineKind::DoNotDisturbOn) && steps.contains(&TimelineKind::DoNotDisturbOff), "{steps:?}");
+}

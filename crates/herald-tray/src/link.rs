@@ -1,15 +1,17 @@
-//! The tray process's side of the window process ([`crate::window`]): it starts
-//! `herald-desktop --window` when the window is wanted, sends it every published state, answers
+//! The tray process's side of the window process (`herald-window`, in the herald-desktop
+//! package): it starts it when the window is wanted, sends it every published state, answers
 //! its commands through the app, and learns the window's focus from it.
 //!
 //! The two talk over the child's stdin and stdout, one JSON message a line ([`ToWindow`],
 //! [`FromWindow`]): private to the pair, the same on every OS, and ended by the OS when either
 //! side ends — a window process whose tray process died sees stdin end and exits.
 
+use anyhow::Context as _;
 use herald_app::view::{Command, CommandError, DesktopState};
 use herald_app::{App, Focus};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -43,10 +45,14 @@ pub enum FromWindow {
 }
 
 /// The window process, while there is one.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Link {
     running: Mutex<Option<Running>>,
     generation: AtomicU64,
+    /// The window program: `herald-window` beside this program.
+    program: PathBuf,
+    /// Where the window's commands are carried out.
+    runtime: tokio::runtime::Handle,
 }
 
 #[derive(Debug)]
@@ -55,14 +61,28 @@ struct Running {
     to_window: mpsc::Sender<ToWindow>,
 }
 
+/// The window program's file name.
+pub const WINDOW_PROGRAM: &str = "herald-window";
+
 impl Link {
+    /// A link that starts `program` for the window and runs its commands on `runtime`.
+    pub fn new(program: PathBuf, runtime: tokio::runtime::Handle) -> Link {
+        Link { running: Mutex::default(), generation: AtomicU64::new(0), program, runtime }
+    }
+
+    /// The window program installed beside the running one (`herald-window`, `.exe` on Windows).
+    pub fn beside_this_program() -> std::io::Result<PathBuf> {
+        let exe = std::env::current_exe()?;
+        Ok(exe.with_file_name(format!("{WINDOW_PROGRAM}{}", std::env::consts::EXE_SUFFIX)))
+    }
+
     /// Brings the window to the front (on `pane`): tells the window process, or starts one.
     pub fn show(self: &Arc<Self>, app: &App, pane: Option<&str>) {
         let Ok(mut running) = self.running.lock() else { return };
-        if let Some(r) = running.as_ref() {
-            if r.to_window.send(ToWindow::Show { pane: pane.map(str::to_string) }).is_ok() {
-                return;
-            }
+        if let Some(r) = running.as_ref()
+            && r.to_window.send(ToWindow::Show { pane: pane.map(str::to_string) }).is_ok()
+        {
+            return;
         }
         match self.start(app, pane) {
             Ok(r) => *running = Some(r),
@@ -90,13 +110,16 @@ impl Link {
     }
 
     fn start(self: &Arc<Self>, app: &App, pane: Option<&str>) -> anyhow::Result<Running> {
-        let exe = std::env::current_exe()?;
-        let mut cmd = std::process::Command::new(&exe);
-        cmd.arg("--window");
+        let mut cmd = std::process::Command::new(&self.program);
         if let Some(p) = pane {
             cmd.arg(format!("--pane={p}"));
         }
-        let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn()?;
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("could not start {}", self.program.display()))?;
         let (stdin, stdout) = (child.stdin.take(), child.stdout.take());
         let (Some(stdin), Some(stdout)) = (stdin, stdout) else { anyhow::bail!("the window process has no pipes") };
         let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
@@ -123,7 +146,7 @@ impl Link {
                 }
                 Ok(FromWindow::Command { id, cmd }) => {
                     let (app, answers) = (app.clone(), answers.clone());
-                    tauri::async_runtime::spawn(async move {
+                    self.runtime.spawn(async move {
                         let result = app.command(cmd).await;
                         let _ = answers.send(ToWindow::Answer { id, result });
                     });
