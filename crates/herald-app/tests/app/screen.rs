@@ -53,18 +53,16 @@ async fn a_locked_screen_sets_the_agent_away_and_unlocking_brings_them_back() {
     assert!(steps.contains(&TimelineKind::ScreenLocked) && steps.contains(&TimelineKind::ScreenUnlocked), "{steps:?}");
 }
 
-/// Xfce's do-not-disturb (xfce4-notifyd's setting in xfconf), switched with `xfconf-query` as
-/// the notification area's switch does: Herald hears it, sets the agent Away, brings them back
-/// when it is off, and the pending offer's timeline notes both. A second watch started while it
-/// is on hears that at once.
-#[tokio::test]
-async fn xfces_do_not_disturb_sets_the_agent_away_and_turning_it_off_brings_them_back() {
-    let desktop = DesktopSession::start_with(DesktopOptions { window_manager: false, xfconf: true, ..Default::default() }).await.unwrap();
-    let mut dnd = herald_app::dnd::watch(Some(desktop.dbus_address())).await.unwrap();
-    let set = async |on: &str| {
-        desktop.run("xfconf-query", &["-c", "xfce4-notifyd", "-p", "/do-not-disturb", "-n", "-t", "bool", "-s", on]).await.unwrap();
-    };
-
+/// The round trip every desktop's do-not-disturb must make: with an offer pending, `switch(true)`
+/// is heard by the watch (`watch()` makes a new one), the agent is set Away and the workspace
+/// knows it; a watch started while it is on hears that at once; `switch(false)` brings the agent
+/// back; the offer's timeline notes both.
+async fn do_not_disturb_round_trip<W, S>(watch: impl Fn() -> W, switch: impl Fn(bool) -> S)
+where
+    W: std::future::Future<Output = tokio::sync::mpsc::Receiver<bool>>,
+    S: std::future::Future<Output = ()>,
+{
+    let mut dnd = watch().await;
     let ws = TestWorkspace::start().await;
     let team = ws.team(1).await;
     let a = &team.agents[0];
@@ -73,22 +71,35 @@ async fn xfces_do_not_disturb_sets_the_agent_away_and_turning_it_off_brings_them
     let s = r.host.wait("the offer", |s| s.offers.len() == 1).await;
     let offer = s.offers[0].offer.id;
 
-    set("true").await;
+    switch(true).await;
     assert!(next_lock(&mut dnd).await, "do-not-disturb on");
     r.app.do_not_disturb(true).await;
     r.host.wait("Away", |s| s.me.as_ref().is_some_and(|m| m.presence.base == BasePresence::Away)).await;
     let seen = ws.admin.team().await.unwrap().into_iter().find(|t| t.id == a.id).unwrap();
     assert_eq!(seen.presence.base, BasePresence::Away, "the workspace knows: no new offers");
-    let mut late = herald_app::dnd::watch(Some(desktop.dbus_address())).await.unwrap();
+    let mut late = watch().await;
     assert!(next_lock(&mut late).await, "a watch started meanwhile hears it is on");
 
-    set("false").await;
+    switch(false).await;
     assert!(!next_lock(&mut dnd).await, "do-not-disturb off");
     r.app.do_not_disturb(false).await;
     r.host.wait("Available again", |s| s.me.as_ref().is_some_and(|m| m.presence.base == BasePresence::Available)).await;
 
     let steps: Vec<TimelineKind> = a.client.timeline(offer).await.unwrap().steps.iter().map(|s| s.kind).collect();
     assert!(steps.contains(&TimelineKind::DoNotDisturbOn) && steps.contains(&TimelineKind::DoNotDisturbOff), "{steps:?}");
+}
+
+/// Xfce's do-not-disturb (xfce4-notifyd's setting in xfconf), switched with `xfconf-query` as
+/// the notification area's switch does.
+#[tokio::test]
+async fn xfces_do_not_disturb_sets_the_agent_away_and_turning_it_off_brings_them_back() {
+    let desktop = DesktopSession::start_with(DesktopOptions { window_manager: false, xfconf: true, ..Default::default() }).await.unwrap();
+    let watch = async || herald_app::dnd::watch(Some(desktop.dbus_address())).await.unwrap();
+    let switch = async |on: bool| {
+        let on = if on { "true" } else { "false" };
+        desktop.run("xfconf-query", &["-c", "xfce4-notifyd", "-p", "/do-not-disturb", "-n", "-t", "bool", "-s", on]).await.unwrap();
+    };
+    do_not_disturb_round_trip(watch, switch).await;
 }
 
 /// KDE Plasma's notification server exposes do-not-disturb as the `Inhibited` property of
@@ -131,16 +142,15 @@ async fn a_notification_servers_inhibited_property_is_heard_as_do_not_disturb() 
 }
 
 /// GNOME's do-not-disturb: `show-banners` off in `org.gnome.desktop.notifications`, kept in dconf
-/// and switched with `gsettings` as GNOME's notification list does. Herald hears dconf's change
-/// notice, reads the value, sets the agent Away and brings them back when it is on again; a
-/// watch started while it is off hears that at once.
+/// (a real dconf-service on the private bus) and switched with `gsettings` as GNOME's
+/// notification list does. Herald hears dconf's change notice and reads the value.
 #[tokio::test]
 async fn gnomes_do_not_disturb_sets_the_agent_away_and_turning_it_off_brings_them_back() {
-    let desktop =
-        DesktopSession::start_with(DesktopOptions { window_manager: false, notification_daemon: false, dconf: true, ..Default::default() })
-            .await
-            .unwrap();
-    let gsettings = async |show_banners: &str| {
+    let options = DesktopOptions { window_manager: false, notification_daemon: false, dconf: true, ..Default::default() };
+    let desktop = DesktopSession::start_with(options).await.unwrap();
+    let watch = async || herald_app::dnd::watch_with(Some(desktop.dbus_address()), desktop.dconf_env()).await.unwrap();
+    let switch = async |dnd: bool| {
+        let show_banners = if dnd { "false" } else { "true" };
         let out = desktop
             .command("gsettings")
             .envs(desktop.dconf_env())
@@ -149,28 +159,5 @@ async fn gnomes_do_not_disturb_sets_the_agent_away_and_turning_it_off_brings_the
             .unwrap();
         assert!(out.status.success(), "gsettings set: {}", String::from_utf8_lossy(&out.stderr));
     };
-    let mut dnd = herald_app::dnd::watch_with(Some(desktop.dbus_address()), desktop.dconf_env()).await.unwrap();
-
-    let ws = TestWorkspace::start().await;
-    let team = ws.team(1).await;
-    let a = &team.agents[0];
-    let r = rig(&ws, &a.token, NotificationMode::Always).await;
-    ws.request(team.queue, Scenario::Chat, "Grace").await;
-    let s = r.host.wait("the offer", |s| s.offers.len() == 1).await;
-    let offer = s.offers[0].offer.id;
-
-    gsettings("false").await;
-    assert!(next_lock(&mut dnd).await, "do-not-disturb on: banners off");
-    r.app.do_not_disturb(true).await;
-    r.host.wait("Away", |s| s.me.as_ref().is_some_and(|m| m.presence.base == BasePresence::Away)).await;
-    let mut late = herald_app::dnd::watch_with(Some(desktop.dbus_address()), desktop.dconf_env()).await.unwrap();
-    assert!(next_lock(&mut late).await, "a watch started meanwhile hears it is on");
-
-    gsettings("true").await;
-    assert!(!next_lock(&mut dnd).await, "do-not-disturb off: banners on");
-    r.app.do_not_disturb(false).await;
-    r.host.wait("Available again", |s| s.me.as_ref().is_some_and(|m| m.presence.base == BasePresence::Available)).await;
-
-    let steps: Vec<TimelineKind> = a.client.timeline(offer).await.unwrap().steps.iter().map(|s| s.kind).collect();
-    assert!(steps.contains(&TimelineKind::DoNotDisturbOn) && steps.contains(&TimelineKind::DoNotDisturbOff), "{steps:?}");
+    do_not_disturb_round_trip(watch, switch).await;
 }
