@@ -62,7 +62,7 @@ token=bench-admin-token
 start_workspace() {
   local name=$1
   RUST_LOG=warn,herald_workspace=info NO_COLOR=1 "$bin/herald-workspace" serve --listen 127.0.0.1:0 \
-    --database "sqlite://$tmp/$name.db" --admin-token "$token" >"$tmp/$name.log" 2>&1 &
+    --database "sqlite://$tmp/$name.db" --admin-token "$token" --metrics-token "$token" >"$tmp/$name.log" 2>&1 &
   ws_pid=$!
   pids+=("$ws_pid")
   for _ in $(seq 200); do
@@ -79,7 +79,7 @@ stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 if [ "$only" = all ] || [ "$only" = routing ]; then
   start_workspace routing
-  "$bin/herald-bench" --url "$ws_url" --admin-token "$token" --server-pid "$ws_pid" --store-dir "$tmp" "${bench_args[@]}"
+  "$bin/herald-bench" --url "$ws_url" --admin-token "$token" --metrics-token "$token" --server-pid "$ws_pid" --store-dir "$tmp" "${bench_args[@]}"
   stop "$ws_pid"
 fi
 

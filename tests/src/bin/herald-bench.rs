@@ -53,6 +53,55 @@ struct Args {
     /// Where the floor's store commit is measured (the workspace's file system).
     #[arg(long)]
     store_dir: Option<std::path::PathBuf>,
+    /// The workspace's metrics token: with it, each step also prints the workspace's own group
+    /// commits in that step (from `GET /metrics`), to tell the store's share of the latency
+    /// from the rest.
+    #[arg(long)]
+    metrics_token: Option<String>,
+}
+
+/// The workspace's `herald_store_commit_seconds` histogram: (upper bound s, cumulative count)
+/// per bucket, the sum of seconds and the count.
+#[derive(Clone, Debug, Default)]
+struct Commits {
+    buckets: Vec<(f64, u64)>,
+    sum: f64,
+    count: u64,
+}
+
+impl Commits {
+    async fn read(http: &reqwest::Client, url: &str, token: &str) -> anyhow::Result<Commits> {
+        let text = http.get(format!("{url}/metrics")).bearer_auth(token).send().await?.error_for_status()?.text().await?;
+        let mut c = Commits::default();
+        for line in text.lines().filter(|l| l.starts_with("herald_store_commit_seconds")) {
+            let Some((name, value)) = line.rsplit_once(' ') else { continue };
+            let value: f64 = value.parse()?;
+            if let Some(le) = name.split("le=\"").nth(1).and_then(|r| r.split('"').next()) {
+                c.buckets.push((if le == "+Inf" { f64::INFINITY } else { le.parse()? }, value as u64));
+            } else if name.ends_with("_sum") {
+                c.sum = value;
+            } else if name.ends_with("_count") {
+                c.count = value as u64;
+            }
+        }
+        Ok(c)
+    }
+
+    /// What was committed between `before` and `self`: (commits, mean, p50 and p99 as the upper
+    /// bound of their bucket).
+    fn since(&self, before: &Commits) -> (u64, Duration, f64, f64) {
+        let count = self.count.saturating_sub(before.count);
+        let mean = if count == 0 { Duration::ZERO } else { Duration::from_secs_f64((self.sum - before.sum) / count as f64) };
+        let at = |q: f64| {
+            let want = (q * count as f64).ceil() as u64;
+            self.buckets
+                .iter()
+                .zip(before.buckets.iter().map(|b| b.1).chain(std::iter::repeat(0)))
+                .find(|((_, n), was)| n.saturating_sub(*was) >= want.max(1))
+                .map_or(f64::INFINITY, |((le, _), _)| *le)
+        };
+        (count, mean, at(0.5), at(0.99))
+    }
 }
 
 /// Starts the `herald-workspace` binary beside this one on a fresh database: (child, url, pid).
@@ -60,7 +109,7 @@ async fn spawn_workspace(dir: &std::path::Path, token: &str) -> anyhow::Result<(
     let exe = std::env::current_exe()?.with_file_name("herald-workspace");
     let db = format!("sqlite://{}", dir.join("bench.db").display());
     let mut child = tokio::process::Command::new(&exe)
-        .args(["serve", "--listen", "127.0.0.1:0", "--database", &db, "--admin-token", token])
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", &db, "--admin-token", token, "--metrics-token", token])
         .env("RUST_LOG", "warn,herald_workspace=info")
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
@@ -127,12 +176,14 @@ fn ms(d: Duration) -> f64 {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    let http = reqwest::Client::new();
     let tmp = tempfile::tempdir()?;
     let (_child, url, server_pid) = match &args.url {
         Some(u) => (None, u.clone(), args.server_pid),
         None => {
             let (c, u, pid) = spawn_workspace(tmp.path(), &args.admin_token).await?;
+            args.metrics_token.get_or_insert_with(|| args.admin_token.clone());
             (Some(c), u, Some(pid))
         }
     };
@@ -249,7 +300,12 @@ async fn main() -> anyhow::Result<()> {
     let mut sustained = 0.0f64;
     let mut n = 0u64;
     let mut best = None;
+    let mut commit_rows = Vec::new();
     for rate in &args.rates {
+        let commits_before = match &args.metrics_token {
+            Some(t) => Some(Commits::read(&http, &url, t).await?),
+            None => None,
+        };
         let before = shared.offers.load(Ordering::Relaxed);
         shared.latencies.lock().unwrap().clear();
         shared.acked.lock().unwrap().clear();
@@ -318,11 +374,21 @@ async fn main() -> anyhow::Result<()> {
             format!("{:.2}/{:.2}", ms(pct(&mut acked, 0.5)), ms(pct(&mut acked, 0.99)))
         );
         rows.push((*rate, p50, p99));
+        if let (Some(t), Some(b)) = (&args.metrics_token, &commits_before) {
+            commit_rows.push((*rate, Commits::read(&http, &url, t).await?.since(b)));
+        }
         if routed as f64 >= 0.95 * sent as f64 && routed_per_s >= 0.95 * f64::from(*rate) {
             sustained = sustained.max(routed_per_s);
             best = Some((*rate, p50, p99));
         } else {
             break;
+        }
+    }
+    if !commit_rows.is_empty() {
+        println!("\nthe workspace's own group commits in each step (GET /metrics; p50/p99: the upper bound of their bucket):");
+        println!("{:>10} {:>10} {:>14} {:>12} {:>12}", "offered/s", "commits", "mean ms", "p50 ≤ ms", "p99 ≤ ms");
+        for (rate, (count, mean, p50, p99)) in &commit_rows {
+            println!("{rate:>10} {count:>10} {:>14.3} {:>12.1} {:>12.1}", ms(*mean), p50 * 1e3, p99 * 1e3);
         }
     }
     println!("\nsustained: {sustained:.0} conversations routed/s (each offered, accepted and closed over HTTP)");
