@@ -8,9 +8,11 @@
 //! every change waiting into one store transaction. Nothing is acknowledged before it is
 //! durable: an input's caller gets its answer only after the transaction holding its change
 //! commits, and reads ([`Engine::read`], refusals) wait until every change they could have seen
-//! is committed. When a transaction fails, every change in it fails, and so does every change
-//! applied after it (they were computed from the state being undone): the router is rebuilt from
-//! the store, so memory never stays ahead of what is durable.
+//! is committed. Only the check of who is asking ([`Engine::peek`]) does not wait: what the
+//! request then changes is ordered after the changes it saw. When a transaction fails, every
+//! change in it fails, and so does every change applied after it (they were computed from the
+//! state being undone): the router is rebuilt from the store, so memory never stays ahead of
+//! what is durable.
 
 use crate::realtime::Hub;
 use crate::store::{Extra, Store, StoreError};
@@ -187,6 +189,16 @@ impl Engine {
             Ok(Err(e)) => Err(e.into()),
             Err(_) => Err(stopped()),
         }
+    }
+
+    /// Reads the router as it is now, without waiting for the changes applied but not yet
+    /// committed. Only for deciding whether a request may go on (who the caller is, their
+    /// role): whatever the request then changes goes through [`Engine::apply_then`], after those
+    /// changes in the commit queue, and fails with them if they fail; whatever it answers comes
+    /// from [`Engine::read`], which waits. Waiting here put a second commit on every
+    /// authenticated request's path (the offer latency of the capacity issue).
+    pub async fn peek<R>(&self, f: impl FnOnce(&Router) -> R) -> R {
+        f(&self.state.lock().await.router)
     }
 
     /// Reads the router and the agents' last event numbers, once every change the read could

@@ -82,9 +82,11 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated, "missing bearer token (Authorization: Bearer …)"))?;
         let (token_id, agent) =
             state.tokens.check(token).ok_or_else(|| AppError::new(ErrorCode::Unauthenticated, "unknown or revoked token"))?;
+        // Not waiting for the commits in flight (see Engine::peek): a request's own change
+        // commits after them, or fails with them.
         let role = state
             .engine
-            .read(|r, _| r.agent(agent).map(|a| a.role))
+            .peek(|r| r.agent(agent).map(|a| a.role))
             .await
             .ok_or_else(|| AppError::new(ErrorCode::Unauthenticated, "the token's agent no longer exists"))?;
         Ok(Caller { agent, role, token_id })
