@@ -66,6 +66,11 @@ pub struct StoredToken {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// Where the group commits go ([`Store::commit_many`]). SQLite: one connection of its own,
+    /// so its page cache stays warm; on a shared pool each commit took whichever connection was
+    /// free, and a connection that sees another one's writes drops its whole cache and reads
+    /// the pages again. PostgreSQL (and an in-memory SQLite database, one connection): `pool`.
+    commits: Pool,
     /// The lead's epoch this store writes under ([`Store::fenced`]): every commit checks it is
     /// still the current one. `None`: no check (SQLite, or a store that only reads).
     fence: Option<u64>,
@@ -80,6 +85,12 @@ enum Pool {
 /// `on!(store, p => body)`: `body` with `p` the store's pool, compiled once per database (the
 /// arms must agree on the type, so rows are read into tuples inside `body`).
 macro_rules! on {
+    (commits $store:expr, $p:ident => $body:expr) => {
+        match &$store.commits {
+            $crate::store::Pool::Sqlite($p) => $body,
+            $crate::store::Pool::Postgres($p) => $body,
+        }
+    };
     ($store:expr, $p:ident => $body:expr) => {
         match &$store.pool {
             $crate::store::Pool::Sqlite($p) => $body,
@@ -169,7 +180,8 @@ impl Store {
             let pool = PgPoolOptions::new().max_connections(8).min_connections(1).connect(url).await?;
             // The migrator holds an advisory lock: instances starting together migrate once.
             MIGRATOR_PG.run(&pool).await?;
-            return Ok(Self { pool: Pool::Postgres(pool), fence: None });
+            let pool = Pool::Postgres(pool);
+            return Ok(Self { commits: pool.clone(), pool, fence: None });
         }
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -190,21 +202,25 @@ impl Store {
             MIGRATOR.run(&first).await?;
             first.close().await;
         }
-        let pool = SqlitePoolOptions::new()
-            // An in-memory database lives in one connection.
-            .max_connections(if in_memory { 1 } else { 8 })
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            // An in-process database does not hang up: pinging it before each use was one more
-            // hop to its thread in every commit.
-            .test_before_acquire(false)
-            .connect_with(opts)
-            .await?;
+        let pool_of = |size: u32| {
+            SqlitePoolOptions::new()
+                .max_connections(size)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                // An in-process database does not hang up: pinging it before each use was one
+                // more hop to its thread in every commit.
+                .test_before_acquire(false)
+        };
+        // An in-memory database lives in one connection.
+        let pool = pool_of(if in_memory { 1 } else { 8 }).connect_with(opts.clone()).await?;
         if in_memory {
             MIGRATOR.run(&pool).await?;
+            let pool = Pool::Sqlite(pool);
+            return Ok(Self { commits: pool.clone(), pool, fence: None });
         }
-        Ok(Self { pool: Pool::Sqlite(pool), fence: None })
+        let commits = pool_of(1).connect_with(opts).await?;
+        Ok(Self { pool: Pool::Sqlite(pool), commits: Pool::Sqlite(commits), fence: None })
     }
 
     /// Everything the router needs to start again, and each agent's last event sequence.

@@ -65,7 +65,7 @@ impl Store {
     /// transaction, that the lease still carries `epoch`, and fails with
     /// [`StoreError::Fenced`] when a newer leader has taken over.
     pub fn fenced(&self, epoch: u64) -> Store {
-        Store { pool: self.pool.clone(), fence: Some(epoch) }
+        Store { pool: self.pool.clone(), commits: self.commits.clone(), fence: Some(epoch) }
     }
 
     /// The epoch this store writes under, if fenced.

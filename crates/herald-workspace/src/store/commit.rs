@@ -62,7 +62,7 @@ impl Store {
             }
         }
 
-        on!(self, p => {
+        on!(commits self, p => {
             let mut tx = p.begin().await?;
             if let Some(epoch) = self.fence {
                 // The fencing token, first: this row lock also orders this commit against a new
