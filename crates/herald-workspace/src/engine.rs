@@ -492,4 +492,39 @@ mod tests {
         assert_eq!(stored, acknowledged, "exactly the acknowledged changes are durable");
         assert_eq!(in_memory, stored, "memory is not ahead of the store");
     }
+
+    /// The check of who is asking ([`Engine::peek`]) sees a change applied but not yet durable
+    /// without waiting for its commit (it once waited, and put a second commit on every
+    /// authenticated request's path); the change's caller and [`Engine::read`] still wait.
+    #[tokio::test]
+    async fn peek_does_not_wait_for_the_commit_in_flight_and_read_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}", dir.path().join("w.db").display())).await.unwrap();
+        let engine = Engine::load(store.clone()).await.unwrap();
+        crate::channels::seed_default_queue(&engine).await.unwrap();
+        let queue = engine.read(|r, _| r.queues().next().map(|q| q.id)).await.unwrap();
+        // Another connection holds SQLite's write lock: the next commit waits for it.
+        let mut blocker = store.pool().acquire().await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *blocker).await.unwrap();
+        let applying = tokio::spawn({
+            let engine = engine.clone();
+            async move { engine.apply(chat(queue, "Ada")).await.map(|_| ()) }
+        });
+        let seen = tokio::time::timeout(Duration::from_secs(5), async {
+            while engine.peek(|r| r.work_items().count()).await == 0 {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await;
+        assert!(seen.is_ok(), "peek answers while the commit waits for the write lock");
+        assert!(!applying.is_finished(), "the change is not durable yet, so its caller has no answer");
+        let reading = tokio::spawn({
+            let engine = engine.clone();
+            async move { engine.read(|r, _| r.work_items().count()).await }
+        });
+        sqlx::query("ROLLBACK").execute(&mut *blocker).await.unwrap();
+        drop(blocker);
+        applying.await.unwrap().unwrap();
+        assert_eq!(reading.await.unwrap(), 1, "the read waited for the commit and sees the change");
+    }
 }
