@@ -69,10 +69,11 @@ pub async fn watch_with(address: Option<&str>, gsettings_env: Vec<(String, Strin
         let _conn = conn; // the streams live as long as their connection
         let mut all = futures_util::stream::select(futures_util::stream::select(xfce, kde), gnome);
         while let Some(Ok(msg)) = all.next().await {
-            match state.hear(&msg) {
-                Heard::Nothing => continue,
-                Heard::Changed => {}
-                Heard::GnomeMayHaveChanged => state.gnome = gnome_now(&gsettings_env).await,
+            if dconf_touches_gnome_key(&msg) {
+                // dconf names the key, not its value: read it.
+                state.gnome = gnome_now(&gsettings_env).await;
+            } else if !state.hear(&msg) {
+                continue;
             }
             let on = state.on();
             if on == last {
@@ -96,20 +97,13 @@ struct Sources {
     gnome: bool,
 }
 
-/// What a signal said about do-not-disturb.
-#[derive(Debug, PartialEq, Eq)]
-enum Heard {
-    Nothing,
-    /// A switch changed (and [`Sources`] says how).
-    Changed,
-    /// dconf says GNOME's key changed: read it.
-    GnomeMayHaveChanged,
-}
-
-impl From<bool> for Heard {
-    fn from(changed: bool) -> Heard {
-        if changed { Heard::Changed } else { Heard::Nothing }
+/// Whether `msg` is dconf's notice of a change to GNOME's key.
+fn dconf_touches_gnome_key(msg: &zbus::Message) -> bool {
+    let header = msg.header();
+    if header.interface().is_none_or(|i| i.as_str() != DCONF_WRITER) || header.member().is_none_or(|m| m.as_str() != "Notify") {
+        return false;
     }
+    msg.body().deserialize::<(String, Vec<String>, String)>().is_ok_and(|(prefix, changes, _tag)| touches_gnome_key(&prefix, &changes))
 }
 
 /// Whether dconf's change list (`prefix` and the paths under it) touches GNOME's key: the key
@@ -126,24 +120,12 @@ impl Sources {
         self.xfce || self.kde || self.gnome
     }
 
-    /// Takes in a signal: what it said about do-not-disturb.
-    fn hear(&mut self, msg: &zbus::Message) -> Heard {
-        self.hear_switch(msg).unwrap_or(Heard::Nothing)
-    }
-
-    fn hear_switch(&mut self, msg: &zbus::Message) -> Option<Heard> {
+    /// Takes in Xfce's and KDE's signals, which carry the new value; whether it was about
+    /// do-not-disturb.
+    fn hear(&mut self, msg: &zbus::Message) -> bool {
         let header = msg.header();
-        let (interface, member) = (header.interface()?, header.member()?);
-        if (interface.as_str(), member.as_str()) == (DCONF_WRITER, "Notify") {
-            let (prefix, changes, _tag) = msg.body().deserialize::<(String, Vec<String>, String)>().ok()?;
-            return touches_gnome_key(&prefix, &changes).then_some(Heard::GnomeMayHaveChanged);
-        }
-        Some(Heard::from(self.hear_flag(interface.as_str(), member.as_str(), msg)))
-    }
-
-    /// Xfce's and KDE's signals, which carry the new value.
-    fn hear_flag(&mut self, interface: &str, member: &str, msg: &zbus::Message) -> bool {
-        match (interface, member) {
+        let (Some(interface), Some(member)) = (header.interface(), header.member()) else { return false };
+        match (interface.as_str(), member.as_str()) {
             (XFCONF, "PropertyChanged") => match msg.body().deserialize::<(String, String, OwnedValue)>() {
                 Ok((channel, property, value)) if channel == XFCE_CHANNEL && property == XFCE_PROPERTY => {
                     self.xfce = bool::try_from(value).unwrap_or(false);

@@ -84,18 +84,19 @@ enum Pool {
 
 /// `on!(store, p => body)`: `body` with `p` the store's pool, compiled once per database (the
 /// arms must agree on the type, so rows are read into tuples inside `body`).
+/// `on!(commits store, p => body)`: the same on the pool of the group commits.
 macro_rules! on {
-    (commits $store:expr, $p:ident => $body:expr) => {
-        match &$store.commits {
+    (@pool $pool:expr, $p:ident => $body:expr) => {
+        match &$pool {
             $crate::store::Pool::Sqlite($p) => $body,
             $crate::store::Pool::Postgres($p) => $body,
         }
     };
+    (commits $store:expr, $p:ident => $body:expr) => {
+        $crate::store::on!(@pool $store.commits, $p => $body)
+    };
     ($store:expr, $p:ident => $body:expr) => {
-        match &$store.pool {
-            $crate::store::Pool::Sqlite($p) => $body,
-            $crate::store::Pool::Postgres($p) => $body,
-        }
+        $crate::store::on!(@pool $store.pool, $p => $body)
     };
 }
 use on;
